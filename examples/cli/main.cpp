@@ -1,0 +1,23 @@
+// `eipnn`: the command-line face of the library. Each subcommand lives in its own cmd_*.hpp and
+// registers itself here; errors from the library are printed as one clear line, exit code 1.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "eipnn/core/error.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"eipnn: empirical interatomic potentials and neural networks that learn from them"};
+    app.require_subcommand(1);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const eipnn::Error& e) {
+        std::cerr << "eipnn: error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "eipnn: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

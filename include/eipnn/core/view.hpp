@@ -1,0 +1,47 @@
+// Non-owning views: a pointer plus extents, passed by value into host and device functors.
+// Owners (std::vector on the host, device buffers in kernels/) hand out views; views never free.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "eipnn/core/config.hpp"
+
+namespace eipnn {
+
+// 1-D view: (size)
+template <class T>
+struct Span {
+    T* data = nullptr;
+    index_t size = 0;
+
+    EIPNN_HD T& operator[](index_t i) const { return data[i]; }
+    EIPNN_HD T* begin() const { return data; }
+    EIPNN_HD T* end() const { return data + size; }
+};
+
+// Row-major 2-D view: (rows, cols)
+template <class T>
+struct MatrixView {
+    T* data = nullptr;
+    index_t rows = 0;
+    index_t cols = 0;
+
+    EIPNN_HD T& operator()(index_t r, index_t c) const { return data[std::size_t(r) * cols + c]; }
+    EIPNN_HD T* row(index_t r) const { return data + std::size_t(r) * cols; }
+};
+
+// Views of host owners. The const overloads give views of const elements.
+template <class T>
+Span<T> span_of(std::vector<T>& v) { return {v.data(), index_t(v.size())}; }
+template <class T>
+Span<const T> span_of(const std::vector<T>& v) { return {v.data(), index_t(v.size())}; }
+template <class T>
+MatrixView<T> matrix_of(std::vector<T>& v, index_t cols) {
+    return {v.data(), index_t(v.size() / std::size_t(cols)), cols};
+}
+template <class T>
+MatrixView<const T> matrix_of(const std::vector<T>& v, index_t cols) {
+    return {v.data(), index_t(v.size() / std::size_t(cols)), cols};
+}
+
+}  // namespace eipnn
