@@ -2,6 +2,7 @@
 // Owners (std::vector on the host, device buffers in kernels/) hand out views; views never free.
 #pragma once
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include "eipnn/core/config.hpp"
@@ -17,6 +18,10 @@ struct Span {
     EIPNN_HD T& operator[](index_t i) const { return data[i]; }
     EIPNN_HD T* begin() const { return data; }
     EIPNN_HD T* end() const { return data + size; }
+
+    // A view of mutable elements is also a view of const ones.
+    template <class U, class = std::enable_if_t<std::is_same_v<U, const T> && !std::is_const_v<T>>>
+    EIPNN_HD operator Span<U>() const { return {data, size}; }
 };
 
 // Row-major 2-D view: (rows, cols)
@@ -28,6 +33,9 @@ struct MatrixView {
 
     EIPNN_HD T& operator()(index_t r, index_t c) const { return data[std::size_t(r) * cols + c]; }
     EIPNN_HD T* row(index_t r) const { return data + std::size_t(r) * cols; }
+
+    template <class U, class = std::enable_if_t<std::is_same_v<U, const T> && !std::is_const_v<T>>>
+    EIPNN_HD operator MatrixView<U>() const { return {data, rows, cols}; }
 };
 
 // Views of host owners. The const overloads give views of const elements.

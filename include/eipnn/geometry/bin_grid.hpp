@@ -65,6 +65,22 @@ struct AtomBinner {
     }
 };
 
+// bin_start[b] = first position of bin b in the bin-sorted atom order (CSR over bins), found by
+// binary search in the sorted bin ids; used where a counting sort is not available (the device).
+struct BinStartFinder {
+    Span<const index_t> sorted_bins;  // (n_atoms) bin id of each atom, ascending
+    Span<index_t> bin_start;          // (n_bins + 1) out
+
+    EIPNN_HD void operator()(index_t b) const {
+        index_t lo = 0, hi = sorted_bins.size;
+        while (lo < hi) {
+            const index_t mid = lo + (hi - lo) / 2;
+            if (sorted_bins[mid] < b) lo = mid + 1; else hi = mid;
+        }
+        bin_start[b] = lo;
+    }
+};
+
 // Visits every (j, shift) within the cutoff of atom i, in a fixed order. The edge vector is
 // defined from the raw positions, r_j + shift · lattice - r_i, so the edge set does not depend on
 // how atoms were binned. Self-pairs at zero shift are skipped.

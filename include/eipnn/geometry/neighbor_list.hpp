@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "eipnn/core/error.hpp"
+#include "eipnn/core/gather.hpp"
 #include "eipnn/core/host_backend.hpp"
 #include "eipnn/geometry/bin_grid.hpp"
 #include "eipnn/geometry/structure.hpp"
@@ -116,10 +117,10 @@ inline void check_min_distance(const NeighborList& nl, double min_distance) {
 
 // v <- v[order] for rows of `width` elements.
 template <class T>
-void permute(const std::vector<index_t>& order, std::vector<T>& v, std::size_t width) {
+void permute(const Host& host, const std::vector<index_t>& order, std::vector<T>& v, index_t width) {
     std::vector<T> out(v.size());
-    for (std::size_t e = 0; e < order.size(); ++e)
-        for (std::size_t c = 0; c < width; ++c) out[width * e + c] = v[width * std::size_t(order[e]) + c];
+    for_each(host, index_t(order.size()),
+             GatherRows<T>{span_of(order), matrix_of(std::as_const(v), width), matrix_of(out, width)});
     v.swap(out);
 }
 
@@ -196,11 +197,11 @@ inline NeighborList build_neighbor_list(const Structure& s, double cutoff, const
         std::sort(order.begin() + nl.offsets[std::size_t(i)], order.begin() + nl.offsets[std::size_t(i) + 1],
                   [&](index_t x, index_t y) { return keys[std::size_t(x)] < keys[std::size_t(y)]; });
     });
-    detail::permute(order, nl.neighbors, 1);
-    detail::permute(order, nl.distances, 1);
-    detail::permute(order, keys, 1);
-    detail::permute(order, nl.shifts, 3);
-    detail::permute(order, nl.vectors, 3);
+    detail::permute(host, order, nl.neighbors, 1);
+    detail::permute(host, order, nl.distances, 1);
+    detail::permute(host, order, keys, 1);
+    detail::permute(host, order, nl.shifts, 3);
+    detail::permute(host, order, nl.vectors, 3);
 
     nl.reverse.resize(ne);
     for_each(host, index_t(ne),
