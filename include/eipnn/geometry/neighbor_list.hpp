@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "eipnn/core/error.hpp"
-#include "eipnn/core/gather.hpp"
 #include "eipnn/core/host_backend.hpp"
 #include "eipnn/geometry/bin_grid.hpp"
 #include "eipnn/geometry/structure.hpp"
@@ -37,6 +36,17 @@ struct NeighborList {
     std::vector<double> vectors;      // (n_edges, 3) r_j + S · lattice - r_i, Å
     std::vector<double> distances;    // (n_edges) |vectors|
     std::vector<index_t> reverse;     // (n_edges) edge j -> i with shift -S
+    std::vector<std::uint64_t> sort_keys;  // (n_edges) edge_sort_key(j, S): the order inside a segment
+
+    // Per-atom scratch kept between rebuilds, so an MD loop does not reallocate (and, on VMs where
+    // first-touch page faults are expensive, does not fault) on every step.
+    struct Scratch {
+        std::vector<int> wrap;              // (n_atoms, 3)
+        std::vector<index_t> bin_of_atom;   // (n_atoms)
+        std::vector<index_t> bin_start;     // (n_bins + 1)
+        std::vector<index_t> atoms_in_bins; // (n_atoms)
+        std::vector<index_t> counts;        // (n_atoms)
+    } scratch;
 
     index_t n_atoms() const { return index_t(offsets.empty() ? 0 : offsets.size() - 1); }
     index_t n_edges() const { return index_t(neighbors.size()); }
@@ -115,15 +125,6 @@ inline void check_min_distance(const NeighborList& nl, double min_distance) {
                         "neighbor_list", "remove the overlapping atom or lower NeighborOptions::min_distance");
 }
 
-// v <- v[order] for rows of `width` elements.
-template <class T>
-void permute(const Host& host, const std::vector<index_t>& order, std::vector<T>& v, index_t width) {
-    std::vector<T> out(v.size());
-    for_each(host, index_t(order.size()),
-             GatherRows<T>{span_of(order), matrix_of(std::as_const(v), width), matrix_of(out, width)});
-    v.swap(out);
-}
-
 inline void check_shift_range(const NeighborList& nl) {
     for (int s : nl.shifts)
         if (s > kMaxShift || s < -kMaxShift)
@@ -133,43 +134,91 @@ inline void check_shift_range(const NeighborList& nl) {
 
 }  // namespace detail
 
+namespace detail {
+
+// Sorts the edges of one centre, [begin, end), by their keys, permuting every edge array in
+// place through a small per-thread buffer (segments are short: tens of edges).
+inline void sort_segment(NeighborList& nl, index_t begin, index_t end) {
+    const index_t len = end - begin;
+    if (len < 2) return;
+    bool sorted = true;
+    for (index_t e = begin + 1; e < end && sorted; ++e) sorted = nl.sort_keys[e - 1] < nl.sort_keys[e];
+    if (sorted) return;
+    struct Row {
+        std::uint64_t key;
+        index_t j;
+        int s[3];
+        double v[3];
+        double d;
+    };
+    thread_local std::vector<Row> rows;
+    rows.resize(std::size_t(len));
+    for (index_t k = 0; k < len; ++k) {
+        const std::size_t e = std::size_t(begin + k);
+        rows[std::size_t(k)] = Row{nl.sort_keys[e], nl.neighbors[e], {nl.shifts[3 * e], nl.shifts[3 * e + 1], nl.shifts[3 * e + 2]},
+                                   {nl.vectors[3 * e], nl.vectors[3 * e + 1], nl.vectors[3 * e + 2]}, nl.distances[e]};
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
+    for (index_t k = 0; k < len; ++k) {
+        const std::size_t e = std::size_t(begin + k);
+        const Row& r = rows[std::size_t(k)];
+        nl.sort_keys[e] = r.key;
+        nl.neighbors[e] = r.j;
+        nl.distances[e] = r.d;
+        for (int c = 0; c < 3; ++c) {
+            nl.shifts[3 * e + c] = r.s[c];
+            nl.vectors[3 * e + c] = r.v[c];
+        }
+    }
+}
+
+}  // namespace detail
+
 // Host builder: O(n) binning by counting sort, then count / scan / fill / sort / reverse.
-inline NeighborList build_neighbor_list(const Structure& s, double cutoff, const NeighborOptions& opt = {},
-                                        const Host& host = {}) {
+// Rebuilds `nl` in place, reusing its memory.
+inline void rebuild_neighbor_list(NeighborList& nl, const Structure& s, double cutoff, const NeighborOptions& opt = {},
+                                  const Host& host = {}) {
     if (!(cutoff > 0) || !std::isfinite(cutoff))
         throw Error(str("cutoff must be a positive finite number, got ", cutoff), "neighbor_list");
     s.validate("neighbor_list");
-    NeighborList nl;
     nl.cutoff = cutoff;
     const index_t n = s.size();
     nl.offsets.assign(std::size_t(n) + 1, 0);
-    if (n == 0) return nl;
+    if (n == 0) {
+        for (auto* v : {&nl.centers, &nl.neighbors, &nl.reverse}) v->clear();
+        nl.shifts.clear();
+        nl.vectors.clear();
+        nl.distances.clear();
+        nl.sort_keys.clear();
+        return;
+    }
+    // Edge arrays are resized below without clearing: every element is overwritten, and a resize
+    // to the same size touches no memory.
+    auto& sc = nl.scratch;
 
     const BinGrid grid = plan_bin_grid(s, cutoff, opt);
-    std::vector<int> wrap(3 * static_cast<std::size_t>(n));
-    std::vector<index_t> bin_of_atom(static_cast<std::size_t>(n));
-    for_each(host, n, AtomBinner{grid, s.positions_view(), matrix_of(wrap, 3), span_of(bin_of_atom)});
+    sc.wrap.resize(3 * std::size_t(n));
+    sc.bin_of_atom.resize(std::size_t(n));
+    for_each(host, n, AtomBinner{grid, s.positions_view(), matrix_of(sc.wrap, 3), span_of(sc.bin_of_atom)});
 
     // counting sort of atoms by bin (stable: atoms in a bin stay in index order)
     const index_t n_bins = grid.total_bins();
-    std::vector<index_t> bin_start(std::size_t(n_bins) + 1, 0);
-    for (index_t b : bin_of_atom) ++bin_start[std::size_t(b) + 1];
-    std::partial_sum(bin_start.begin(), bin_start.end(), bin_start.begin());
-    std::vector<index_t> atoms_in_bins(static_cast<std::size_t>(n));
-    {
-        std::vector<index_t> cursor(bin_start.begin(), bin_start.end() - 1);
-        for (index_t i = 0; i < n; ++i) atoms_in_bins[std::size_t(cursor[std::size_t(bin_of_atom[i])]++)] = i;
-    }
+    sc.bin_start.assign(std::size_t(n_bins) + 1, 0);
+    for (index_t b : sc.bin_of_atom) ++sc.bin_start[std::size_t(b) + 1];
+    std::partial_sum(sc.bin_start.begin(), sc.bin_start.end(), sc.bin_start.begin());
+    sc.atoms_in_bins.resize(std::size_t(n));
+    sc.counts.assign(sc.bin_start.begin(), sc.bin_start.end() - 1);  // used as insertion cursors here
+    for (index_t i = 0; i < n; ++i) sc.atoms_in_bins[std::size_t(sc.counts[std::size_t(sc.bin_of_atom[i])]++)] = i;
 
-    const NeighborSearch search{grid, s.positions_view(), matrix_of(std::as_const(wrap), 3),
-                                span_of(std::as_const(bin_of_atom)), span_of(std::as_const(bin_start)),
-                                span_of(std::as_const(atoms_in_bins))};
-    std::vector<index_t> counts(static_cast<std::size_t>(n));
-    for_each_dynamic(host, n, NeighborCounter{search, span_of(counts)});
+    const NeighborSearch search{grid, s.positions_view(), matrix_of(std::as_const(sc.wrap), 3),
+                                span_of(std::as_const(sc.bin_of_atom)), span_of(std::as_const(sc.bin_start)),
+                                span_of(std::as_const(sc.atoms_in_bins))};
+    sc.counts.resize(std::size_t(n));
+    for_each_dynamic(host, n, NeighborCounter{search, span_of(sc.counts)});
     std::int64_t total = 0;
     for (index_t i = 0; i < n; ++i) {
         nl.offsets[std::size_t(i)] = index_t(total);
-        total += counts[std::size_t(i)];
+        total += sc.counts[std::size_t(i)];
     }
     if (total > std::int64_t(INT32_MAX))
         throw Error(str("the list would hold ", total, " edges, more than 2^31"), "neighbor_list",
@@ -182,37 +231,33 @@ inline NeighborList build_neighbor_list(const Structure& s, double cutoff, const
     nl.shifts.resize(3 * ne);
     nl.vectors.resize(3 * ne);
     nl.distances.resize(ne);
-    std::vector<std::uint64_t> keys(ne);
-    for_each_dynamic(host, n,
-                     NeighborFiller{search, span_of(std::as_const(nl.offsets)), span_of(nl.centers),
-                                    span_of(nl.neighbors), matrix_of(nl.shifts, 3), matrix_of(nl.vectors, 3),
-                                    span_of(nl.distances), span_of(keys)});
-    detail::check_shift_range(nl);
-
-    // canonical order inside each centre's segment: sort a permutation per segment, then gather
-    // every edge array through it once
-    std::vector<index_t> order(ne);
-    std::iota(order.begin(), order.end(), index_t(0));
+    nl.sort_keys.resize(ne);
+    // fill, then put each centre's edges in canonical order while they are still in cache
+    const NeighborFiller fill{search, span_of(std::as_const(nl.offsets)), span_of(nl.centers),
+                              span_of(nl.neighbors), matrix_of(nl.shifts, 3), matrix_of(nl.vectors, 3),
+                              span_of(nl.distances), span_of(nl.sort_keys)};
     for_each_dynamic(host, n, [&](index_t i) {
-        std::sort(order.begin() + nl.offsets[std::size_t(i)], order.begin() + nl.offsets[std::size_t(i) + 1],
-                  [&](index_t x, index_t y) { return keys[std::size_t(x)] < keys[std::size_t(y)]; });
+        fill(i);
+        detail::sort_segment(nl, nl.offsets[std::size_t(i)], nl.offsets[std::size_t(i) + 1]);
     });
-    detail::permute(host, order, nl.neighbors, 1);
-    detail::permute(host, order, nl.distances, 1);
-    detail::permute(host, order, keys, 1);
-    detail::permute(host, order, nl.shifts, 3);
-    detail::permute(host, order, nl.vectors, 3);
+    detail::check_shift_range(nl);
 
     nl.reverse.resize(ne);
     for_each(host, index_t(ne),
              ReverseEdgeFinder{span_of(std::as_const(nl.offsets)), span_of(std::as_const(nl.centers)),
                                span_of(std::as_const(nl.neighbors)), matrix_of(std::as_const(nl.shifts), 3),
-                               span_of(std::as_const(keys)), span_of(nl.reverse)});
+                               span_of(std::as_const(nl.sort_keys)), span_of(nl.reverse)});
     for (std::size_t e = 0; e < ne; ++e)
         if (nl.reverse[e] < 0)
             throw Error(str("edge ", e, " has no reverse edge"), "neighbor_list",
                         "this is a bug in eipnn; please report the structure");
     if (opt.min_distance > 0) detail::check_min_distance(nl, opt.min_distance);
+}
+
+inline NeighborList build_neighbor_list(const Structure& s, double cutoff, const NeighborOptions& opt = {},
+                                        const Host& host = {}) {
+    NeighborList nl;
+    rebuild_neighbor_list(nl, s, cutoff, opt, host);
     return nl;
 }
 
