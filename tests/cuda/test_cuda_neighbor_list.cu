@@ -19,6 +19,7 @@ void compare_host_device(const Structure& s, double cutoff, const NeighborOption
     REQUIRE(dev.vectors == host.vectors);
     REQUIRE(dev.distances == host.distances);
     REQUIRE(dev.reverse == host.reverse);
+    REQUIRE(dev.sort_keys == host.sort_keys);
 }
 }  // namespace
 

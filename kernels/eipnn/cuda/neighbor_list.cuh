@@ -26,6 +26,7 @@ struct DeviceNeighborList {
     DeviceBuffer<double> d_vectors;     // (n_edges, 3)
     DeviceBuffer<double> d_distances;   // (n_edges)
     DeviceBuffer<index_t> d_reverse;    // (n_edges)
+    DeviceBuffer<std::uint64_t> d_sort_keys;  // (n_edges)
 
     NeighborList download() const {
         NeighborList nl;
@@ -37,6 +38,7 @@ struct DeviceNeighborList {
         nl.vectors = d_vectors.download();
         nl.distances = d_distances.download();
         nl.reverse = d_reverse.download();
+        nl.sort_keys = d_sort_keys.download();
         return nl;
     }
 };
@@ -97,7 +99,8 @@ inline DeviceNeighborList build_neighbor_list(const Cuda& dev, const Structure& 
     std::vector<index_t> edge_ids(ne);
     std::iota(edge_ids.begin(), edge_ids.end(), index_t(0));
     DeviceBuffer<index_t> d_edge_ids(edge_ids), d_order(ne);
-    DeviceBuffer<std::uint64_t> d_sorted_keys(ne);
+    DeviceBuffer<std::uint64_t>& d_sorted_keys = nl.d_sort_keys;
+    d_sorted_keys.resize(ne);
     segmented_radix_sort_pairs<std::uint64_t, index_t>(dev, std::as_const(nl.d_offsets).span(),
                                                        std::as_const(d_keys).span(), d_sorted_keys.span(),
                                                        std::as_const(d_edge_ids).span(), d_order.span(), tmp);
