@@ -161,3 +161,20 @@ TEST_CASE("neighbour list: bad input gives errors that say what and where", "[ne
         REQUIRE_THROWS_WITH(build_neighbor_list(s, 5.0), Catch::Contains("need 3 per atom"));
     }
 }
+
+TEST_CASE("neighbour list: pairs at exactly the cutoff keep both directions or neither", "[neighbors]") {
+    // Regression: with the edge vector summed in a different order for i -> j and j -> i, a pair
+    // whose distance rounds to the cutoff could be kept in one direction only.
+    for (unsigned seed = 50; seed <= 57; ++seed) {
+        const Structure s = test::random_triclinic(24, 4.0, 8.0, 35.0, 145.0, seed, true);
+        NeighborOptions loose;
+        loose.min_distance = 0;
+        const NeighborList probe = build_neighbor_list(s, 6.0, loose);
+        for (index_t e = 0; e < probe.n_edges(); e += 97) {
+            const double cutoff = probe.distances[e];  // a distance that occurs in the structure
+            INFO("seed " << seed << " cutoff " << cutoff);
+            const NeighborList nl = build_neighbor_list(s, cutoff, loose);
+            for (index_t k = 0; k < nl.n_edges(); ++k) REQUIRE(nl.reverse[nl.reverse[k]] == k);
+        }
+    }
+}

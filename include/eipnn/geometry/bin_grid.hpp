@@ -119,12 +119,15 @@ struct NeighborSearch {
                         const int s1 = img1 - wrap(j, 1) + wrap(i, 1);
                         const int s2 = img2 - wrap(j, 2) + wrap(i, 2);
                         if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue;
-                        const double dx = positions(j, 0) + s0 * grid.lattice[0][0] + s1 * grid.lattice[1][0] +
-                                          s2 * grid.lattice[2][0] - xi;
-                        const double dy = positions(j, 1) + s0 * grid.lattice[0][1] + s1 * grid.lattice[1][1] +
-                                          s2 * grid.lattice[2][1] - yi;
-                        const double dz = positions(j, 2) + s0 * grid.lattice[0][2] + s1 * grid.lattice[1][2] +
-                                          s2 * grid.lattice[2][2] - zi;
+                        // (r_j - r_i) + S·L, associated this way so the reverse edge's vector is
+                        // exactly the negation (IEEE rounding is symmetric), and the cutoff test
+                        // therefore keeps or drops both directions of a pair together.
+                        const double dx = (positions(j, 0) - xi) + (s0 * grid.lattice[0][0] + s1 * grid.lattice[1][0] +
+                                                                    s2 * grid.lattice[2][0]);
+                        const double dy = (positions(j, 1) - yi) + (s0 * grid.lattice[0][1] + s1 * grid.lattice[1][1] +
+                                                                    s2 * grid.lattice[2][1]);
+                        const double dz = (positions(j, 2) - zi) + (s0 * grid.lattice[0][2] + s1 * grid.lattice[1][2] +
+                                                                    s2 * grid.lattice[2][2]);
                         const double r2 = dx * dx + dy * dy + dz * dz;
                         if (r2 < grid.cutoff_sq) visit(j, s0, s1, s2, dx, dy, dz, r2);
                     }

@@ -1,7 +1,7 @@
 // From per-edge energy gradients to forces and virial, without atomics.
 //
 // Any energy written as E = sum_i E_i({r_ij}) over a full list has the per-edge gradient
-// g_e = dE_i / dr_ij for edge e = i -> j. Since r_ij = r_j + S·L - r_i,
+// g_e = dE_i / dr_ij for edge e = i -> j. Since r_ij = (r_j - r_i) + S·L,
 //   F_k = -dE/dr_k = sum over edges e leaving k of (g_e - g_reverse(e)),
 // i.e. a segment reduction over k's own edges that reads the reverse edge's gradient.
 // The virial is W = -sum_e r_e (x) g_e (LAMMPS sign: W = sum r (x) f for pairs), 9 components.

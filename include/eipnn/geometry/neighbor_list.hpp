@@ -1,6 +1,6 @@
 // Full periodic neighbour lists in CSR form: every directed edge i -> j (j may be a periodic
 // image, or i itself in cells smaller than the cutoff) with its integer shift S, the vector
-// r_ij = r_j + S · lattice - r_i, its length, and the index of the reverse edge j -> i (shift -S).
+// r_ij = (r_j - r_i) + S · lattice (exactly antisymmetric between an edge and its reverse), its length, and the index of the reverse edge j -> i (shift -S).
 // Edges are sorted by centre, then by (j, S), so the list is canonical: the same for any thread
 // count, binning or backend. Per-atom sums over edges are segment reductions; contributions that
 // belong to the other end of an edge are gathered through `reverse`, never scattered.
@@ -33,7 +33,7 @@ struct NeighborList {
     std::vector<index_t> centers;     // (n_edges) i
     std::vector<index_t> neighbors;   // (n_edges) j
     std::vector<int> shifts;          // (n_edges, 3) integer image of j
-    std::vector<double> vectors;      // (n_edges, 3) r_j + S · lattice - r_i, Å
+    std::vector<double> vectors;      // (n_edges, 3) (r_j - r_i) + S · lattice, Å
     std::vector<double> distances;    // (n_edges) |vectors|
     std::vector<index_t> reverse;     // (n_edges) edge j -> i with shift -S
     std::vector<std::uint64_t> sort_keys;  // (n_edges) edge_sort_key(j, S): the order inside a segment
