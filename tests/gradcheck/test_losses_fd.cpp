@@ -37,9 +37,13 @@ TEST_CASE("loss gradients match central finite differences", "[losses][gradcheck
     mse_loss(pred, label, grad_mse);
     tukey_loss(pred, label, scale, grad_tukey);
     // h = 1e-6: the losses are smooth polynomials in the prediction (piecewise for Tukey, and no
-    // residual sits within h of ±c·scale here), truncation error O(h²) ~ 1e-12, round-off
-    // ~ eps/h ~ 2e-10: tolerance 1e-8 absolute is two orders above both.
+    // residual sits within h of ±c·scale here), so the truncation error, O(h²) times the third
+    // derivative, is ~1e-12; the round-off of a difference quotient is ~ eps·|L|/h.
+    // Tolerance: 10x both.
     const double h = 1e-6;
+    const double loss_mse = mse_loss(pred, label, scratch), loss_tukey = tukey_loss(pred, label, scale, scratch);
+    const double tol_mse = 1e-11 + 10 * test::eps<double>() * loss_mse / h;
+    const double tol_tukey = 1e-11 + 10 * test::eps<double>() * loss_tukey / h;
     for (std::size_t i = 0; i < pred.size(); ++i) {
         auto p = pred, m = pred;
         p[i] += h;
@@ -47,8 +51,8 @@ TEST_CASE("loss gradients match central finite differences", "[losses][gradcheck
         const double fd_mse = (mse_loss(p, label, scratch) - mse_loss(m, label, scratch)) / (2 * h);
         const double fd_tukey = (tukey_loss(p, label, scale, scratch) - tukey_loss(m, label, scale, scratch)) / (2 * h);
         INFO("item " << i);
-        REQUIRE(std::abs(fd_mse - grad_mse[i]) < 1e-8);
-        REQUIRE(std::abs(fd_tukey - grad_tukey[i]) < 1e-8);
+        REQUIRE(std::abs(fd_mse - grad_mse[i]) < tol_mse);
+        REQUIRE(std::abs(fd_tukey - grad_tukey[i]) < tol_tukey);
     }
     // outliers beyond c have zero gradient: the weak labels that are far off do not pull
     REQUIRE(grad_tukey[0] == 0.0);
