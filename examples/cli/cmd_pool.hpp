@@ -1,0 +1,62 @@
+// `eipnn pool`: writes the unlabelled pool of METHOD.md as extxyz (info: config_type = prototype,
+// pool_source, pool_index, md_temperature).
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+#include "cli/progress.hpp"
+#include "eipnn/io/extxyz.hpp"
+#include "eipnn/train/pool.hpp"
+
+namespace eipnn::cli {
+
+inline void add_pool_command(CLI::App& app) {
+    struct Options {
+        std::string element = "Si", out;
+        std::size_t count = 14000;
+        std::uint64_t seed = 42;
+        int min_atoms = 8, max_atoms = 64;
+        double strain = 0.08, shear = 0.04, rattle = 0.12;
+        std::vector<std::string> prototypes;
+    };
+    auto opt = std::make_shared<Options>();
+    CLI::App* cmd = app.add_subcommand("pool", "generate the unlabelled pool: strained, rattled crystal prototypes");
+    cmd->add_option("--element", opt->element, "Si, Ge or Mo (sets bond length and prototypes)")->capture_default_str();
+    cmd->add_option("--out", opt->out, "output extxyz file")->required();
+    cmd->add_option("--count", opt->count, "number of configurations (the paper: 14000)")->capture_default_str();
+    cmd->add_option("--seed", opt->seed, "random seed; configuration k depends only on (seed, k)")->capture_default_str();
+    cmd->add_option("--min-atoms", opt->min_atoms, "smallest supercell")->capture_default_str();
+    cmd->add_option("--max-atoms", opt->max_atoms, "largest supercell")->capture_default_str();
+    cmd->add_option("--strain", opt->strain, "volumetric strain range (+-)")->capture_default_str();
+    cmd->add_option("--shear", opt->shear, "shear strain range (+-)")->capture_default_str();
+    cmd->add_option("--rattle", opt->rattle, "largest displacement sigma, Å")->capture_default_str();
+    cmd->add_option("--prototypes", opt->prototypes, "override the element's prototype list");
+    cmd->callback([opt]() {
+        PoolConfig c = default_pool_config(opt->element);
+        c.seed = opt->seed;
+        c.min_atoms = opt->min_atoms;
+        c.max_atoms = opt->max_atoms;
+        c.volumetric_strain = opt->strain;
+        c.shear_strain = opt->shear;
+        c.rattle_max = opt->rattle;
+        if (!opt->prototypes.empty()) c.prototypes = opt->prototypes;
+        for (const auto& p : c.prototypes) prototype(p);  // fail before writing anything
+        ExtxyzWriter writer(opt->out);
+        Progress progress("pool " + opt->element, opt->count);
+        for (std::size_t k = 0; k < opt->count; ++k) {
+            PoolItem item = make_pool_item(c, k);
+            Frame f;
+            f.structure = std::move(item.structure);
+            f.set_info("config_type", item.prototype);
+            f.set_info("pool_source", item.source);
+            f.set_info("pool_index", std::int64_t(k));
+            writer.write(f);
+            progress.update(k + 1);
+        }
+        writer.close();
+        progress.finish("-> " + opt->out);
+    });
+}
+
+}  // namespace eipnn::cli

@@ -1,0 +1,197 @@
+// EAM tables read from DYNAMO files, on one common grid, ready to be splined:
+//   funcfl (`pair_style eam`, one element per file: F(rho), Z(r), rho(r)),
+//   setfl  (`pair_style eam/alloy`, several elements: F(rho), rho(r) per element, r*phi(r) per pair).
+// The funcfl conversion follows DYNAMO/LAMMPS: every file is resampled onto the largest spacings
+// by 4-point Lagrange interpolation and r*phi_ij = 27.2 * 0.529 * Z_i(r) Z_j(r) (Hartree * Bohr,
+// the effective charges Z being in atomic units). Grid sizes, spacings and cutoffs are taken the
+// way LAMMPS takes them, so the spline built on top matches `pair_style eam` node for node.
+#pragma once
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "eipnn/eip/potential_text.hpp"
+#include "eipnn/geometry/elements.hpp"
+
+namespace eipnn {
+
+struct EamTables {
+    std::string style;                      // "eam" or "eam/alloy"
+    std::vector<std::string> elements;      // entry names, in file order (funcfl: one per file)
+    std::vector<int> numbers;               // atomic number each file gives its entry
+    int nrho = 0, nr = 0;                   // nodes of the density and radial grids
+    double drho = 0, dr = 0;                // spacings
+    double rhomax = 0;                      // end of the F table; F is extended linearly beyond
+    double cut = 0;                         // interaction range, Å
+    std::vector<std::vector<double>> frho;  // (n_elements)(nrho) F(rho), eV
+    std::vector<std::vector<double>> rhor;  // (n_elements)(nr) density of element a at r
+    std::vector<std::vector<double>> z2r;   // (n_pairs)(nr) r * phi_ab(r), eV Å; pair (a>=b) at a(a+1)/2+b
+
+    int n_elements() const { return int(elements.size()); }
+    static int pair_index(int a, int b) {
+        const int hi = a > b ? a : b, lo = a > b ? b : a;
+        return hi * (hi + 1) / 2 + lo;
+    }
+};
+
+namespace detail {
+
+struct Funcfl {
+    std::string path;
+    int number = 0;
+    int nrho = 0, nr = 0;
+    double drho = 0, dr = 0, cut = 0;
+    std::vector<double> frho, zr, rhor;
+};
+
+inline void check_grid(PotentialText& t, int n, double d, const char* n_name, const char* d_name) {
+    if (n < 5) t.fail(str(n_name, " = ", n, ": a table needs at least 5 points"));
+    if (!(d > 0)) t.fail(str(d_name, " = ", d, ": the spacing must be positive"));
+}
+
+inline Funcfl read_funcfl(const std::string& path) {
+    PotentialText t(path, "EAM funcfl file");
+    Funcfl f;
+    f.path = path;
+    std::string comment;
+    if (!t.next_line(comment)) t.fail("the file is empty; expected a comment line, then 'Z mass ...'");
+    auto w = t.next_words("line 2 'atomic-number mass lattice-constant lattice-type'");
+    f.number = t.to_int(w[0], "the atomic number (field 1 of line 2)");
+    if (w.size() < 2) t.fail("expected the mass as field 2 of line 2");
+    t.to_double(w[1], "the mass (field 2 of line 2)");
+    w = t.next_words("line 3 'Nrho drho Nr dr cutoff'");
+    if (w.size() < 5) t.fail(str("expected 5 fields 'Nrho drho Nr dr cutoff' on line 3, found ", w.size()));
+    f.nrho = t.to_int(w[0], "Nrho (field 1 of line 3)");
+    f.drho = t.to_double(w[1], "drho (field 2 of line 3)");
+    f.nr = t.to_int(w[2], "Nr (field 3 of line 3)");
+    f.dr = t.to_double(w[3], "dr (field 4 of line 3)");
+    f.cut = t.to_double(w[4], "cutoff (field 5 of line 3)");
+    check_grid(t, f.nrho, f.drho, "Nrho", "drho");
+    check_grid(t, f.nr, f.dr, "Nr", "dr");
+    if (!(f.cut > 0)) t.fail(str("cutoff = ", f.cut, ": must be positive"));
+    t.begin_numbers();
+    t.next_doubles(std::size_t(f.nrho), f.frho, "F(rho)");
+    t.next_doubles(std::size_t(f.nr), f.zr, "Z(r)");
+    t.next_doubles(std::size_t(f.nr), f.rhor, "rho(r)");
+    return f;
+}
+
+// DYNAMO's 4-point Lagrange resampling of `v` (spacing dv) at x; the stencil is kept inside the
+// table, so points past its end are extrapolated by the last cubic.
+inline double lagrange4(const std::vector<double>& v, double dv, double x) {
+    constexpr double sixth = 1.0 / 6.0;
+    const int n = int(v.size());
+    double p = x / dv + 1.0;
+    int k = int(p);
+    k = std::min(k, n - 2);
+    k = std::max(k, 2);
+    p -= k;
+    p = std::min(p, 2.0);
+    const double c1 = -sixth * p * (p - 1.0) * (p - 2.0);
+    const double c2 = 0.5 * (p * p - 1.0) * (p - 2.0);
+    const double c3 = -0.5 * p * (p + 1.0) * (p - 2.0);
+    const double c4 = sixth * p * (p * p - 1.0);
+    // k is 1-based: nodes k-1 .. k+2 are v[k-2] .. v[k+1]
+    return c1 * v[std::size_t(k - 2)] + c2 * v[std::size_t(k - 1)] + c3 * v[std::size_t(k)] + c4 * v[std::size_t(k + 1)];
+}
+
+}  // namespace detail
+
+// One or more funcfl files, one element each (as `pair_coeff i i file` per type in LAMMPS).
+inline EamTables read_eam_funcfl(const std::vector<std::string>& paths) {
+    if (paths.empty()) throw Error("no funcfl file given", "EAM funcfl", "give one file per element");
+    std::vector<detail::Funcfl> files;
+    for (const auto& p : paths) files.push_back(detail::read_funcfl(p));
+    EamTables t;
+    t.style = "eam";
+    double rmax = 0;
+    for (const auto& f : files) {
+        t.dr = std::max(t.dr, f.dr);
+        t.drho = std::max(t.drho, f.drho);
+        rmax = std::max(rmax, (f.nr - 1) * f.dr);
+        t.rhomax = std::max(t.rhomax, (f.nrho - 1) * f.drho);
+        t.cut = std::max(t.cut, f.cut);
+    }
+    // LAMMPS' common grid: the node count from the largest range over the largest spacing
+    // (+0.5 against round-off in the division), nodes at (m-1) * spacing.
+    t.nr = int(rmax / t.dr + 0.5);
+    t.nrho = int(t.rhomax / t.drho + 0.5);
+    for (const auto& f : files) {
+        const std::string sym = element_symbol(f.number);
+        for (const auto& e : t.elements)
+            if (e == sym)
+                throw Error(str("two funcfl files give element ", sym), f.path, "give one file per element");
+        t.elements.push_back(sym);
+        t.numbers.push_back(f.number);
+        std::vector<double> F(std::size_t(t.nrho)), rho(std::size_t(t.nr));
+        for (int m = 0; m < t.nrho; ++m) F[std::size_t(m)] = detail::lagrange4(f.frho, f.drho, m * t.drho);
+        for (int m = 0; m < t.nr; ++m) rho[std::size_t(m)] = detail::lagrange4(f.rhor, f.dr, m * t.dr);
+        t.frho.push_back(std::move(F));
+        t.rhor.push_back(std::move(rho));
+    }
+    const int n = t.n_elements();
+    t.z2r.resize(std::size_t(n * (n + 1) / 2));
+    for (int a = 0; a < n; ++a)
+        for (int b = 0; b <= a; ++b) {
+            auto& z2 = t.z2r[std::size_t(EamTables::pair_index(a, b))];
+            z2.resize(std::size_t(t.nr));
+            for (int m = 0; m < t.nr; ++m) {
+                const double r = m * t.dr;
+                const double za = detail::lagrange4(files[std::size_t(a)].zr, files[std::size_t(a)].dr, r);
+                const double zb = detail::lagrange4(files[std::size_t(b)].zr, files[std::size_t(b)].dr, r);
+                z2[std::size_t(m)] = 27.2 * 0.529 * za * zb;
+            }
+        }
+    return t;
+}
+
+// A setfl file: 3 comment lines, 'N el1 .. elN', 'Nrho drho Nr dr cutoff', per element a line
+// 'Z mass a0 lattice' then F (Nrho values) and rho (Nr values), then r*phi for pairs i >= j.
+inline EamTables read_eam_setfl(const std::string& path) {
+    PotentialText f(path, "EAM setfl file");
+    EamTables t;
+    t.style = "eam/alloy";
+    std::string line;
+    for (int k = 0; k < 3; ++k)
+        if (!f.next_line(line)) f.fail("the file ends inside the 3 comment lines that open a setfl file");
+    auto w = f.next_words("line 4 'N element1 ... elementN'");
+    const int n = f.to_int(w[0], "the number of elements (field 1 of line 4)");
+    if (n < 1) f.fail(str("the number of elements is ", n, "; expected at least 1"));
+    if (int(w.size()) < n + 1)
+        f.fail(str("line 4 announces ", n, " elements but names ", w.size() - 1, "; expected 'N element1 ... elementN'"));
+    for (int k = 0; k < n; ++k) {
+        for (const auto& e : t.elements)
+            if (e == w[std::size_t(k) + 1]) f.fail(str("element '", e, "' is listed twice on line 4"));
+        t.elements.push_back(w[std::size_t(k) + 1]);
+    }
+    w = f.next_words("line 5 'Nrho drho Nr dr cutoff'");
+    if (w.size() < 5) f.fail(str("expected 5 fields 'Nrho drho Nr dr cutoff' on line 5, found ", w.size()));
+    t.nrho = f.to_int(w[0], "Nrho (field 1 of line 5)");
+    t.drho = f.to_double(w[1], "drho (field 2 of line 5)");
+    t.nr = f.to_int(w[2], "Nr (field 3 of line 5)");
+    t.dr = f.to_double(w[3], "dr (field 4 of line 5)");
+    t.cut = f.to_double(w[4], "cutoff (field 5 of line 5)");
+    detail::check_grid(f, t.nrho, t.drho, "Nrho", "drho");
+    detail::check_grid(f, t.nr, t.dr, "Nr", "dr");
+    if (!(t.cut > 0)) f.fail(str("cutoff = ", t.cut, ": must be positive"));
+    t.rhomax = (t.nrho - 1) * t.drho;
+    for (int k = 0; k < n; ++k) {
+        const std::string& el = t.elements[std::size_t(k)];
+        w = f.next_words(str("the line 'Z mass a0 lattice' of element ", el).c_str());
+        t.numbers.push_back(f.to_int(w[0], str("the atomic number of element ", el, " (field 1)")));
+        f.begin_numbers();
+        std::vector<double> F, rho;
+        f.next_doubles(std::size_t(t.nrho), F, str("F(rho) of element ", el));
+        f.next_doubles(std::size_t(t.nr), rho, str("rho(r) of element ", el));
+        t.frho.push_back(std::move(F));
+        t.rhor.push_back(std::move(rho));
+    }
+    t.z2r.resize(std::size_t(n * (n + 1) / 2));
+    for (int a = 0; a < n; ++a)
+        for (int b = 0; b <= a; ++b)
+            f.next_doubles(std::size_t(t.nr), t.z2r[std::size_t(EamTables::pair_index(a, b))],
+                           str("r*phi(r) of pair ", t.elements[std::size_t(a)], "-", t.elements[std::size_t(b)]));
+    return t;
+}
+
+}  // namespace eipnn

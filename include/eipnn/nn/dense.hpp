@@ -1,0 +1,119 @@
+// Dense layer y = x W + b on the host, through Eigen maps of the flat parameter buffer.
+// W is stored (in, out) row-major, so a layer reads x rows and writes y rows without transposes
+// (PyTorch's nn.Linear keeps weight = W^T). float and double.
+//
+// Threads: the output rows are cut into blocks of a fixed size (never a function of the thread
+// count), each block one Eigen GEMM, so the result is bit-identical for 1 and N threads.
+#pragma once
+#include <algorithm>
+
+// eipnn cuts every GEMM into fixed row blocks and runs the blocks on the Host backend's threads
+// (deterministic, and no nested or competing thread pools); Eigen's own GEMM threading would
+// spin-wait in tiny parallel regions around every tile product. Define before any Eigen include
+// to keep Eigen's threading in a program that wants it for other work.
+#ifndef EIGEN_DONT_PARALLELIZE
+#define EIGEN_DONT_PARALLELIZE
+#endif
+#include <Eigen/Core>
+
+#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/view.hpp"
+
+namespace eipnn {
+
+template <class T>
+using EigenRowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using RowMap = Eigen::Map<EigenRowMajor<T>>;
+template <class T>
+using ConstRowMap = Eigen::Map<const EigenRowMajor<T>>;
+
+template <class T>
+RowMap<T> eigen_map(MatrixView<T> m) { return RowMap<T>(m.data, m.rows, m.cols); }
+template <class T>
+ConstRowMap<T> eigen_map(MatrixView<const T> m) { return ConstRowMap<T>(m.data, m.rows, m.cols); }
+
+// f(b) for b in [0, n_blocks), for few heavy work items (GEMM blocks, tiles): one parallel region
+// even for 2 items, unlike for_each which waits for thousands of cheap indices.
+template <class F>
+void for_each_block(const Host& host, index_t n_blocks, const F& f) {
+#if defined(_OPENMP)
+    const int nt = host.resolved_threads();
+    if (nt > 1 && n_blocks > 1) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        for (index_t b = 0; b < n_blocks; ++b) f(b);
+        return;
+    }
+#else
+    (void)host;
+#endif
+    for (index_t b = 0; b < n_blocks; ++b) f(b);
+}
+
+inline constexpr index_t kGemmRowBlock = 64;
+
+// C = op(A) B (+ C when accumulate), op(A) = A or A^T; C (m, n), B (k, n).
+template <class T>
+void gemm(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<const T> B, MatrixView<T> C,
+          bool accumulate) {
+    const index_t m = C.rows;
+    const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
+    for_each_block(host, n_blocks, [&](index_t blk) {
+        const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
+        const auto b = eigen_map(B);
+        RowMap<T> c(C.row(r0), rows, C.cols);
+        if (!transpose_a) {
+            ConstRowMap<T> a(A.row(r0), rows, A.cols);
+            if (accumulate) c.noalias() += a * b;
+            else c.noalias() = a * b;
+        } else {
+            // rows r0.. of A^T are columns r0.. of A: a strided block of the (k, m) map
+            const auto a = eigen_map(A).middleCols(r0, rows).transpose();
+            if (accumulate) c.noalias() += a * b;
+            else c.noalias() = a * b;
+        }
+    });
+}
+
+// C = A B^T (+ C); A (m, k), B (n, k): the input gradient dX = dY W^T.
+template <class T>
+void gemm_bt(const Host& host, MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C, bool accumulate) {
+    const index_t m = C.rows;
+    const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
+    for_each_block(host, n_blocks, [&](index_t blk) {
+        const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
+        ConstRowMap<T> a(A.row(r0), rows, A.cols);
+        RowMap<T> c(C.row(r0), rows, C.cols);
+        if (accumulate) c.noalias() += a * eigen_map(B).transpose();
+        else c.noalias() = a * eigen_map(B).transpose();
+    });
+}
+
+// Y = X W + b.   X (n, in), W (in, out), b (1, out) or empty (data == nullptr), Y (n, out)
+template <class T>
+void dense_fwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> b, MatrixView<T> Y) {
+    gemm(host, X, false, W, Y, false);
+    if (b.data) {
+        const index_t out = Y.cols;
+        for_each(host, Y.rows, [=](index_t r) {
+            for (index_t c = 0; c < out; ++c) Y(r, c) += b(0, c);
+        });
+    }
+}
+
+// dL_dW += X^T dL_dY, dL_db += sum over rows of dL_dY, dL_dX = dL_dY W^T (or += when
+// accumulate_dX). Any output with data == nullptr is skipped.
+template <class T>
+void dense_bwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> dL_dY,
+               MatrixView<T> dL_dX, MatrixView<T> dL_dW, MatrixView<T> dL_db, bool accumulate_dX = false) {
+    if (dL_dW.data) gemm(host, X, true, dL_dY, dL_dW, true);
+    if (dL_db.data) {
+        // column sums, each column summed over rows in order: deterministic
+        const index_t out = dL_dY.cols;
+        for (index_t r = 0; r < dL_dY.rows; ++r)
+            for (index_t c = 0; c < out; ++c) dL_db(0, c) += dL_dY(r, c);
+    }
+    if (dL_dX.data) gemm_bt(host, dL_dY, W, dL_dX, accumulate_dX);
+}
+
+}  // namespace eipnn

@@ -1,0 +1,52 @@
+// Species embedding x_i = E[s_i], with s_i the row of atom i's atomic number in the model's
+// species list.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "eipnn/core/error.hpp"
+#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/view.hpp"
+
+namespace eipnn {
+
+// Row of each atom's species; throws for an atomic number the model was not built for.
+inline std::vector<index_t> species_indices(const std::vector<int>& species, const std::vector<int>& numbers,
+                                            const char* where) {
+    std::vector<index_t> out(numbers.size());
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        index_t k = -1;
+        for (std::size_t s = 0; s < species.size(); ++s)
+            if (species[s] == numbers[i]) k = index_t(s);
+        if (k < 0)
+            throw Error(str("atom ", i, " has atomic number ", numbers[i], ", which the model has no embedding for"),
+                        where, "list every element of the data in the model's species");
+        out[i] = k;
+    }
+    return out;
+}
+
+// x (n_atoms, F) = table (n_species, F) rows.
+template <class T>
+void embedding_fwd(const Host& host, Span<const index_t> species, MatrixView<const T> table, MatrixView<T> x) {
+    const index_t F = table.cols;
+    for_each(host, species.size, [=](index_t i) {
+        const T* src = table.row(species[i]);
+        T* dst = x.row(i);
+        for (index_t c = 0; c < F; ++c) dst[c] = src[c];
+    });
+}
+
+// dL_dtable += sum over atoms of each species of dL_dx. Serial in atom order: a few hundred
+// thousand adds, deterministic, no atomics.
+template <class T>
+void embedding_bwd(Span<const index_t> species, MatrixView<const T> dL_dx, MatrixView<T> dL_dtable) {
+    const index_t F = dL_dtable.cols;
+    for (index_t i = 0; i < species.size; ++i) {
+        T* dst = dL_dtable.row(species[i]);
+        const T* src = dL_dx.row(i);
+        for (index_t c = 0; c < F; ++c) dst[c] += src[c];
+    }
+}
+
+}  // namespace eipnn

@@ -1,0 +1,335 @@
+// SchNet (Schütt et al. 2018) as in schnetpack and the paper's reference code:
+//   x^0_i   = E[Z_i]                                       (embedding.hpp)
+//   x^{t+1} = interaction_t(x^t)  or  x^t + interaction_t(x^t)   (interaction.hpp; residual off
+//             by default, as in the paper's code)
+//   E_g     = scale * sum_i [ssp(x^T_i W1 + b1) W2 + b2] + sum_i ref[Z_i]   per head (readout.hpp)
+// plus an optional classifier head (sum of x^T per graph -> BatchNorm -> MLP -> K+1 logits).
+// Defaults are the paper's: cutoff 5 Å, 128 features, 128 Gaussians, 5 interactions, head
+// 128 -> 128 -> 1. All parameters live in one flat buffer (parameters.hpp); names below.
+//
+// forward() saves what backward() needs in SchNetForward; backward() turns dL/dE per graph (and
+// head) into parameter gradients and/or dE/dr per pair; energy_forces() turns the latter into
+// forces (-dE/dx) and virials through geometry/edge_forces.hpp's gather.
+#pragma once
+#include <array>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "eipnn/core/error.hpp"
+#include "eipnn/geometry/edge_forces.hpp"
+#include "eipnn/math/cutoff.hpp"
+#include "eipnn/math/gaussian_basis.hpp"
+#include "eipnn/nn/embedding.hpp"
+#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/nn/interaction.hpp"
+#include "eipnn/nn/parameters.hpp"
+#include "eipnn/nn/radial_basis.hpp"
+#include "eipnn/nn/readout.hpp"
+
+namespace eipnn {
+
+struct SchNetConfig {
+    std::vector<int> species{14};   // atomic numbers, one embedding row each
+    double cutoff = 5.0;            // Å
+    index_t n_features = 128;
+    index_t n_rbf = 128;
+    double rbf_width = 0;           // Å; 0 = the centres' spacing
+    index_t n_interactions = 5;
+    bool residual = false;
+    index_t head_hidden = 128;
+    index_t n_heads = 1;            // K parallel energy heads (pretraining on K EIPs)
+    index_t n_classes = 0;          // classifier logits (K+1); 0 = no classifier
+    index_t classifier_hidden = 128;
+
+    void validate() const {
+        const char* where = "SchNetConfig";
+        if (species.empty()) throw Error("no species", where, "list the atomic numbers the model covers");
+        if (!(cutoff > 0)) throw Error(str("cutoff ", cutoff, " must be positive"), where);
+        if (n_features < 1 || n_rbf < 2 || n_interactions < 0 || head_hidden < 1 || n_heads < 1 || n_classes < 0 ||
+            classifier_hidden < 1)
+            throw Error(str("invalid sizes: features ", n_features, ", rbf ", n_rbf, ", interactions ", n_interactions,
+                            ", head_hidden ", head_hidden, ", heads ", n_heads, ", classes ", n_classes),
+                        where, "features, hidden sizes and heads >= 1, rbf >= 2, interactions and classes >= 0");
+    }
+};
+
+template <class T>
+struct SchNetForward {
+    std::vector<index_t> species;             // (n_atoms)
+    PairGeometry<T> geom;                     // per pair r, fc, fc'
+    std::vector<std::vector<T>> x;            // n_interactions + 1 of (n_atoms, F)
+    std::vector<InteractionSaved<T>> blocks;  // n_interactions
+    std::vector<AtomwiseHeadSaved<T>> heads;  // n_heads
+    std::vector<double> energies;             // (n_graphs, n_heads)
+};
+
+template <class T>
+struct EnergyForces {
+    std::vector<double> energies;  // (n_graphs) head 0
+    std::vector<T> forces;         // (n_atoms, 3) eV/Å
+    std::vector<T> virial;         // (n_graphs, 9) eV, W = -sum_e r_e (x) dE/dr_e
+};
+
+template <class T>
+class SchNet {
+public:
+    SchNetConfig config;
+    ParameterLayout layout;
+    ParameterBuffer<T> params;
+    std::vector<double> head_scale;  // (n_heads)
+    std::vector<double> head_ref;    // (n_heads, n_species)
+    BatchNormState<T> bn;
+    GaussianBasis basis;
+
+    explicit SchNet(const SchNetConfig& cfg = {}, unsigned seed = 42) : config(cfg) {
+        config.validate();
+        const index_t F = cfg.n_features, S = index_t(cfg.species.size());
+        layout.add("embedding", S, F);
+        for (index_t t = 0; t < cfg.n_interactions; ++t) {
+            const std::string p = block_prefix(t);
+            layout.add(p + "filter1.W", cfg.n_rbf, F);
+            layout.add(p + "filter1.b", 1, F);
+            layout.add(p + "filter2.W", F, F);
+            layout.add(p + "filter2.b", 1, F);
+            layout.add(p + "in.W", F, F);
+            layout.add(p + "out1.W", F, F);
+            layout.add(p + "out1.b", 1, F);
+            layout.add(p + "out2.W", F, F);
+            layout.add(p + "out2.b", 1, F);
+        }
+        for (index_t k = 0; k < cfg.n_heads; ++k) {
+            const std::string p = head_prefix(k);
+            layout.add(p + "W1", F, cfg.head_hidden);
+            layout.add(p + "b1", 1, cfg.head_hidden);
+            layout.add(p + "W2", cfg.head_hidden, 1);
+            layout.add(p + "b2", 1, 1);
+        }
+        if (cfg.n_classes > 0) {
+            layout.add("classifier.bn.gamma", 1, F);
+            layout.add("classifier.bn.beta", 1, F);
+            layout.add("classifier.W1", F, cfg.classifier_hidden);
+            layout.add("classifier.b1", 1, cfg.classifier_hidden);
+            layout.add("classifier.W2", cfg.classifier_hidden, cfg.n_classes);
+            layout.add("classifier.b2", 1, cfg.n_classes);
+        }
+        params = ParameterBuffer<T>(layout);
+        head_scale.assign(std::size_t(cfg.n_heads), 1.0);
+        head_ref.assign(std::size_t(cfg.n_heads) * std::size_t(S), 0.0);
+        bn.running_mean.assign(std::size_t(F), T(0));
+        bn.running_var.assign(std::size_t(F), T(1));
+        basis = GaussianBasis::make_for<T>(cfg.n_rbf, cfg.cutoff, cfg.rbf_width);
+        initialize(seed);
+    }
+
+    static std::string block_prefix(index_t t) { return str("interaction", t, "."); }
+    static std::string head_prefix(index_t k) { return str("head", k, "."); }
+
+    // Glorot-uniform weights (schnetpack's Dense default), unit-variance embedding, small random
+    // biases (zero would be the usual start; random ones make every bias visible to the tests),
+    // BatchNorm gamma = 1, beta = 0.
+    void initialize(unsigned seed) {
+        std::mt19937_64 rng(seed);
+        for (const ParameterEntry& e : layout.entries()) {
+            MatrixView<T> m = params.at(e);
+            const bool bias = e.rows == 1 && e.name.find(".b") != std::string::npos;
+            double a = std::sqrt(6.0 / double(e.rows + e.cols));
+            if (e.name == "embedding") a = std::sqrt(3.0);
+            if (bias) a = 0.1;
+            std::uniform_real_distribution<double> u(-a, a);
+            for (index_t k = 0; k < e.size(); ++k) m.data[k] = T(u(rng));
+            if (e.name == "classifier.bn.gamma")
+                for (index_t k = 0; k < e.size(); ++k) m.data[k] = T(1);
+            if (e.name == "classifier.bn.beta")
+                for (index_t k = 0; k < e.size(); ++k) m.data[k] = T(0);
+        }
+    }
+
+    // The same model in another scalar type (float for training, double for checks).
+    template <class U>
+    SchNet<U> cast() const {
+        SchNet<U> m(config);
+        for (std::size_t k = 0; k < params.data.size(); ++k) m.params.data[k] = U(params.data[k]);
+        m.head_scale = head_scale;
+        m.head_ref = head_ref;
+        for (std::size_t c = 0; c < bn.running_mean.size(); ++c) {
+            m.bn.running_mean[c] = U(bn.running_mean[c]);
+            m.bn.running_var[c] = U(bn.running_var[c]);
+        }
+        return m;
+    }
+
+    InteractionParams<T> block(index_t t) const {
+        const std::string p = block_prefix(t);
+        return {{cv(p + "filter1.W"), cv(p + "filter1.b"), cv(p + "filter2.W"), cv(p + "filter2.b")},
+                cv(p + "in.W"), cv(p + "out1.W"), cv(p + "out1.b"), cv(p + "out2.W"), cv(p + "out2.b")};
+    }
+    static InteractionGrads<T> block_grads(ParameterBuffer<T>& g, index_t t) {
+        const std::string p = block_prefix(t);
+        return {{g.view(p + "filter1.W"), g.view(p + "filter1.b"), g.view(p + "filter2.W"), g.view(p + "filter2.b")},
+                g.view(p + "in.W"), g.view(p + "out1.W"), g.view(p + "out1.b"), g.view(p + "out2.W"),
+                g.view(p + "out2.b")};
+    }
+    MlpParams<T> head(index_t k) const {
+        const std::string p = head_prefix(k);
+        return {cv(p + "W1"), cv(p + "b1"), cv(p + "W2"), cv(p + "b2")};
+    }
+    MlpParams<T> classifier() const {
+        return {cv("classifier.W1"), cv("classifier.b1"), cv("classifier.W2"), cv("classifier.b2")};
+    }
+
+    // Backbone and energy heads. energies: (n_graphs, n_heads).
+    void forward(const Host& host, const GraphBatch& batch, SchNetForward<T>& fw) const {
+        check_batch(batch);
+        const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs();
+        fw.species = species_indices(config.species, batch.numbers, "SchNet::forward");
+        fw.geom.r.resize(std::size_t(P));
+        fw.geom.fc.resize(std::size_t(P));
+        fw.geom.dfc_dr.resize(std::size_t(P));
+        const double rc = config.cutoff;
+        for_each(host, P, [&](index_t p) {
+            const double r = batch.distances[std::size_t(batch.pair_edge[std::size_t(p)])];
+            const ValueDerivative<double> c = cosine_cutoff(r, rc);
+            fw.geom.r[std::size_t(p)] = r;
+            fw.geom.fc[std::size_t(p)] = T(c.value);
+            fw.geom.dfc_dr[std::size_t(p)] = T(c.derivative);
+        });
+        fw.x.resize(std::size_t(config.n_interactions) + 1);
+        for (auto& v : fw.x) v.resize(std::size_t(n) * F);
+        embedding_fwd(host, span_of(std::as_const(fw.species)), cv("embedding"), matrix_of(fw.x[0], F));
+        fw.blocks.resize(std::size_t(config.n_interactions));
+        for (index_t t = 0; t < config.n_interactions; ++t)
+            interaction_fwd(host, batch, fw.geom, basis, block(t), config.residual,
+                            matrix_of(std::as_const(fw.x[std::size_t(t)]), F), fw.blocks[std::size_t(t)],
+                            matrix_of(fw.x[std::size_t(t) + 1], F));
+        const index_t G = batch.n_graphs(), K = config.n_heads, S = index_t(config.species.size());
+        fw.heads.resize(std::size_t(K));
+        fw.energies.assign(std::size_t(G) * K, 0.0);
+        std::vector<double> e(static_cast<std::size_t>(G)), ref(static_cast<std::size_t>(S));
+        for (index_t k = 0; k < K; ++k) {
+            for (index_t s = 0; s < S; ++s) ref[std::size_t(s)] = head_ref[std::size_t(k * S + s)];
+            atomwise_head_fwd(host, batch, span_of(std::as_const(fw.species)), head(k), head_scale[std::size_t(k)], ref,
+                              features(fw), fw.heads[std::size_t(k)], span_of(e));
+            for (index_t g = 0; g < G; ++g) fw.energies[std::size_t(g * K + k)] = e[std::size_t(g)];
+        }
+    }
+
+    MatrixView<const T> features(const SchNetForward<T>& fw) const { return matrix_of(fw.x.back(), config.n_features); }
+
+    // From dL/dE (n_graphs, n_heads), plus optionally dL/dx^T from another head (e.g. the
+    // classifier): parameter gradients accumulated into `grads` (if given) and dL/dr per pair
+    // accumulated into `dL_dr` (if given; resized and zeroed here).
+    void backward(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw, Span<const double> dL_dE,
+                  ParameterBuffer<T>* grads, std::vector<T>* dL_dr, const std::vector<T>* dL_dx_extra = nullptr) const {
+        const index_t n = batch.n_atoms(), F = config.n_features, G = batch.n_graphs(), K = config.n_heads;
+        if (dL_dE.size != G * K)
+            throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), "SchNet::backward");
+        std::vector<T> d_next(std::size_t(n) * F, T(0)), d_prev(std::size_t(n) * F), scratch;
+        if (dL_dx_extra) d_next = *dL_dx_extra;
+        std::vector<double> dE(static_cast<std::size_t>(G));
+        for (index_t k = 0; k < K; ++k) {
+            bool any = false;
+            for (index_t g = 0; g < G; ++g) {
+                dE[std::size_t(g)] = dL_dE[g * K + k];
+                any = any || dE[std::size_t(g)] != 0.0;
+            }
+            if (!any && !grads) continue;
+            MlpGrads<T> hg{};
+            if (grads) {
+                const std::string p = head_prefix(k);
+                hg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
+            }
+            atomwise_head_bwd(host, batch, head(k), head_scale[std::size_t(k)], features(fw), fw.heads[std::size_t(k)],
+                              span_of(std::as_const(dE)), matrix_of(d_next, F), hg, scratch);
+        }
+        if (dL_dr) dL_dr->assign(std::size_t(batch.n_pairs()), T(0));
+        const Span<T> dr = dL_dr ? span_of(*dL_dr) : Span<T>{};
+        for (index_t t = config.n_interactions - 1; t >= 0; --t) {
+            InteractionGrads<T> ig{};
+            if (grads) ig = block_grads(*grads, t);
+            interaction_bwd(host, batch, fw.geom, basis, block(t), config.residual,
+                            matrix_of(fw.x[std::size_t(t)], F), fw.blocks[std::size_t(t)],
+                            matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), ig, dr, scratch);
+            std::swap(d_next, d_prev);
+        }
+        if (grads) embedding_bwd(span_of(fw.species), matrix_of(std::as_const(d_next), F), grads->view("embedding"));
+    }
+
+    // Energies (head 0), forces and per-graph virials.
+    void energy_forces(const Host& host, const GraphBatch& batch, SchNetForward<T>& fw, EnergyForces<T>& out) const {
+        forward(host, batch, fw);
+        const index_t G = batch.n_graphs(), K = config.n_heads;
+        std::vector<double> seed(std::size_t(G) * K, 0.0);
+        out.energies.resize(std::size_t(G));
+        for (index_t g = 0; g < G; ++g) {
+            seed[std::size_t(g * K)] = 1.0;
+            out.energies[std::size_t(g)] = fw.energies[std::size_t(g * K)];
+        }
+        std::vector<T> dE_dr;
+        backward(host, batch, fw, span_of(std::as_const(seed)), nullptr, &dE_dr);
+        forces_from_pair_gradients(host, batch, fw.geom, dE_dr, out);
+    }
+
+    // dE/dr per pair -> forces (n_atoms, 3) and virial (n_graphs, 9).
+    static void forces_from_pair_gradients(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+                                           const std::vector<T>& dE_dr, EnergyForces<T>& out) {
+        const index_t n = batch.n_atoms(), G = batch.n_graphs();
+        std::vector<T> dE_dvec(3 * std::size_t(batch.n_edges()), T(0));
+        for_each(host, batch.n_pairs(),
+                 PairToEdgeGradient<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(geom.r),
+                                       span_of(dE_dr), matrix_of(dE_dvec, 3)});
+        out.forces.assign(3 * std::size_t(n), T(0));
+        for_each(host, n,
+                 EdgeForceGather<T>{span_of(batch.offsets), span_of(batch.reverse),
+                                    matrix_of(std::as_const(dE_dvec), 3), matrix_of(out.forces, 3)});
+        std::vector<T> per_atom(9 * std::size_t(n));
+        for_each(host, n,
+                 EdgeVirialGather<T>{span_of(batch.offsets), matrix_of(batch.vectors, 3),
+                                     matrix_of(std::as_const(dE_dvec), 3), matrix_of(per_atom, 9)});
+        out.virial.assign(9 * std::size_t(G), T(0));
+        for (index_t g = 0; g < G; ++g)
+            for (index_t i = batch.atom_offsets[std::size_t(g)]; i < batch.atom_offsets[std::size_t(g) + 1]; ++i)
+                for (int c = 0; c < 9; ++c) out.virial[9 * std::size_t(g) + c] += per_atom[9 * std::size_t(i) + c];
+    }
+
+    // Classifier logits from a forward's features; updates the running statistics in training.
+    void classifier_forward(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw, bool training,
+                            ClassifierSaved<T>& sv) {
+        require_classifier();
+        classifier_fwd(host, batch, cv("classifier.bn.gamma"), cv("classifier.bn.beta"), classifier(), bn, training,
+                       features(fw), sv);
+    }
+    // dL/dx^T (n_atoms, F) from dL/dlogits, classifier gradients accumulated into grads (if any).
+    std::vector<T> classifier_backward(const Host& host, const GraphBatch& batch, const ClassifierSaved<T>& sv,
+                                       const std::vector<T>& dL_dlogits, ParameterBuffer<T>* grads) const {
+        require_classifier();
+        std::vector<T> dx(std::size_t(batch.n_atoms()) * config.n_features, T(0));
+        MlpGrads<T> g{};
+        MatrixView<T> dgamma{}, dbeta{};
+        if (grads) {
+            g = {grads->view("classifier.W1"), grads->view("classifier.b1"), grads->view("classifier.W2"),
+                 grads->view("classifier.b2")};
+            dgamma = grads->view("classifier.bn.gamma");
+            dbeta = grads->view("classifier.bn.beta");
+        }
+        classifier_bwd(host, batch, cv("classifier.bn.gamma"), classifier(), sv,
+                       matrix_of(dL_dlogits, config.n_classes), matrix_of(dx, config.n_features), dgamma, dbeta, g);
+        return dx;
+    }
+
+private:
+    MatrixView<const T> cv(const std::string& name) const { return params.view(name); }
+
+    void require_classifier() const {
+        if (config.n_classes <= 0)
+            throw Error("this model has no classifier head", "SchNet", "set SchNetConfig::n_classes to K+1");
+    }
+    void check_batch(const GraphBatch& batch) const {
+        if (std::abs(batch.cutoff - config.cutoff) > 1e-12 * config.cutoff && batch.n_edges() > 0)
+            throw Error(str("the batch's lists use cutoff ", batch.cutoff, " Å, the model ", config.cutoff, " Å"),
+                        "SchNet::forward", "build the neighbour lists with the model's cutoff");
+    }
+};
+
+}  // namespace eipnn

@@ -1,0 +1,134 @@
+// Datasets of labelled configurations, seeded splits and shuffled batches.
+#pragma once
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "eipnn/core/error.hpp"
+#include "eipnn/io/extxyz.hpp"
+
+namespace eipnn {
+
+struct Sample {
+    Structure structure;
+    double energy = 0;              // eV, total
+    std::vector<double> forces;     // (n_atoms, 3) eV/Å, empty when the data has none
+    std::string config_type;        // "" when absent
+    std::string source;             // "file.extxyz frame 12", for messages
+};
+
+struct Dataset {
+    std::vector<Sample> samples;
+
+    std::size_t size() const { return samples.size(); }
+    bool empty() const { return samples.empty(); }
+    std::size_t n_atoms() const {
+        std::size_t n = 0;
+        for (const auto& s : samples) n += std::size_t(s.structure.size());
+        return n;
+    }
+    Dataset subset(const std::vector<std::size_t>& indices) const {
+        Dataset d;
+        d.samples.reserve(indices.size());
+        for (std::size_t i : indices) d.samples.push_back(samples.at(i));
+        return d;
+    }
+};
+
+// Reads every frame of an extxyz file; `energy_key` names the info entry with the total energy.
+// Empty structures and frames without the energy are errors that name the frame.
+inline Dataset load_dataset(const std::filesystem::path& path, const std::string& energy_key = "energy",
+                            const std::string& forces_key = "forces") {
+    Dataset d;
+    ExtxyzReader reader(path);
+    Frame frame;
+    std::size_t index = 0;
+    while (reader.next(frame)) {
+        Sample s;
+        s.source = str(path.string(), " frame ", index);
+        if (frame.structure.size() == 0)
+            throw Error("configuration has no atoms", s.source, "remove empty frames from the data");
+        if (!frame.find_info(energy_key))
+            throw Error(str("no '", energy_key, "' entry"), s.source,
+                        "label the data, or name the energy key");
+        s.energy = frame.info_real(energy_key);
+        if (!std::isfinite(s.energy)) throw Error(str("energy is ", s.energy), s.source, "remove the frame");
+        if (frame.find_column(forces_key)) s.forces = frame.column_real(forces_key);
+        if (const InfoValue* ct = frame.find_info("config_type")) {
+            // config types are strings in the mlearn data; a numeric one is written as text
+            s.config_type = ct->type == ExtxyzType::String ? ct->text : str(ct->is_numeric() ? ct->as_reals().at(0) : 0.0);
+        }
+        s.structure = std::move(frame.structure);
+        d.samples.push_back(std::move(s));
+        ++index;
+    }
+    if (d.empty()) throw Error("no configurations", path.string(), "check the file");
+    return d;
+}
+
+// A seeded random partition of [0, n) into parts of the given fractions (the last part takes the
+// remainder, so fractions that sum to 1 use every item).
+inline std::vector<std::vector<std::size_t>> random_split(std::size_t n, const std::vector<double>& fractions,
+                                                          std::uint64_t seed) {
+    double total = 0;
+    for (double f : fractions) {
+        if (!(f >= 0)) throw Error(str("split fraction ", f, " is negative"), "random_split");
+        total += f;
+    }
+    if (fractions.empty() || total > 1.0 + 1e-12)
+        throw Error(str("split fractions sum to ", total), "random_split", "give fractions that sum to at most 1");
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::mt19937_64 rng(seed);
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<std::vector<std::size_t>> parts;
+    std::size_t start = 0;
+    for (std::size_t k = 0; k < fractions.size(); ++k) {
+        const bool last = k + 1 == fractions.size() && total > 1.0 - 1e-12;
+        const std::size_t count = last ? n - start : std::min(n - start, std::size_t(std::llround(fractions[k] * double(n))));
+        parts.emplace_back(order.begin() + std::ptrdiff_t(start), order.begin() + std::ptrdiff_t(start + count));
+        std::sort(parts.back().begin(), parts.back().end());
+        start += count;
+    }
+    return parts;
+}
+
+// Batches of configuration indices, reshuffled every epoch from its own generator, whose state
+// can be saved and restored so a resumed run draws the same batches.
+class BatchSampler {
+public:
+    BatchSampler() = default;
+    BatchSampler(std::size_t n, std::size_t batch_size, std::uint64_t seed, bool shuffle = true)
+        : n_(n), batch_(batch_size), shuffle_(shuffle), rng_(seed) {
+        if (batch_size == 0) throw Error("batch size must be at least 1", "BatchSampler");
+    }
+    std::vector<std::vector<std::size_t>> epoch() {
+        std::vector<std::size_t> order(n_);
+        std::iota(order.begin(), order.end(), std::size_t(0));
+        if (shuffle_) std::shuffle(order.begin(), order.end(), rng_);
+        std::vector<std::vector<std::size_t>> batches;
+        for (std::size_t b = 0; b < n_; b += batch_)
+            batches.emplace_back(order.begin() + std::ptrdiff_t(b), order.begin() + std::ptrdiff_t(std::min(n_, b + batch_)));
+        return batches;
+    }
+    std::string rng_state() const {
+        std::ostringstream os;
+        os << rng_;
+        return os.str();
+    }
+    void restore_rng_state(const std::string& state) {
+        std::istringstream is(state);
+        is >> rng_;
+        if (!is) throw Error("corrupted sampler state", "BatchSampler", "the checkpoint is damaged");
+    }
+
+private:
+    std::size_t n_ = 0, batch_ = 1;
+    bool shuffle_ = true;
+    std::mt19937_64 rng_;
+};
+
+}  // namespace eipnn

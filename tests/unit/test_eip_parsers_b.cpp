@@ -1,0 +1,153 @@
+// Malformed EAM files and missing elements: errors name the file, the line and the expected field.
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include <catch2/catch.hpp>
+
+#include "eipnn/eip/eam.hpp"
+#include "support/test_support.hpp"
+
+using namespace eipnn;
+using namespace eipnn::test;
+
+namespace {
+
+std::string write(const std::filesystem::path& dir, const std::string& name, const std::string& text) {
+    const auto p = dir / name;
+    std::ofstream(p) << text;
+    return p.string();
+}
+
+// A tiny valid setfl: 2 elements, 5-point tables.
+std::string setfl_text(const std::string& line5 = "5 0.1 5 1.0 4.0", const std::string& z2r_last = "0.1 0.1 0.1 0.1 0.1") {
+    return "c1\nc2\nc3\n2 Al Cu\n" + line5 +
+           "\n13 26.98 4.05 fcc\n0 -1 -2 -3 -4\n1 0.8 0.6 0.4 0.2\n29 63.5 3.6 fcc\n0 -1 -2 -3 -4\n1 0.8 0.6 0.4 0.2\n"
+           "1 0.5 0.3 0.1 0\n1 0.5 0.3 0.1 0\n" + z2r_last + "\n";
+}
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("eam setfl: a valid small file parses", "[eip][eam][parser]") {
+    const auto dir = scratch_dir("parsers_b_valid");
+    const auto p = write(dir, "ok.eam.alloy", setfl_text());
+    const auto t = read_eam_setfl(p);
+    CHECK(t.elements == std::vector<std::string>{"Al", "Cu"});
+    CHECK(t.numbers == std::vector<int>{13, 29});
+    CHECK(t.z2r.size() == 3);
+    CHECK(t.z2r[2][0] == 0.1);
+    CHECK(t.rhomax == Approx(0.4));
+    const auto pot = EamPotential::from_setfl(p);
+    CHECK(pot.supported_numbers() == std::vector<int>{13, 29});
+}
+
+TEST_CASE("eam setfl: malformed files name file, line and field", "[eip][eam][parser]") {
+    const auto dir = scratch_dir("parsers_b_bad");
+    {
+        const auto p = write(dir, "bad_header.eam.alloy", setfl_text("5 0.1 x 1.0 4.0"));
+        const auto msg = error_of([&] { read_eam_setfl(p); });
+        CHECK_THAT(msg, Catch::Contains("bad_header.eam.alloy:5") && Catch::Contains("Nr (field 3 of line 5)") &&
+                            Catch::Contains("'x'"));
+    }
+    {
+        const auto p = write(dir, "short_header.eam.alloy", setfl_text("5 0.1 5 1.0"));
+        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("short_header.eam.alloy:5") &&
+                                                             Catch::Contains("Nrho drho Nr dr cutoff"));
+    }
+    {
+        const auto p = write(dir, "truncated.eam.alloy", setfl_text("5 0.1 5 1.0 4.0", "0.1 0.1"));
+        CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
+                   Catch::Contains("truncated.eam.alloy:") && Catch::Contains("r*phi(r) of pair Cu-Cu (value 3 of 5)"));
+    }
+    {
+        const auto p = write(dir, "badnum.eam.alloy", setfl_text("5 0.1 5 1.0 4.0", "0.1 0.1 1.0.0 0.1 0.1"));
+        CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
+                   Catch::Contains("badnum.eam.alloy:14") && Catch::Contains("'1.0.0'"));
+    }
+    {
+        const auto p = write(dir, "tiny.eam.alloy", setfl_text("3 0.1 5 1.0 4.0"));
+        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("tiny.eam.alloy:5") && Catch::Contains("Nrho = 3"));
+    }
+    {
+        const auto p = write(dir, "elements.eam.alloy", "c\nc\nc\n3 Al Cu\n");
+        CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
+                   Catch::Contains("elements.eam.alloy:4") && Catch::Contains("announces 3 elements but names 2"));
+    }
+    CHECK_THAT(error_of([&] { read_eam_setfl((dir / "absent.eam.alloy").string()); }),
+               Catch::Contains("cannot open") && Catch::Contains("absent.eam.alloy"));
+}
+
+TEST_CASE("eam funcfl: malformed files name file, line and field", "[eip][eam][parser]") {
+    const auto dir = scratch_dir("parsers_b_funcfl");
+    const auto p = write(dir, "bad.eam", "comment\n29 63.5 3.6 FCC\n5 0.1 5 0.5 2.0\n0 -1 -2 -3 -4\n1 1 1 1 1\n1 0.5\n");
+    CHECK_THAT(error_of([&] { read_eam_funcfl({p}); }),
+               Catch::Contains("bad.eam:") && Catch::Contains("rho(r) (value 3 of 5)") && Catch::Contains("truncated"));
+    const auto q = write(dir, "badz.eam", "comment\nCu 63.5 3.6 FCC\n");
+    CHECK_THAT(error_of([&] { read_eam_funcfl({q}); }),
+               Catch::Contains("badz.eam:2") && Catch::Contains("atomic number (field 1 of line 2)"));
+}
+
+TEST_CASE("eam: missing elements and bad mappings are clear errors", "[eip][eam][parser]") {
+    const auto dir = scratch_dir("parsers_b_missing");
+    const auto p = write(dir, "ok.eam.alloy", setfl_text());
+    const auto pot = EamPotential::from_setfl(p);
+    Structure s;
+    s.cell = Cell::free_cluster();
+    s.positions = {0, 0, 0, 2.5, 0, 0};
+    s.numbers = {13, 26};
+    CHECK_THAT(error_of([&] { pot.compute(s); }),
+               Catch::Contains("atom 1 is Fe") && Catch::Contains("no entry") && Catch::Contains("ok.eam.alloy"));
+    CHECK_THAT(error_of([&] { EamPotential::from_setfl(p, {{"Ni", "Ni"}}); }),
+               Catch::Contains("Ni=Ni") && Catch::Contains("use one of: Al, Cu"));
+    // atoms at zero distance: the neighbour list refuses, never a NaN
+    s.numbers = {13, 13};
+    s.positions = {0, 0, 0, 0, 0, 0};
+    CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("apart"));
+}
+
+#include "eipnn/eip/meam_spline.hpp"
+
+TEST_CASE("meam/spline: malformed files name file, line and field", "[eip][meam_spline][parser]") {
+    const auto dir = scratch_dir("parsers_b_meam");
+    // old format, one element: phi, rho, U, f, g with 3 knots each
+    auto fn = [](const std::string& knots) { return "3\n0 0\n1 0 0 0\n" + knots; };
+    const std::string ok_knots = "1.0 1.0 0\n2.0 0.5 0\n3.0 0.0 0\n";
+    const std::string good = "comment\n" + fn(ok_knots) + fn(ok_knots) + fn("0 0 0\n1 -1 0\n2 -1.5 0\n") + fn(ok_knots) +
+                             fn("-1 0 0\n0 1 0\n1 0 0\n");
+    const auto p = write(dir, "Si_test.meam.spline", good);
+    const auto params = read_meam_spline(p);
+    CHECK(params.elements == std::vector<std::string>{"Si"});
+    CHECK(params.cutoff == 3.0);
+    // knot off the grid
+    const auto q = write(dir, "Si_offgrid.meam.spline", "comment\n" + fn("1.0 1.0 0\n2.2 0.5 0\n3.0 0 0\n"));
+    CHECK_THAT(error_of([&] { read_meam_spline(q); }),
+               Catch::Contains("Si_offgrid.meam.spline:") && Catch::Contains("off the uniform grid"));
+    // a bad number in a knot
+    const auto r = write(dir, "Si_badnum.meam.spline", "comment\n" + fn("1.0 1.0 0\n2.0 abc 0\n3.0 0 0\n"));
+    CHECK_THAT(error_of([&] { read_meam_spline(r); }),
+               Catch::Contains("Si_badnum.meam.spline:6") && Catch::Contains("y of knot 2 of phi(Si-Si)") &&
+                   Catch::Contains("'abc'"));
+    // truncated: only phi present
+    const auto t = write(dir, "Si_short.meam.spline", "comment\n" + fn(ok_knots));
+    CHECK_THAT(error_of([&] { read_meam_spline(t); }),
+               Catch::Contains("Si_short.meam.spline") && Catch::Contains("number of knots of rho(Si)"));
+    // no element in the name of an old-format file
+    const auto u = write(dir, "potential.meam.spline", good);
+    CHECK_THAT(error_of([&] { read_meam_spline(u); }), Catch::Contains("does not name its element"));
+    CHECK(read_meam_spline(u, "Ge").elements == std::vector<std::string>{"Ge"});
+    // missing element at evaluation
+    const auto pot = MeamSplinePotential::from_file(p);
+    Structure s;
+    s.positions = {0, 0, 0, 2.0, 0, 0};
+    s.numbers = {14, 32};
+    CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("atom 1 is Ge") && Catch::Contains("no entry"));
+}
