@@ -1,0 +1,289 @@
+// Trains a SchNet on total energies (METHOD.md's baseline and the backbone of every strategy):
+// Adam, gradient clipping by global norm, a learning-rate schedule per optimizer step, validation
+// every epoch, the best checkpoint by validation energy MAE per atom, early stopping, a CSV log,
+// atomic checkpoints, exact resumption and bit-for-bit determinism for a given seed and thread
+// count. A loss that becomes NaN or Inf stops the run with the epoch and batch; checkpoints are
+// written only at the end of an epoch, so the last good one is never touched.
+//
+// The loss is pluggable (BatchLoss): the default is the MSE of the total energy per configuration,
+// in units of the model's output scale; the strategies of METHOD.md supply their own.
+#pragma once
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "eipnn/optim/adam.hpp"
+#include "eipnn/optim/clip_grad_norm.hpp"
+#include "eipnn/optim/lr_schedule.hpp"
+#include "eipnn/train/model_checkpoint.hpp"
+#include "eipnn/train/normalization.hpp"
+#include "eipnn/train/prepared_set.hpp"
+
+namespace eipnn {
+
+struct TrainOptions {
+    int epochs = 100;
+    std::size_t batch_size = 32;
+    ScheduleConfig schedule;          // lr, kind (constant by default)
+    AdamConfig adam;                  // lr there is ignored: the schedule sets it
+    double clip_norm = 5.0;           // <= 0: no clipping
+    std::uint64_t seed = 42;          // batch order
+    int threads = 0;                  // 0: all cores
+    int early_stopping_patience = 0;  // epochs without improvement; 0: never stop early
+    std::filesystem::path out;        // best checkpoint; "<out>.last" for resuming, "<out>.log.csv"
+    bool resume = false;              // continue from "<out>.last"
+};
+
+struct EpochRecord {
+    int epoch = 0;
+    double train_loss = 0;
+    double valid_mae_meV_per_atom = 0;
+    double valid_rmse_meV_per_atom = 0;
+    double valid_mae_eV_per_config = 0;
+    double lr = 0;
+    double seconds = 0;
+};
+
+// Energy-only metrics of predictions against labels.
+struct EnergyMetrics {
+    double mae_meV_per_atom = 0, rmse_meV_per_atom = 0, mae_meV_per_config = 0, rmse_meV_per_config = 0;
+};
+
+inline EnergyMetrics energy_metrics(const std::vector<double>& predicted, const PreparedSet& set,
+                                    const std::vector<std::size_t>* subset = nullptr) {
+    EnergyMetrics m;
+    std::size_t n = 0;
+    auto visit = [&](std::size_t i) {
+        const double d = predicted[i] - set.energies[i];
+        const double per_atom = d / double(set.structures[i].size());
+        m.mae_meV_per_atom += std::abs(per_atom);
+        m.rmse_meV_per_atom += per_atom * per_atom;
+        m.mae_meV_per_config += std::abs(d);
+        m.rmse_meV_per_config += d * d;
+        ++n;
+    };
+    if (subset) for (std::size_t i : *subset) visit(i);
+    else for (std::size_t i = 0; i < set.size(); ++i) visit(i);
+    if (n == 0) return m;
+    m.mae_meV_per_atom *= 1e3 / double(n);
+    m.rmse_meV_per_atom = 1e3 * std::sqrt(m.rmse_meV_per_atom / double(n));
+    m.mae_meV_per_config *= 1e3 / double(n);
+    m.rmse_meV_per_config = 1e3 * std::sqrt(m.rmse_meV_per_config / double(n));
+    return m;
+}
+
+// Energies of every configuration of a set (head `head`), in batches.
+template <class T>
+std::vector<double> predict_energies(const SchNet<T>& model, const PreparedSet& set, const Host& host,
+                                     std::size_t batch_size = 32, index_t head = 0) {
+    std::vector<double> out(set.size());
+    SchNetForward<T> fw;
+    for (std::size_t b = 0; b < set.size(); b += batch_size) {
+        std::vector<std::size_t> items;
+        for (std::size_t i = b; i < std::min(set.size(), b + batch_size); ++i) items.push_back(i);
+        model.forward(host, set.batch(items), fw);
+        for (std::size_t k = 0; k < items.size(); ++k)
+            out[items[k]] = fw.energies[k * std::size_t(model.config.n_heads) + std::size_t(head)];
+    }
+    return out;
+}
+
+// Sets head `head`'s output scale and per-species references from a normalisation.
+template <class T>
+void apply_normalization(SchNet<T>& model, const EnergyNormalization& norm, index_t head = 0) {
+    const std::size_t S = model.config.species.size();
+    model.head_scale.at(std::size_t(head)) = norm.scale;
+    for (std::size_t s = 0; s < S; ++s) {
+        const auto it = norm.reference.find(model.config.species[s]);
+        model.head_ref.at(std::size_t(head) * S + s) = it == norm.reference.end() ? 0.0 : it->second;
+    }
+}
+
+// loss over a batch: items are indices into the training set, predicted is (n_graphs, n_heads);
+// writes dL/dE (same shape) and returns the loss.
+using BatchLoss = std::function<double(const std::vector<std::size_t>& items, const std::vector<double>& predicted,
+                                       std::vector<double>& dL_dE)>;
+
+template <class T>
+BatchLoss energy_mse_loss(const SchNet<T>& model, const PreparedSet& train) {
+    return [&model, &train](const std::vector<std::size_t>& items, const std::vector<double>& predicted,
+                            std::vector<double>& dL_dE) {
+        const std::size_t K = std::size_t(model.config.n_heads), G = items.size();
+        const double s = model.head_scale[0];
+        dL_dE.assign(G * K, 0.0);
+        double loss = 0;
+        for (std::size_t g = 0; g < G; ++g) {
+            const double d = (predicted[g * K] - train.energies[items[g]]) / s;
+            loss += d * d;
+            dL_dE[g * K] = 2.0 * d / (s * double(G));
+        }
+        return loss / double(G);
+    };
+}
+
+struct TrainResult {
+    std::vector<EpochRecord> log;
+    int best_epoch = 0;
+    double best_valid_mae_meV_per_atom = std::numeric_limits<double>::infinity();
+    bool stopped_early = false;
+};
+
+template <class T>
+class EnergyTrainer {
+public:
+    std::function<void(int epoch, std::size_t batch, std::size_t n_batches, double loss)> on_batch;
+    std::function<void(const EpochRecord&)> on_epoch;
+
+    EnergyTrainer(SchNet<T>& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
+                  BatchLoss loss = nullptr)
+        : model_(model), train_(train), valid_(valid), opt_(std::move(opt)),
+          loss_(loss ? std::move(loss) : energy_mse_loss(model, train)) {
+        if (train_.size() == 0) throw Error("the training set is empty", "EnergyTrainer", "give training data");
+        if (valid_.size() == 0) throw Error("the validation set is empty", "EnergyTrainer", "give validation data or a split");
+        if (opt_.epochs < 1) throw Error(str("epochs must be at least 1, got ", opt_.epochs), "EnergyTrainer");
+        if (opt_.out.empty()) throw Error("no output path for checkpoints", "EnergyTrainer", "pass --out");
+    }
+
+    TrainResult run() {
+        const Host host{opt_.threads};
+        const std::size_t n_batches = (train_.size() + opt_.batch_size - 1) / opt_.batch_size;
+        LrSchedule schedule(opt_.schedule, std::int64_t(n_batches) * opt_.epochs);
+        Adam<T> adam(model_.params.data.size(), opt_.adam);
+        BatchSampler sampler(train_.size(), opt_.batch_size, opt_.seed);
+        TrainResult result;
+        int start_epoch = 0, bad_epochs = 0;
+        if (opt_.resume) start_epoch = restore(adam, sampler, schedule, result, bad_epochs);
+
+        ParameterBuffer<T> grads(model_.layout);
+        SchNetForward<T> fw;
+        std::vector<double> dL_dE;
+        for (int epoch = start_epoch; epoch < opt_.epochs; ++epoch) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const auto batches = sampler.epoch();
+            double loss_sum = 0;
+            double lr = 0;
+            for (std::size_t b = 0; b < batches.size(); ++b) {
+                const GraphBatch batch = train_.batch(batches[b]);
+                model_.forward(host, batch, fw);
+                const double loss = loss_(batches[b], fw.energies, dL_dE);
+                if (!std::isfinite(loss))
+                    throw Error(str("the loss became ", loss, " at epoch ", epoch + 1, ", batch ", b + 1, " of ",
+                                    batches.size()),
+                                "training",
+                                str("lower the learning rate or check the labels; the last good checkpoint (",
+                                    last_path().string(), ") is intact"));
+                grads.zero();
+                model_.backward(host, batch, fw, span_of(std::as_const(dL_dE)), &grads, nullptr);
+                if (opt_.clip_norm > 0) clip_grad_norm(host, grads.flat(), opt_.clip_norm);
+                lr = schedule.lr(std::int64_t(epoch) * std::int64_t(n_batches) + std::int64_t(b));
+                adam.step(host, span_of(model_.params.data), span_of(std::as_const(grads.data)), lr);
+                loss_sum += loss;
+                if (on_batch) on_batch(epoch + 1, b + 1, batches.size(), loss);
+            }
+            EpochRecord rec;
+            rec.epoch = epoch + 1;
+            rec.train_loss = loss_sum / double(batches.size());
+            const EnergyMetrics m = energy_metrics(predict_energies(model_, valid_, host, opt_.batch_size), valid_);
+            rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;
+            rec.valid_rmse_meV_per_atom = m.rmse_meV_per_atom;
+            rec.valid_mae_eV_per_config = m.mae_meV_per_config * 1e-3;
+            rec.lr = lr;
+            rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            schedule.observe(rec.valid_mae_meV_per_atom);
+            result.log.push_back(rec);
+            const bool improved = rec.valid_mae_meV_per_atom < result.best_valid_mae_meV_per_atom;
+            if (improved) {
+                result.best_valid_mae_meV_per_atom = rec.valid_mae_meV_per_atom;
+                result.best_epoch = rec.epoch;
+                bad_epochs = 0;
+                Checkpoint best;
+                store_model(model_, best);
+                best.ints["train.epoch"] = rec.epoch;
+                best.arrays["train.valid_mae_meV_per_atom"] = {rec.valid_mae_meV_per_atom};
+                write_checkpoint(opt_.out, best);
+            } else {
+                ++bad_epochs;
+            }
+            save_last(adam, sampler, schedule, result, bad_epochs);
+            write_csv(result.log);
+            if (on_epoch) on_epoch(rec);
+            if (opt_.early_stopping_patience > 0 && bad_epochs >= opt_.early_stopping_patience) {
+                result.stopped_early = true;
+                break;
+            }
+        }
+        return result;
+    }
+
+    std::filesystem::path last_path() const { return opt_.out.string() + ".last"; }
+    std::filesystem::path csv_path() const { return opt_.out.string() + ".log.csv"; }
+
+private:
+    void save_last(const Adam<T>& adam, const BatchSampler& sampler, const LrSchedule& schedule,
+                   const TrainResult& result, int bad_epochs) const {
+        Checkpoint c;
+        store_model(model_, c);
+        c.ints["train.epoch"] = result.log.empty() ? 0 : result.log.back().epoch;
+        c.ints["train.adam_step"] = adam.step_count();
+        c.arrays["train.adam_m"] = std::vector<double>(adam.first_moment().begin(), adam.first_moment().end());
+        c.arrays["train.adam_v"] = std::vector<double>(adam.second_moment().begin(), adam.second_moment().end());
+        c.strings["train.sampler_rng"] = sampler.rng_state();
+        c.arrays["train.plateau"] = {schedule.plateau_lr(), schedule.plateau_best(), double(schedule.plateau_bad_epochs())};
+        c.ints["train.best_epoch"] = result.best_epoch;
+        c.arrays["train.best_valid_mae"] = {result.best_valid_mae_meV_per_atom};
+        c.ints["train.bad_epochs"] = bad_epochs;
+        c.ints["train.total_epochs"] = opt_.epochs;
+        std::vector<double> log;
+        for (const EpochRecord& r : result.log)
+            log.insert(log.end(), {double(r.epoch), r.train_loss, r.valid_mae_meV_per_atom, r.valid_rmse_meV_per_atom,
+                                   r.valid_mae_eV_per_config, r.lr, r.seconds});
+        c.arrays["train.log"] = log;
+        write_checkpoint(last_path(), c);
+    }
+
+    int restore(Adam<T>& adam, BatchSampler& sampler, LrSchedule& schedule, TrainResult& result, int& bad_epochs) {
+        const std::string file = last_path().string();
+        const Checkpoint c = read_checkpoint(last_path());
+        load_model(c, model_, file);
+        const auto& m = c.get_array("train.adam_m", file);
+        const auto& v = c.get_array("train.adam_v", file);
+        adam.restore(c.get_int("train.adam_step", file), std::vector<T>(m.begin(), m.end()), std::vector<T>(v.begin(), v.end()));
+        sampler.restore_rng_state(c.get_string("train.sampler_rng", file));
+        const auto& pl = c.get_array("train.plateau", file);
+        schedule.restore_plateau(pl.at(0), pl.at(1), int(pl.at(2)));
+        result.best_epoch = int(c.get_int("train.best_epoch", file));
+        result.best_valid_mae_meV_per_atom = c.get_array("train.best_valid_mae", file).at(0);
+        bad_epochs = int(c.get_int("train.bad_epochs", file));
+        const auto& log = c.get_array("train.log", file);
+        for (std::size_t k = 0; k + 7 <= log.size(); k += 7)
+            result.log.push_back({int(log[k]), log[k + 1], log[k + 2], log[k + 3], log[k + 4], log[k + 5], log[k + 6]});
+        return int(c.get_int("train.epoch", file));
+    }
+
+    void write_csv(const std::vector<EpochRecord>& log) const {
+        const std::filesystem::path tmp = csv_path().string() + ".tmp";
+        {
+            std::ofstream f(tmp);
+            f.precision(10);
+            f << "epoch,train_loss,valid_mae_meV_per_atom,valid_rmse_meV_per_atom,valid_mae_eV_per_config,lr,seconds\n";
+            for (const EpochRecord& r : log)
+                f << r.epoch << ',' << r.train_loss << ',' << r.valid_mae_meV_per_atom << ',' << r.valid_rmse_meV_per_atom
+                  << ',' << r.valid_mae_eV_per_config << ',' << r.lr << ',' << r.seconds << '\n';
+            if (!f) throw Error("could not write the training log", tmp.string(), "check free disk space");
+        }
+        std::filesystem::rename(tmp, csv_path());
+    }
+
+    SchNet<T>& model_;
+    const PreparedSet& train_;
+    const PreparedSet& valid_;
+    TrainOptions opt_;
+    BatchLoss loss_;
+};
+
+}  // namespace eipnn

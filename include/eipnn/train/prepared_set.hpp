@@ -1,0 +1,49 @@
+// Configurations ready for a model: structures with their neighbour lists (built once, at the
+// model's cutoff) and labels. Batches are assembled from these without recomputing lists.
+#pragma once
+#include <vector>
+
+#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/train/dataset.hpp"
+
+namespace eipnn {
+
+struct PreparedSet {
+    std::vector<Structure> structures;
+    std::vector<NeighborList> lists;
+    std::vector<double> energies;           // eV, total per configuration
+    std::vector<std::string> config_types;
+    std::vector<std::string> sources;
+
+    std::size_t size() const { return structures.size(); }
+
+    GraphBatch batch(const std::vector<std::size_t>& items) const {
+        std::vector<Structure> s;
+        std::vector<NeighborList> l;
+        s.reserve(items.size());
+        l.reserve(items.size());
+        for (std::size_t i : items) {
+            s.push_back(structures.at(i));
+            l.push_back(lists.at(i));
+        }
+        return make_graph_batch(s, l);
+    }
+};
+
+inline PreparedSet prepare(const Dataset& d, double cutoff, const Host& host = {}) {
+    PreparedSet p;
+    for (const Sample& s : d.samples) {
+        try {
+            p.lists.push_back(build_neighbor_list(s.structure, cutoff, NeighborOptions{}, host));
+        } catch (const Error& e) {
+            throw Error(e.problem(), s.source + " (" + e.location() + ")", e.hint());
+        }
+        p.structures.push_back(s.structure);
+        p.energies.push_back(s.energy);
+        p.config_types.push_back(s.config_type);
+        p.sources.push_back(s.source);
+    }
+    return p;
+}
+
+}  // namespace eipnn
