@@ -3,13 +3,17 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/cmd_eval.hpp"
 #include "cli/cmd_pool.hpp"
+#include "cli/cmd_train.hpp"
 #include "eipnn/core/error.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"eipnn: empirical interatomic potentials and neural networks that learn from them"};
     app.require_subcommand(1);
     eipnn::cli::add_pool_command(app);
+    eipnn::cli::add_train_command(app);
+    eipnn::cli::add_eval_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

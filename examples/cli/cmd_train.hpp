@@ -1,0 +1,168 @@
+// `eipnn train`: a SchNet on the energies of an extxyz file, with every hyperparameter of
+// METHOD.md as a flag (or a key of a --config TOML/INI file), the paper's values as defaults.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/progress.hpp"
+#include "eipnn/train/energy_trainer.hpp"
+
+namespace eipnn::cli {
+
+struct ModelFlags {
+    double cutoff = 5.0;
+    int features = 128, rbf = 128, interactions = 5, head_hidden = 128;
+    bool residual = false;
+
+    void add(CLI::App* cmd) {
+        cmd->add_option("--cutoff", cutoff, "cutoff radius, Å (paper: 5 for Si)")->capture_default_str();
+        cmd->add_option("--features", features, "feature width")->capture_default_str();
+        cmd->add_option("--rbf", rbf, "Gaussian radial basis functions on [0, cutoff]")->capture_default_str();
+        cmd->add_option("--interactions", interactions, "interaction blocks")->capture_default_str();
+        cmd->add_option("--head-hidden", head_hidden, "hidden width of the atom-wise head")->capture_default_str();
+        cmd->add_flag("--residual", residual, "residual interaction blocks (the paper's code has none)");
+    }
+    SchNetConfig config(std::vector<int> species) const {
+        SchNetConfig c;
+        c.species = std::move(species);
+        c.cutoff = cutoff;
+        c.n_features = features;
+        c.n_rbf = rbf;
+        c.n_interactions = interactions;
+        c.head_hidden = head_hidden;
+        c.residual = residual;
+        return c;
+    }
+};
+
+struct TrainFlags {
+    int epochs = 100, threads = 0, patience = 0;
+    std::size_t batch_size = 32;
+    double lr = 1e-3, lr_end = 1e-5, warmup_frac = 0.2, ratio = 32, clip = 5.0, weight_decay = 0;
+    std::string schedule = "constant";
+    bool adamw = false;
+    std::uint64_t seed = 42;
+
+    void add(CLI::App* cmd) {
+        cmd->add_option("--epochs", epochs, "epochs (paper: 100)")->capture_default_str();
+        cmd->add_option("--batch-size", batch_size, "configurations per batch (paper: 32)")->capture_default_str();
+        cmd->add_option("--lr", lr, "learning rate (peak for slanted_triangular, start for linear)")->capture_default_str();
+        cmd->add_option("--schedule", schedule, "constant | linear | slanted_triangular | plateau")->capture_default_str();
+        cmd->add_option("--lr-end", lr_end, "final rate of the linear schedule (paper's fine-tuning: 1e-5)")->capture_default_str();
+        cmd->add_option("--warmup-frac", warmup_frac, "slanted triangular warm-up fraction (paper: 20/100)")->capture_default_str();
+        cmd->add_option("--ratio", ratio, "slanted triangular peak/low ratio (paper: 32)")->capture_default_str();
+        cmd->add_option("--clip", clip, "gradient-norm clipping; 0 disables (paper: 5)")->capture_default_str();
+        cmd->add_option("--weight-decay", weight_decay, "weight decay")->capture_default_str();
+        cmd->add_flag("--adamw", adamw, "decoupled weight decay (AdamW)");
+        cmd->add_option("--seed", seed, "seed for initialisation, splits and batch order (paper: 42)")->capture_default_str();
+        cmd->add_option("--threads", threads, "threads; 0 = all cores")->capture_default_str();
+        cmd->add_option("--patience", patience, "early stopping after this many epochs without improvement; 0 = off")
+            ->capture_default_str();
+    }
+    TrainOptions options(const std::string& out, bool resume) const {
+        TrainOptions o;
+        o.epochs = epochs;
+        o.batch_size = batch_size;
+        o.schedule.kind = parse_schedule_kind(schedule);
+        o.schedule.lr = lr;
+        o.schedule.lr_end = lr_end;
+        o.schedule.cut_frac = warmup_frac;
+        o.schedule.ratio = ratio;
+        o.adam.weight_decay = weight_decay;
+        o.adam.decoupled_weight_decay = adamw;
+        o.clip_norm = clip;
+        o.seed = seed;
+        o.threads = threads;
+        o.early_stopping_patience = patience;
+        o.out = out;
+        o.resume = resume;
+        return o;
+    }
+};
+
+inline std::vector<int> species_of(const PreparedSet& set) {
+    std::vector<int> z;
+    for (const auto& s : set.structures)
+        for (int n : s.numbers)
+            if (std::find(z.begin(), z.end(), n) == z.end()) z.push_back(n);
+    std::sort(z.begin(), z.end());
+    return z;
+}
+
+// Draws the learning curves next to the CSV with the project's matplotlib script; a missing
+// matplotlib is a note, not an error.
+inline void plot_learning_curves(const std::string& csv, const std::string& png) {
+    const std::string cmd = std::string("/usr/bin/python3 ") + EIPNN_SCRIPT_DIR + "/plot_learning_curves.py '" + csv +
+                            "' '" + png + "' 2>/dev/null";
+    if (std::system(cmd.c_str()) == 0) std::fprintf(stderr, "learning curves: %s\n", png.c_str());
+    else std::fprintf(stderr, "note: no learning-curve plot (python3-matplotlib missing?)\n");
+}
+
+inline void add_train_command(CLI::App& app) {
+    struct Options {
+        std::string train, valid, out;
+        std::vector<double> split;
+        bool resume = false, double_precision = false;
+        ModelFlags model;
+        TrainFlags train_flags;
+    };
+    auto o = std::make_shared<Options>();
+    CLI::App* cmd = app.add_subcommand("train", "train a SchNet on the energies of an extxyz file");
+    cmd->set_config("--config", "", "TOML or INI file with any of these options (flags override it)");
+    cmd->add_option("--train", o->train, "training data (extxyz with energy=)")->required();
+    cmd->add_option("--valid", o->valid, "validation data; or use --split");
+    cmd->add_option("--split", o->split, "train/valid fractions of --train when no --valid, e.g. 0.9 0.1")->expected(2);
+    cmd->add_option("--out", o->out, "best checkpoint; also writes OUT.last, OUT.log.csv, OUT.curves.png")->required();
+    cmd->add_flag("--resume", o->resume, "continue from OUT.last");
+    cmd->add_flag("--double", o->double_precision, "train in double instead of float");
+    o->model.add(cmd);
+    o->train_flags.add(cmd);
+    cmd->callback([o]() {
+        const Host host{o->train_flags.threads};
+        Dataset all = load_dataset(o->train);
+        Dataset train_data, valid_data;
+        if (!o->valid.empty()) {
+            train_data = std::move(all);
+            valid_data = load_dataset(o->valid);
+        } else {
+            const std::vector<double> f = o->split.empty() ? std::vector<double>{0.9, 0.1} : o->split;
+            const auto parts = random_split(all.size(), f, o->train_flags.seed);
+            train_data = all.subset(parts[0]);
+            valid_data = all.subset(parts[1]);
+        }
+        const SchNetConfig probe = o->model.config({14});
+        const PreparedSet train = prepare(train_data, probe.cutoff, host), valid = prepare(valid_data, probe.cutoff, host);
+        std::fprintf(stderr, "train: %zu configurations (%zu atoms), valid: %zu\n", train_data.size(), train_data.n_atoms(),
+                     valid_data.size());
+        auto run = [&](auto tag) {
+            using T = decltype(tag);
+            SchNet<T> model(o->model.config(species_of(train)), unsigned(o->train_flags.seed));
+            std::vector<const Structure*> ptrs;
+            for (const auto& s : train.structures) ptrs.push_back(&s);
+            apply_normalization(model, fit_energy_normalization(ptrs, train.energies));
+            EnergyTrainer<T> trainer(model, train, valid, o->train_flags.options(o->out, o->resume));
+            std::unique_ptr<Progress> bar;
+            const bool tty = ::isatty(STDERR_FILENO) == 1;  // logs get the per-epoch lines only
+            trainer.on_batch = [&](int epoch, std::size_t b, std::size_t n, double loss) {
+                if (!tty) return;
+                if (b == 1) bar = std::make_unique<Progress>(str("epoch ", epoch), n);
+                bar->update(b, str("loss ", loss));
+            };
+            trainer.on_epoch = [&](const EpochRecord& r) {
+                if (bar) bar->finish(str("loss ", r.train_loss));
+                std::fprintf(stderr, "epoch %d  train loss %.4g  valid MAE %.2f meV/atom  RMSE %.2f  lr %.3g  %.1f s\n",
+                             r.epoch, r.train_loss, r.valid_mae_meV_per_atom, r.valid_rmse_meV_per_atom, r.lr, r.seconds);
+            };
+            const TrainResult res = trainer.run();
+            std::printf("best epoch %d: valid energy MAE %.3f meV/atom; checkpoint %s\n", res.best_epoch,
+                        res.best_valid_mae_meV_per_atom, o->out.c_str());
+            plot_learning_curves(trainer.csv_path().string(), o->out + ".curves.png");
+        };
+        if (o->double_precision) run(double{});
+        else run(float{});
+    });
+}
+
+}  // namespace eipnn::cli
