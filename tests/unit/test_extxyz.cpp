@@ -261,6 +261,13 @@ TEST_CASE("extxyz: several frames, CRLF line ends and trailing blank lines", "[e
     auto frames2 = read_extxyz_string(crlf);
     REQUIRE(frames2.size() == 2);
     require_same(frames2[0], frames[0]);
+    // A lone carriage return ends a line too (Python's universal newlines, so ASE agrees).
+    std::string cr;
+    for (char c : two) cr += c == '\n' ? '\r' : c;
+    auto frames3 = read_extxyz_string(cr);
+    REQUIRE(frames3.size() == 2);
+    require_same(frames3[1], frames[1]);
+    require_parse_error("1\nenergy=1\nSi 0 0 0\r2\r\rSi 0 0 0\r", 7, "file ends after 1 of the 2");
     REQUIRE(read_extxyz_string("").empty());
 }
 
@@ -310,6 +317,11 @@ TEST_CASE("extxyz: writer refuses what it cannot represent", "[extxyz]") {
     c.type = ExtxyzType::String;
     c.strings = {"ok", "not ok"};
     REQUIRE_THROWS_AS(f.set_column(c), Error);
+    Frame v = f;
+    v.set_info("virial", std::vector<double>{1, 2, 3, 4, 5, 6});  // ASE could not read it back
+    REQUIRE_THROWS_AS(write_extxyz_string(v), Error);
+    v.set_info("virial", std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+    REQUIRE_NOTHROW(write_extxyz_string(v));
     Frame h = f;
     h.columns[0].reals.pop_back();  // bypassing set_column: the writer still checks
     REQUIRE_THROWS_AS(write_extxyz_string(h), Error);

@@ -123,10 +123,27 @@ private:
         return s.size() <= 60 ? std::string(s) : std::string(s.substr(0, 57)) + "...";
     }
 
-    // One line without its terminator ("\n" or "\r\n").
+    // One line without its terminator. Like Python's text files (which ASE reads), "\n", "\r\n"
+    // and a lone "\r" all end a line; the pieces of a physical line split at lone "\r" wait in
+    // pending_ (in reverse order).
     bool get_line(std::string& line) {
-        if (!std::getline(*in_, line)) return false;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!pending_.empty()) {
+            line = std::move(pending_.back());
+            pending_.pop_back();
+        } else {
+            if (!std::getline(*in_, line)) return false;
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            const std::size_t cr = line.find('\r');
+            if (cr != std::string::npos) {
+                std::size_t end = line.size();
+                for (std::size_t k = line.size(); k-- > cr;)
+                    if (line[k] == '\r') {
+                        pending_.push_back(line.substr(k + 1, end - k - 1));
+                        end = k;
+                    }
+                line.resize(cr);
+            }
+        }
         ++line_no_;
         return true;
     }
@@ -296,6 +313,7 @@ private:
     std::string name_;
     std::unique_ptr<std::istream> owned_;
     std::istream* in_ = nullptr;
+    std::vector<std::string> pending_;
     long long line_no_ = 0;
     index_t n_frames_ = 0;
 };

@@ -81,6 +81,10 @@ inline void write_extxyz_frame(std::ostream& out, const Frame& f, const std::str
             throw Error(str("info entry '", kv.first, "' is reserved"), where, "it is written from the structure");
         if (kv.first.empty() || kv.first.find_first_of("\n\r") != std::string::npos)
             throw Error(str("info key '", kv.first, "' cannot be written"), where);
+        // ASE reads these two keys as 3x3 matrices and fails on anything but 9 numbers.
+        if ((kv.first == "virial" || kv.first == "stress") && !(kv.second.is_numeric() && kv.second.size() == 9))
+            throw Error(str("info entry '", kv.first, "' must be 9 numbers"), where,
+                        "ASE reads it as a 3x3 matrix; use another key for other shapes (e.g. virial_voigt)");
         header += ' ' + quote_if_needed(kv.first) + '=' + format_info_value(kv.second, kv.first, where);
     }
     const auto& p = st.cell.pbc;
