@@ -157,7 +157,7 @@ inline void add_train_command(CLI::App& app) {
             };
             const TrainResult res = trainer.run();
             std::printf("best epoch %d: valid energy MAE %.3f meV/atom; checkpoint %s\n", res.best_epoch,
-                        res.best_valid_mae_meV_per_atom, o->out.c_str());
+                        res.best_valid_metric, o->out.c_str());
             plot_learning_curves(trainer.csv_path().string(), o->out + ".curves.png");
         };
         if (o->double_precision) run(double{});

@@ -5,8 +5,12 @@
 // count. A loss that becomes NaN or Inf stops the run with the epoch and batch; checkpoints are
 // written only at the end of an epoch, so the last good one is never touched.
 //
-// The loss is pluggable (BatchLoss): the default is the MSE of the total energy per configuration,
-// in units of the model's output scale; the strategies of METHOD.md supply their own.
+// Two things are pluggable, for the strategies of METHOD.md:
+//  - the loss on a batch's predicted energies (BatchLoss; default: MSE of the total energy per
+//    configuration in units of the model's output scale), or the whole batch step (BatchStep:
+//    forward, loss, parameter gradients; the classifier uses this);
+//  - the validation metric that picks the best checkpoint (lower is better; default: the energy
+//    MAE per atom of head 0 on the validation set).
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -42,6 +46,7 @@ struct TrainOptions {
 struct EpochRecord {
     int epoch = 0;
     double train_loss = 0;
+    double valid_metric = 0;              // what selects the best checkpoint (lower is better)
     double valid_mae_meV_per_atom = 0;
     double valid_rmse_meV_per_atom = 0;
     double valid_mae_eV_per_config = 0;
@@ -109,6 +114,15 @@ void apply_normalization(SchNet<T>& model, const EnergyNormalization& norm, inde
 using BatchLoss = std::function<double(const std::vector<std::size_t>& items, const std::vector<double>& predicted,
                                        std::vector<double>& dL_dE)>;
 
+// A whole training step on a batch: returns the loss and accumulates parameter gradients.
+template <class T>
+using BatchStep = std::function<double(const Host& host, SchNet<T>& model, const GraphBatch& batch,
+                                       const std::vector<std::size_t>& items, ParameterBuffer<T>& grads)>;
+
+// Validation metric of the current model; lower is better.
+template <class T>
+using Validator = std::function<double(const Host& host, SchNet<T>& model)>;
+
 template <class T>
 BatchLoss energy_mse_loss(const SchNet<T>& model, const PreparedSet& train) {
     return [&model, &train](const std::vector<std::size_t>& items, const std::vector<double>& predicted,
@@ -129,7 +143,7 @@ BatchLoss energy_mse_loss(const SchNet<T>& model, const PreparedSet& train) {
 struct TrainResult {
     std::vector<EpochRecord> log;
     int best_epoch = 0;
-    double best_valid_mae_meV_per_atom = std::numeric_limits<double>::infinity();
+    double best_valid_metric = std::numeric_limits<double>::infinity();  // energy MAE, meV/atom, by default
     bool stopped_early = false;
 };
 
@@ -138,6 +152,9 @@ class EnergyTrainer {
 public:
     std::function<void(int epoch, std::size_t batch, std::size_t n_batches, double loss)> on_batch;
     std::function<void(const EpochRecord&)> on_epoch;
+    BatchStep<T> batch_step;   // replaces forward + loss + backward when set
+    Validator<T> validator;    // replaces the energy MAE when set
+    std::string metric_name = "valid energy MAE (meV/atom)";
 
     EnergyTrainer(SchNet<T>& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
                   BatchLoss loss = nullptr)
@@ -169,16 +186,22 @@ public:
             double lr = 0;
             for (std::size_t b = 0; b < batches.size(); ++b) {
                 const GraphBatch batch = train_.batch(batches[b]);
-                model_.forward(host, batch, fw);
-                const double loss = loss_(batches[b], fw.energies, dL_dE);
+                grads.zero();
+                double loss;
+                if (batch_step) {
+                    loss = batch_step(host, model_, batch, batches[b], grads);
+                } else {
+                    model_.forward(host, batch, fw);
+                    loss = loss_(batches[b], fw.energies, dL_dE);
+                    if (std::isfinite(loss))
+                        model_.backward(host, batch, fw, span_of(std::as_const(dL_dE)), &grads, nullptr);
+                }
                 if (!std::isfinite(loss))
                     throw Error(str("the loss became ", loss, " at epoch ", epoch + 1, ", batch ", b + 1, " of ",
                                     batches.size()),
                                 "training",
                                 str("lower the learning rate or check the labels; the last good checkpoint (",
                                     last_path().string(), ") is intact"));
-                grads.zero();
-                model_.backward(host, batch, fw, span_of(std::as_const(dL_dE)), &grads, nullptr);
                 if (opt_.clip_norm > 0) clip_grad_norm(host, grads.flat(), opt_.clip_norm);
                 lr = schedule.lr(std::int64_t(epoch) * std::int64_t(n_batches) + std::int64_t(b));
                 adam.step(host, span_of(model_.params.data), span_of(std::as_const(grads.data)), lr);
@@ -188,23 +211,29 @@ public:
             EpochRecord rec;
             rec.epoch = epoch + 1;
             rec.train_loss = loss_sum / double(batches.size());
-            const EnergyMetrics m = energy_metrics(predict_energies(model_, valid_, host, opt_.batch_size), valid_);
-            rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;
-            rec.valid_rmse_meV_per_atom = m.rmse_meV_per_atom;
-            rec.valid_mae_eV_per_config = m.mae_meV_per_config * 1e-3;
+            if (validator) {
+                rec.valid_metric = validator(host, model_);
+            } else {
+                const EnergyMetrics m = energy_metrics(predict_energies(model_, valid_, host, opt_.batch_size), valid_);
+                rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;
+                rec.valid_rmse_meV_per_atom = m.rmse_meV_per_atom;
+                rec.valid_mae_eV_per_config = m.mae_meV_per_config * 1e-3;
+                rec.valid_metric = m.mae_meV_per_atom;
+            }
             rec.lr = lr;
             rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            schedule.observe(rec.valid_mae_meV_per_atom);
+            schedule.observe(rec.valid_metric);
             result.log.push_back(rec);
-            const bool improved = rec.valid_mae_meV_per_atom < result.best_valid_mae_meV_per_atom;
+            const bool improved = rec.valid_metric < result.best_valid_metric;
             if (improved) {
-                result.best_valid_mae_meV_per_atom = rec.valid_mae_meV_per_atom;
+                result.best_valid_metric = rec.valid_metric;
                 result.best_epoch = rec.epoch;
                 bad_epochs = 0;
                 Checkpoint best;
                 store_model(model_, best);
                 best.ints["train.epoch"] = rec.epoch;
-                best.arrays["train.valid_mae_meV_per_atom"] = {rec.valid_mae_meV_per_atom};
+                best.arrays["train.valid_metric"] = {rec.valid_metric};
+                best.strings["train.metric_name"] = metric_name;
                 write_checkpoint(opt_.out, best);
             } else {
                 ++bad_epochs;
@@ -235,13 +264,13 @@ private:
         c.strings["train.sampler_rng"] = sampler.rng_state();
         c.arrays["train.plateau"] = {schedule.plateau_lr(), schedule.plateau_best(), double(schedule.plateau_bad_epochs())};
         c.ints["train.best_epoch"] = result.best_epoch;
-        c.arrays["train.best_valid_mae"] = {result.best_valid_mae_meV_per_atom};
+        c.arrays["train.best_valid_metric"] = {result.best_valid_metric};
         c.ints["train.bad_epochs"] = bad_epochs;
         c.ints["train.total_epochs"] = opt_.epochs;
         std::vector<double> log;
         for (const EpochRecord& r : result.log)
-            log.insert(log.end(), {double(r.epoch), r.train_loss, r.valid_mae_meV_per_atom, r.valid_rmse_meV_per_atom,
-                                   r.valid_mae_eV_per_config, r.lr, r.seconds});
+            log.insert(log.end(), {double(r.epoch), r.train_loss, r.valid_metric, r.valid_mae_meV_per_atom,
+                                   r.valid_rmse_meV_per_atom, r.valid_mae_eV_per_config, r.lr, r.seconds});
         c.arrays["train.log"] = log;
         write_checkpoint(last_path(), c);
     }
@@ -257,11 +286,11 @@ private:
         const auto& pl = c.get_array("train.plateau", file);
         schedule.restore_plateau(pl.at(0), pl.at(1), int(pl.at(2)));
         result.best_epoch = int(c.get_int("train.best_epoch", file));
-        result.best_valid_mae_meV_per_atom = c.get_array("train.best_valid_mae", file).at(0);
+        result.best_valid_metric = c.get_array("train.best_valid_metric", file).at(0);
         bad_epochs = int(c.get_int("train.bad_epochs", file));
         const auto& log = c.get_array("train.log", file);
-        for (std::size_t k = 0; k + 7 <= log.size(); k += 7)
-            result.log.push_back({int(log[k]), log[k + 1], log[k + 2], log[k + 3], log[k + 4], log[k + 5], log[k + 6]});
+        for (std::size_t k = 0; k + 8 <= log.size(); k += 8)
+            result.log.push_back({int(log[k]), log[k + 1], log[k + 2], log[k + 3], log[k + 4], log[k + 5], log[k + 6], log[k + 7]});
         return int(c.get_int("train.epoch", file));
     }
 
@@ -270,9 +299,10 @@ private:
         {
             std::ofstream f(tmp);
             f.precision(10);
-            f << "epoch,train_loss,valid_mae_meV_per_atom,valid_rmse_meV_per_atom,valid_mae_eV_per_config,lr,seconds\n";
+            f << "epoch,train_loss,valid_metric,valid_mae_meV_per_atom,valid_rmse_meV_per_atom,valid_mae_eV_per_config,lr,"
+                 "seconds\n";
             for (const EpochRecord& r : log)
-                f << r.epoch << ',' << r.train_loss << ',' << r.valid_mae_meV_per_atom << ',' << r.valid_rmse_meV_per_atom
+                f << r.epoch << ',' << r.train_loss << ',' << r.valid_metric << ',' << r.valid_mae_meV_per_atom << ',' << r.valid_rmse_meV_per_atom
                   << ',' << r.valid_mae_eV_per_config << ',' << r.lr << ',' << r.seconds << '\n';
             if (!f) throw Error("could not write the training log", tmp.string(), "check free disk space");
         }
