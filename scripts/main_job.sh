@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=${1:-out/main_job}
-build=${EIPNN_BUILD:-build}
+build=${EIPNN_BUILD:-build-main}   # its own: tests and benchmarks are off here
 epochs=${EIPNN_EPOCHS:-40}
 model_flags=${EIPNN_MODEL_FLAGS:---features 64 --rbf 64 --interactions 3 --head-hidden 64}
 elements=${EIPNN_ELEMENTS:-Si Ge Mo}

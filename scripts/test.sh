@@ -15,7 +15,7 @@ cuda_args=()
 [ -n "$nvcc_path" ] && cuda_args=(-DCMAKE_CUDA_COMPILER="$nvcc_path")
 
 echo "== configure"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "${cuda_args[@]}" >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DEIPNN_BUILD_TESTS=ON -DEIPNN_BUILD_BENCH=ON -DEIPNN_BUILD_EXAMPLES=ON "${cuda_args[@]}" >/dev/null
 echo "== build"
 # full log to a file, errors and warnings to the console; the build's own status decides
 cmake --build "$build" -j "$jobs" > "$build/build.log" 2>&1 || { grep -E "error|Error" "$build/build.log" | head -50; echo "build failed (log: $build/build.log)"; exit 1; }
