@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "cli/cmd_eval.hpp"
+#include "cli/cmd_label.hpp"
 #include "cli/cmd_pool.hpp"
+#include "cli/cmd_reproduce.hpp"
 #include "cli/cmd_train.hpp"
 #include "eipnn/core/error.hpp"
 
@@ -14,6 +16,8 @@ int main(int argc, char** argv) {
     eipnn::cli::add_pool_command(app);
     eipnn::cli::add_train_command(app);
     eipnn::cli::add_eval_command(app);
+    eipnn::cli::add_label_command(app);
+    eipnn::cli::add_reproduce_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -36,6 +36,11 @@ TEST_CASE("batch sampler covers each item once per epoch and resumes exactly", "
     b.restore_rng_state(state);
     REQUIRE(b.epoch() == e2);
     REQUIRE(e2 != e1);
+    // 33 = 4 x 8 + 1: the lone leftover joins the last full batch
+    BatchSampler c(33, 8, 5);
+    const auto e = c.epoch();
+    REQUIRE(e.size() == 4);
+    REQUIRE(e.back().size() == 9);
 }
 
 TEST_CASE("loading a dataset: energies, forces, config types; clear errors", "[dataset][errors]") {

@@ -1,4 +1,5 @@
-// Malformed EAM files and missing elements: errors name the file, the line and the expected field.
+// Malformed EAM, spline-MEAM and EDIP files and missing elements: errors name the file, the line
+// and the expected field (in the form of the shared tokenizer, "<file> line <n>: ...").
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -55,32 +56,32 @@ TEST_CASE("eam setfl: malformed files name file, line and field", "[eip][eam][pa
     {
         const auto p = write(dir, "bad_header.eam.alloy", setfl_text("5 0.1 x 1.0 4.0"));
         const auto msg = error_of([&] { read_eam_setfl(p); });
-        CHECK_THAT(msg, Catch::Contains("bad_header.eam.alloy:5") && Catch::Contains("Nr (field 3 of line 5)") &&
+        CHECK_THAT(msg, Catch::Contains("bad_header.eam.alloy line 5") && Catch::Contains("Nr (field 3 of line 5)") &&
                             Catch::Contains("'x'"));
     }
     {
         const auto p = write(dir, "short_header.eam.alloy", setfl_text("5 0.1 5 1.0"));
-        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("short_header.eam.alloy:5") &&
+        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("short_header.eam.alloy line 5") &&
                                                              Catch::Contains("Nrho drho Nr dr cutoff"));
     }
     {
         const auto p = write(dir, "truncated.eam.alloy", setfl_text("5 0.1 5 1.0 4.0", "0.1 0.1"));
         CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
-                   Catch::Contains("truncated.eam.alloy:") && Catch::Contains("r*phi(r) of pair Cu-Cu (value 3 of 5)"));
+                   Catch::Contains("truncated.eam.alloy line 14") && Catch::Contains("r*phi(r) of pair Cu-Cu (value 3 of 5)"));
     }
     {
         const auto p = write(dir, "badnum.eam.alloy", setfl_text("5 0.1 5 1.0 4.0", "0.1 0.1 1.0.0 0.1 0.1"));
         CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
-                   Catch::Contains("badnum.eam.alloy:14") && Catch::Contains("'1.0.0'"));
+                   Catch::Contains("badnum.eam.alloy line 14") && Catch::Contains("'1.0.0'"));
     }
     {
         const auto p = write(dir, "tiny.eam.alloy", setfl_text("3 0.1 5 1.0 4.0"));
-        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("tiny.eam.alloy:5") && Catch::Contains("Nrho = 3"));
+        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("tiny.eam.alloy line 5") && Catch::Contains("Nrho = 3"));
     }
     {
         const auto p = write(dir, "elements.eam.alloy", "c\nc\nc\n3 Al Cu\n");
         CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
-                   Catch::Contains("elements.eam.alloy:4") && Catch::Contains("announces 3 elements but names 2"));
+                   Catch::Contains("elements.eam.alloy line 4") && Catch::Contains("announces 3 elements but names 2"));
     }
     CHECK_THAT(error_of([&] { read_eam_setfl((dir / "absent.eam.alloy").string()); }),
                Catch::Contains("cannot open") && Catch::Contains("absent.eam.alloy"));
@@ -90,10 +91,10 @@ TEST_CASE("eam funcfl: malformed files name file, line and field", "[eip][eam][p
     const auto dir = scratch_dir("parsers_b_funcfl");
     const auto p = write(dir, "bad.eam", "comment\n29 63.5 3.6 FCC\n5 0.1 5 0.5 2.0\n0 -1 -2 -3 -4\n1 1 1 1 1\n1 0.5\n");
     CHECK_THAT(error_of([&] { read_eam_funcfl({p}); }),
-               Catch::Contains("bad.eam:") && Catch::Contains("rho(r) (value 3 of 5)") && Catch::Contains("truncated"));
+               Catch::Contains("bad.eam line 6") && Catch::Contains("rho(r) (value 3 of 5)") && Catch::Contains("truncated"));
     const auto q = write(dir, "badz.eam", "comment\nCu 63.5 3.6 FCC\n");
     CHECK_THAT(error_of([&] { read_eam_funcfl({q}); }),
-               Catch::Contains("badz.eam:2") && Catch::Contains("atomic number (field 1 of line 2)"));
+               Catch::Contains("badz.eam line 2") && Catch::Contains("atomic number (field 1 of line 2)"));
 }
 
 TEST_CASE("eam: missing elements and bad mappings are clear errors", "[eip][eam][parser]") {
@@ -130,11 +131,11 @@ TEST_CASE("meam/spline: malformed files name file, line and field", "[eip][meam_
     // knot off the grid
     const auto q = write(dir, "Si_offgrid.meam.spline", "comment\n" + fn("1.0 1.0 0\n2.2 0.5 0\n3.0 0 0\n"));
     CHECK_THAT(error_of([&] { read_meam_spline(q); }),
-               Catch::Contains("Si_offgrid.meam.spline:") && Catch::Contains("off the uniform grid"));
+               Catch::Contains("Si_offgrid.meam.spline line 7") && Catch::Contains("off the uniform grid"));
     // a bad number in a knot
     const auto r = write(dir, "Si_badnum.meam.spline", "comment\n" + fn("1.0 1.0 0\n2.0 abc 0\n3.0 0 0\n"));
     CHECK_THAT(error_of([&] { read_meam_spline(r); }),
-               Catch::Contains("Si_badnum.meam.spline:6") && Catch::Contains("y of knot 2 of phi(Si-Si)") &&
+               Catch::Contains("Si_badnum.meam.spline line 6") && Catch::Contains("y of knot 2 of phi(Si-Si)") &&
                    Catch::Contains("'abc'"));
     // truncated: only phi present
     const auto t = write(dir, "Si_short.meam.spline", "comment\n" + fn(ok_knots));
@@ -150,4 +151,88 @@ TEST_CASE("meam/spline: malformed files name file, line and field", "[eip][meam_
     s.positions = {0, 0, 0, 2.0, 0, 0};
     s.numbers = {14, 32};
     CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("atom 1 is Ge") && Catch::Contains("no entry"));
+}
+
+#include "eipnn/eip/edip.hpp"
+
+namespace {
+
+// The Si entry of Justo et al. (as in LAMMPS' Si.edip), laid out over three lines after a
+// comment, with word `k` replaced by `replace` when given; `tail` is appended verbatim.
+std::string edip_text(int k = -1, const std::string& replace = "", const std::string& tail = "") {
+    std::vector<std::string> w = {"Si", "Si", "Si", "7.9821730", "1.5075463", "3.1213820", "2.5609104",
+                                  "3.1083847", "0.0070975", "0.2523244", "1.1247945", "1.4533108", "0.6966326",
+                                  "1.2085196", "0.5774108", "312.1341346", "-0.165799", "32.557", "0.286198", "0.66"};
+    if (k >= 0) w[std::size_t(k)] = replace;
+    std::string text = "# EDIP Si, Justo et al. 1998\n";
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        if (w[i].empty()) continue;
+        text += w[i] + ((i == 9 || i == 15) ? "\n" : " ");  // lines 2, 3, 4 of the file
+    }
+    return text + "\n" + tail;
+}
+
+}  // namespace
+
+TEST_CASE("edip: a valid file parses into the named fields", "[eip][edip][parser]") {
+    const auto dir = scratch_dir("parsers_b_edip_ok");
+    std::string element;
+    const auto p = read_edip(write(dir, "Si_ok.edip", edip_text()), &element);
+    CHECK(element == "Si");
+    CHECK(p.A == 7.9821730);
+    CHECK(p.a == 3.1213820);  // cutoffA
+    CHECK(p.c == 2.5609104);  // cutoffC
+    CHECK(p.Q0 == 312.1341346);
+    CHECK(p.u4 == 0.66);
+}
+
+TEST_CASE("edip: malformed files name file, line and field", "[eip][edip][parser]") {
+    const auto dir = scratch_dir("parsers_b_edip_bad");
+    {  // field 13 'mu' (line 3 of the file) is not a number
+        const auto p = write(dir, "badnum.edip", edip_text(12, "0.69x"));
+        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("badnum.edip line 3") &&
+                                                        Catch::Contains("field 13 'mu'") && Catch::Contains("'0.69x'"));
+    }
+    {  // the file ends before u4: the message names the missing field and where the entry began
+        const auto p = write(dir, "short.edip", edip_text(19, ""));
+        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("short.edip line") &&
+                                                        Catch::Contains("starts at line 2") &&
+                                                        Catch::Contains("field 20 'u4'"));
+    }
+    {  // a word after u4 on the entry's last line
+        const auto p = write(dir, "long.edip", edip_text(19, "0.66 7"));
+        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("long.edip line 4") &&
+                                                        Catch::Contains("more than 20 fields") && Catch::Contains("'7'"));
+    }
+    {  // a second (multi-element) entry, on line 5
+        const auto p = write(dir, "two.edip", edip_text(-1, "", "Ge Ge Ge 1 2 3\n"));
+        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("two.edip line 5") &&
+                                                        Catch::Contains("second entry") && Catch::Contains("'Ge'"));
+    }
+    {  // a mixed entry
+        const auto p = write(dir, "mixed.edip", edip_text(2, "Ge"));
+        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("mixed.edip line 2") &&
+                                                        Catch::Contains("Si Si Ge") && Catch::Contains("single-element"));
+    }
+    {  // cutoffC >= cutoffA: reported at the line of cutoffA
+        const auto p = write(dir, "cut.edip", edip_text(6, "3.5"));
+        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("cut.edip line 2") &&
+                                                        Catch::Contains("0 < cutoffC < cutoffA") && Catch::Contains("3.5"));
+    }
+    {  // comments only
+        const auto p = write(dir, "empty.edip", "# nothing here\n\n");
+        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("empty.edip") && Catch::Contains("no EDIP entry") &&
+                                                        Catch::Contains("element1 element2 element3 A B"));
+    }
+    CHECK_THAT(error_of([&] { read_edip((dir / "absent.edip").string()); }),
+               Catch::Contains("cannot open") && Catch::Contains("absent.edip"));
+}
+
+TEST_CASE("edip: a structure with an element the file lacks is a clear error", "[eip][edip][parser]") {
+    const auto dir = scratch_dir("parsers_b_edip_missing");
+    const auto pot = EdipPotential::from_file(write(dir, "Si_ok.edip", edip_text()));
+    Structure s;
+    s.positions = {0, 0, 0, 2.3, 0, 0};
+    s.numbers = {14, 6};
+    CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("atom 1 is C") && Catch::Contains("no entry"));
 }

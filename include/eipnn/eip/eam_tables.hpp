@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "eipnn/eip/potential_text.hpp"
+#include "eipnn/eip/potential_file_lines.hpp"
 #include "eipnn/geometry/elements.hpp"
 
 namespace eipnn {
@@ -44,35 +44,39 @@ struct Funcfl {
     std::vector<double> frho, zr, rhor;
 };
 
-inline void check_grid(PotentialText& t, int n, double d, const char* n_name, const char* d_name) {
+inline void check_grid(const PotentialReader& t, int n, double d, const char* n_name, const char* d_name) {
     if (n < 5) t.fail(str(n_name, " = ", n, ": a table needs at least 5 points"));
     if (!(d > 0)) t.fail(str(d_name, " = ", d, ": the spacing must be positive"));
 }
 
+// The line 'Nrho drho Nr dr cutoff' (line `line_no` of the format): grid sizes, spacings, cutoff.
+inline void read_grid_line(PotentialReader& t, int line_no, int& nrho, double& drho, int& nr, double& dr, double& cut) {
+    const std::string layout = "Nrho drho Nr dr cutoff";
+    const auto w = line_words(t, str("line ", line_no, " '", layout, "'"));
+    if (w.size() < 5) t.fail(str("expected 5 fields '", layout, "' on line ", line_no, ", found ", w.size()));
+    nrho = integer_field(t, w[0], str("Nrho (field 1 of line ", line_no, ")"));
+    drho = number_field(t, w[1], str("drho (field 2 of line ", line_no, ")"));
+    nr = integer_field(t, w[2], str("Nr (field 3 of line ", line_no, ")"));
+    dr = number_field(t, w[3], str("dr (field 4 of line ", line_no, ")"));
+    cut = number_field(t, w[4], str("cutoff (field 5 of line ", line_no, ")"));
+    check_grid(t, nrho, drho, "Nrho", "drho");
+    check_grid(t, nr, dr, "Nr", "dr");
+    if (!(cut > 0)) t.fail(str("cutoff = ", cut, ": must be positive"));
+}
+
 inline Funcfl read_funcfl(const std::string& path) {
-    PotentialText t(path, "EAM funcfl file");
+    PotentialReader t(path);
     Funcfl f;
     f.path = path;
-    std::string comment;
-    if (!t.next_line(comment)) t.fail("the file is empty; expected a comment line, then 'Z mass ...'");
-    auto w = t.next_words("line 2 'atomic-number mass lattice-constant lattice-type'");
-    f.number = t.to_int(w[0], "the atomic number (field 1 of line 2)");
-    if (w.size() < 2) t.fail("expected the mass as field 2 of line 2");
-    t.to_double(w[1], "the mass (field 2 of line 2)");
-    w = t.next_words("line 3 'Nrho drho Nr dr cutoff'");
-    if (w.size() < 5) t.fail(str("expected 5 fields 'Nrho drho Nr dr cutoff' on line 3, found ", w.size()));
-    f.nrho = t.to_int(w[0], "Nrho (field 1 of line 3)");
-    f.drho = t.to_double(w[1], "drho (field 2 of line 3)");
-    f.nr = t.to_int(w[2], "Nr (field 3 of line 3)");
-    f.dr = t.to_double(w[3], "dr (field 4 of line 3)");
-    f.cut = t.to_double(w[4], "cutoff (field 5 of line 3)");
-    check_grid(t, f.nrho, f.drho, "Nrho", "drho");
-    check_grid(t, f.nr, f.dr, "Nr", "dr");
-    if (!(f.cut > 0)) t.fail(str("cutoff = ", f.cut, ": must be positive"));
-    t.begin_numbers();
-    t.next_doubles(std::size_t(f.nrho), f.frho, "F(rho)");
-    t.next_doubles(std::size_t(f.nr), f.zr, "Z(r)");
-    t.next_doubles(std::size_t(f.nr), f.rhor, "rho(r)");
+    t.raw_line("the comment line that opens a funcfl file");
+    const auto w = line_words(t, "line 2 'atomic-number mass lattice-constant lattice-type'");
+    f.number = integer_field(t, w[0], "the atomic number (field 1 of line 2)");
+    number_field(t, line_field(t, w, 1, "the mass", "atomic-number mass lattice-constant lattice-type"),
+                 "the mass (field 2 of line 2)");
+    read_grid_line(t, 3, f.nrho, f.drho, f.nr, f.dr, f.cut);
+    table_numbers(t, std::size_t(f.nrho), f.frho, "F(rho)");
+    table_numbers(t, std::size_t(f.nr), f.zr, "Z(r)");
+    table_numbers(t, std::size_t(f.nr), f.rhor, "rho(r)");
     return f;
 }
 
@@ -148,14 +152,12 @@ inline EamTables read_eam_funcfl(const std::vector<std::string>& paths) {
 // A setfl file: 3 comment lines, 'N el1 .. elN', 'Nrho drho Nr dr cutoff', per element a line
 // 'Z mass a0 lattice' then F (Nrho values) and rho (Nr values), then r*phi for pairs i >= j.
 inline EamTables read_eam_setfl(const std::string& path) {
-    PotentialText f(path, "EAM setfl file");
+    io::PotentialFileReader f(path);
     EamTables t;
     t.style = "eam/alloy";
-    std::string line;
-    for (int k = 0; k < 3; ++k)
-        if (!f.next_line(line)) f.fail("the file ends inside the 3 comment lines that open a setfl file");
-    auto w = f.next_words("line 4 'N element1 ... elementN'");
-    const int n = f.to_int(w[0], "the number of elements (field 1 of line 4)");
+    for (int k = 0; k < 3; ++k) f.raw_line(str("comment line ", k + 1, " of the 3 that open a setfl file"));
+    const auto w = detail::line_words(f, "line 4 'N element1 ... elementN'");
+    const int n = detail::integer_field(f, w[0], "the number of elements (field 1 of line 4)");
     if (n < 1) f.fail(str("the number of elements is ", n, "; expected at least 1"));
     if (int(w.size()) < n + 1)
         f.fail(str("line 4 announces ", n, " elements but names ", w.size() - 1, "; expected 'N element1 ... elementN'"));
@@ -164,33 +166,23 @@ inline EamTables read_eam_setfl(const std::string& path) {
             if (e == w[std::size_t(k) + 1]) f.fail(str("element '", e, "' is listed twice on line 4"));
         t.elements.push_back(w[std::size_t(k) + 1]);
     }
-    w = f.next_words("line 5 'Nrho drho Nr dr cutoff'");
-    if (w.size() < 5) f.fail(str("expected 5 fields 'Nrho drho Nr dr cutoff' on line 5, found ", w.size()));
-    t.nrho = f.to_int(w[0], "Nrho (field 1 of line 5)");
-    t.drho = f.to_double(w[1], "drho (field 2 of line 5)");
-    t.nr = f.to_int(w[2], "Nr (field 3 of line 5)");
-    t.dr = f.to_double(w[3], "dr (field 4 of line 5)");
-    t.cut = f.to_double(w[4], "cutoff (field 5 of line 5)");
-    detail::check_grid(f, t.nrho, t.drho, "Nrho", "drho");
-    detail::check_grid(f, t.nr, t.dr, "Nr", "dr");
-    if (!(t.cut > 0)) f.fail(str("cutoff = ", t.cut, ": must be positive"));
+    detail::read_grid_line(f, 5, t.nrho, t.drho, t.nr, t.dr, t.cut);
     t.rhomax = (t.nrho - 1) * t.drho;
     for (int k = 0; k < n; ++k) {
         const std::string& el = t.elements[std::size_t(k)];
-        w = f.next_words(str("the line 'Z mass a0 lattice' of element ", el).c_str());
-        t.numbers.push_back(f.to_int(w[0], str("the atomic number of element ", el, " (field 1)")));
-        f.begin_numbers();
+        const auto z = detail::line_words(f, str("the line 'Z mass a0 lattice' of element ", el));
+        t.numbers.push_back(detail::integer_field(f, z[0], str("the atomic number of element ", el, " (field 1)")));
         std::vector<double> F, rho;
-        f.next_doubles(std::size_t(t.nrho), F, str("F(rho) of element ", el));
-        f.next_doubles(std::size_t(t.nr), rho, str("rho(r) of element ", el));
+        detail::table_numbers(f, std::size_t(t.nrho), F, str("F(rho) of element ", el));
+        detail::table_numbers(f, std::size_t(t.nr), rho, str("rho(r) of element ", el));
         t.frho.push_back(std::move(F));
         t.rhor.push_back(std::move(rho));
     }
     t.z2r.resize(std::size_t(n * (n + 1) / 2));
     for (int a = 0; a < n; ++a)
         for (int b = 0; b <= a; ++b)
-            f.next_doubles(std::size_t(t.nr), t.z2r[std::size_t(EamTables::pair_index(a, b))],
-                           str("r*phi(r) of pair ", t.elements[std::size_t(a)], "-", t.elements[std::size_t(b)]));
+            detail::table_numbers(f, std::size_t(t.nr), t.z2r[std::size_t(EamTables::pair_index(a, b))],
+                                  str("r*phi(r) of pair ", t.elements[std::size_t(a)], "-", t.elements[std::size_t(b)]));
     return t;
 }
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "eipnn/eip/potential.hpp"
-#include "eipnn/eip/potential_text.hpp"
+#include "eipnn/io/lammps_potential_file.hpp"
 #include "eipnn/eip/species_entries.hpp"
 
 namespace eipnn {
@@ -176,42 +176,30 @@ struct EdipKernel {
 
 // Reads the single-element entry of a LAMMPS .edip file ('#' comments; an entry may span lines).
 inline EdipParams<double> read_edip(const std::string& path, std::string* element = nullptr) {
-    static const char* fields[] = {"element1", "element2", "element3", "A", "B", "cutoffA", "cutoffC", "alpha", "beta",
-                                   "eta", "gamma", "lambda", "mu", "rho", "sigma", "Q0", "u1", "u2", "u3", "u4"};
-    PotentialText t(path, "EDIP file");
-    std::vector<std::string> words;
-    std::vector<int> lines;
-    std::string line;
-    while (t.next_line(line)) {
-        const auto c = line.find('#');
-        if (c != std::string::npos) line.erase(c);
-        for (const auto& w : PotentialText::split(line)) {
-            words.push_back(w);
-            lines.push_back(t.line_number());
-        }
+    static const std::vector<std::string> fields = {"element1", "element2", "element3", "A", "B", "cutoffA", "cutoffC",
+                                                    "alpha", "beta", "eta", "gamma", "lambda", "mu", "rho", "sigma",
+                                                    "Q0", "u1", "u2", "u3", "u4"};
+    io::PotentialFileReader t(path);
+    io::PotentialEntry e;
+    if (!t.next_entry(fields, e))
+        t.fail(str("no EDIP entry found; expected '", io::PotentialFileReader::join(fields), "'"));
+    if (!t.at_end()) {
+        const std::string next = t.next_word("element1");  // before where(): it moves the reader's line
+        throw Error(str("a second entry starts after the ", fields.size(), " fields of the first (found '", next,
+                        "'); only single-element EDIP is supported"),
+                    t.where(), "keep one entry 'El El El A B ... u4' in the file");
     }
-    if (words.empty()) t.fail("no EDIP entry found; expected 'el el el A B cutoffA cutoffC alpha ... u4'");
-    if (words.size() != 20)
-        throw Error(str("expected exactly one entry of 20 fields (", fields[0], " ... ", fields[19], "), found ", words.size(),
-                        " fields", words.size() > 20 ? " (multi-element EDIP is not supported)" : ""),
-                    str(path, ":", lines.back()), "fix the EDIP file");
-    if (words[0] != words[1] || words[0] != words[2])
-        throw Error(str("the entry is for ", words[0], " ", words[1], " ", words[2], "; only single-element EDIP is supported"),
-                    str(path, ":", lines[0]), "use an entry 'El El El ...'");
+    if (e.word(0) != e.word(1) || e.word(0) != e.word(2))
+        throw Error(str("the entry is for ", e.word(0), " ", e.word(1), " ", e.word(2),
+                        "; only single-element EDIP is supported"),
+                    io::detail::at_line(path, e.first_line()), "use an entry 'El El El ...'");
     double v[17];
-    for (int k = 0; k < 17; ++k) {
-        const std::size_t w = std::size_t(k) + 3;
-        char* endp = nullptr;
-        v[k] = std::strtod(words[w].c_str(), &endp);
-        if (endp == words[w].c_str() || *endp != '\0')
-            throw Error(str("expected field ", w + 1, " '", fields[w], "' (a number), found '", words[w], "'"),
-                        str(path, ":", lines[w]), "fix the EDIP file");
-    }
+    for (int k = 0; k < 17; ++k) v[k] = e.number(std::size_t(k) + 3);
     const EdipParams<double> p{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
     if (!(p.a > p.c && p.c > 0))
         throw Error(str("cutoffs must satisfy 0 < cutoffC < cutoffA, got cutoffC = ", p.c, ", cutoffA = ", p.a),
-                    str(path, ":", lines[5]), "fix the EDIP file");
-    if (element) *element = words[0];
+                    io::detail::at_line(path, e.lines[5]), "fix the EDIP file");
+    if (element) *element = e.word(0);
     return p;
 }
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "eipnn/eip/potential.hpp"
-#include "eipnn/eip/potential_text.hpp"
+#include "eipnn/eip/potential_file_lines.hpp"
 #include "eipnn/eip/species_entries.hpp"
 #include "eipnn/math/cubic_spline.hpp"
 
@@ -49,23 +49,23 @@ inline std::string element_from_file_name(const std::string& path) {
     return atomic_number_or_zero(sym) ? sym : std::string();
 }
 
-inline CubicSpline read_meam_spline_function(PotentialText& t, bool new_format, const std::string& name) {
-    std::vector<std::string> w;
-    if (new_format) t.next_words(str("the 'spline3eq' line of ", name).c_str());
-    w = t.next_words(str("the number of knots of ", name).c_str());
-    const int n = t.to_int(w[0], str("the number of knots of ", name));
+inline CubicSpline read_meam_spline_function(PotentialReader& t, bool new_format, const std::string& name) {
+    if (new_format) line_words(t, str("the 'spline3eq' line of ", name));
+    auto w = line_words(t, str("the number of knots of ", name));
+    const int n = integer_field(t, w[0], str("the number of knots of ", name));
     if (n < 2) t.fail(str(name, " has ", n, " knots; expected at least 2"));
-    w = t.next_words(str("the end derivatives 'dy/dx(first) dy/dx(last)' of ", name).c_str());
-    if (w.size() < 2) t.fail(str("expected two end derivatives of ", name, ", found ", w.size(), " field(s)"));
-    const double d0 = t.to_double(w[0], str("the first-knot derivative of ", name));
-    const double dn = t.to_double(w[1], str("the last-knot derivative of ", name));
-    if (!new_format) t.next_words(str("the (ignored) flags line of ", name).c_str());
+    const std::string ends = "dy/dx(first) dy/dx(last)";
+    w = line_words(t, str("the end derivatives '", ends, "' of ", name));
+    const double d0 = number_field(t, w[0], str("the first-knot derivative of ", name));
+    const double dn = number_field(t, line_field(t, w, 1, str("the last-knot derivative of ", name), ends),
+                                   str("the last-knot derivative of ", name));
+    if (!new_format) line_words(t, str("the (ignored) flags line of ", name));
     std::vector<double> x(static_cast<std::size_t>(n)), y(static_cast<std::size_t>(n));
     for (int k = 0; k < n; ++k) {
-        w = t.next_words(str("knot ", k + 1, " 'x y y2' of ", name).c_str());
-        if (w.size() < 2) t.fail(str("expected 'x y y2' for knot ", k + 1, " of ", name, ", found ", w.size(), " field(s)"));
-        x[std::size_t(k)] = t.to_double(w[0], str("x of knot ", k + 1, " of ", name));
-        y[std::size_t(k)] = t.to_double(w[1], str("y of knot ", k + 1, " of ", name));
+        const std::string knot = str("knot ", k + 1, " of ", name);
+        w = line_words(t, str("knot ", k + 1, " 'x y y2' of ", name));
+        x[std::size_t(k)] = number_field(t, w[0], str("x of ", knot));
+        y[std::size_t(k)] = number_field(t, line_field(t, w, 1, str("y of ", knot), "x y y2"), str("y of ", knot));
     }
     try {
         return CubicSpline(std::move(x), std::move(y), d0, dn, name);
@@ -79,15 +79,15 @@ inline CubicSpline read_meam_spline_function(PotentialText& t, bool new_format, 
 // `element` names the entry of an old-format (single, unnamed element) file; empty: guessed from
 // the file name's leading element symbol ("Si_1.meam.spline" -> Si).
 inline MeamSplineParams read_meam_spline(const std::string& path, const std::string& element = "") {
-    PotentialText t(path, "meam/spline file");
+    io::PotentialFileReader t(path);
     MeamSplineParams p;
-    std::string line;
-    if (!t.next_line(line)) t.fail("the file is empty; expected a comment line");
-    auto w = t.next_words("line 2 (the number of knots, or 'meam/spline N elements...')");
+    t.raw_line("the comment line that opens a meam/spline file");
+    const std::string line2 = "line 2 (the number of knots, or 'meam/spline N elements...')";
+    auto w = detail::line_words(t, line2);
     const bool new_format = w[0].rfind("meam/spline", 0) == 0;
     if (new_format) {
-        if (w.size() < 2) t.fail("expected 'meam/spline N el1 ... elN' on line 2");
-        const int n = t.to_int(w[1], "the number of elements (field 2 of line 2)");
+        const int n = detail::integer_field(t, detail::line_field(t, w, 1, "the number of elements", "meam/spline N el1 ... elN"),
+                                            "the number of elements (field 2 of line 2)");
         if (n < 1 || int(w.size()) < n + 2)
             t.fail(str("line 2 announces ", n, " elements but names ", w.size() - 2));
         for (int k = 0; k < n; ++k) p.elements.push_back(w[std::size_t(k) + 2]);
@@ -98,8 +98,8 @@ inline MeamSplineParams read_meam_spline(const std::string& path, const std::str
                         path, "give the element explicitly (MeamSplinePotential::from_file(path, mapping, element))");
         p.elements.push_back(el);
         // rewind: line 2 already was the first spline's knot count
-        t = PotentialText(path, "meam/spline file");
-        t.next_line(line);
+        t = io::PotentialFileReader(path);
+        t.raw_line("the comment line that opens a meam/spline file");
     }
     const int n = p.n_elements();
     auto pair_name = [&](const char* fn, int k) {

@@ -112,6 +112,12 @@ public:
         std::vector<std::vector<std::size_t>> batches;
         for (std::size_t b = 0; b < n_; b += batch_)
             batches.emplace_back(order.begin() + std::ptrdiff_t(b), order.begin() + std::ptrdiff_t(std::min(n_, b + batch_)));
+        // A lone configuration left over joins the previous batch: batch statistics (the
+        // classifier's BatchNorm) need two, and one item's gradient step is mostly noise.
+        if (batches.size() > 1 && batches.back().size() == 1) {
+            batches[batches.size() - 2].push_back(batches.back()[0]);
+            batches.pop_back();
+        }
         return batches;
     }
     std::string rng_state() const {

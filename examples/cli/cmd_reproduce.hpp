@@ -1,0 +1,212 @@
+// `eipnn reproduce`: METHOD.md's table for one element. Baseline, strategy 1 (weak labels),
+// strategy 2 (pretraining) and both, over N seeds (each its own train/valid split and
+// initialisation), evaluated on the DFT test split; written as Markdown, CSV and a bar chart.
+// `--quick` is a smoke-sized run (minutes); the default is sized to finish all three elements
+// within an hour on 2 cores; the paper's sizes are reachable by flags.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include "eipnn/eip/registry.hpp"
+#include "eipnn/train/strategies/default_eip_pools.hpp"
+#include "eipnn/train/strategies/pipeline.hpp"
+
+namespace eipnn::cli {
+
+struct ReproduceOptions {
+    std::string element = "Si", data, out;
+    bool quick = false;
+    int seeds = 3, threads = 0;
+    std::size_t pool_size = 0;                 // 0: by mode
+    int epochs = 0, classifier_epochs = 0, pretrain_epochs = 0;  // 0: by mode
+    int features = 0, interactions = 0, rbf = 0;                 // 0: by mode
+    std::string alphas;                        // comma list; empty: by mode
+    std::vector<std::string> eips;             // override the default pool
+};
+
+inline std::string str_fixed(double x) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f", x);
+    return buf;
+}
+
+inline std::vector<double> parse_alphas(const std::string& s) {
+    std::vector<double> out;
+    std::size_t pos = 0;
+    while (pos < s.size()) {
+        const std::size_t comma = s.find(',', pos);
+        out.push_back(std::stod(s.substr(pos, comma - pos)));
+        pos = comma == std::string::npos ? s.size() : comma + 1;
+    }
+    return out;
+}
+
+inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector<std::vector<MethodResult>>& runs,
+                                    const std::vector<PipelineReport>& reports, const std::string& sizes) {
+    const std::filesystem::path dir = o.out;
+    const char* methods[] = {"baseline", "weak", "pretrain", "both"};
+    {
+        std::ofstream csv(dir / "results.csv");
+        csv << "element,method,seed,test_energy_mae_meV_per_atom\n";
+        for (std::size_t s = 0; s < runs.size(); ++s)
+            for (const MethodResult& r : runs[s]) csv << o.element << ',' << r.method << ',' << s << ',' << r.test_mae_meV_per_atom << '\n';
+    }
+    auto stats = [&](const std::string& m) {
+        std::vector<double> v;
+        for (const auto& run : runs)
+            for (const auto& r : run)
+                if (r.method == m) v.push_back(r.test_mae_meV_per_atom);
+        double mean = 0, var = 0;
+        for (double x : v) mean += x / double(v.size());
+        for (double x : v) var += (x - mean) * (x - mean) / double(v.size() > 1 ? v.size() - 1 : 1);
+        return std::pair<double, double>{mean, std::sqrt(var)};
+    };
+    const double base = stats("baseline").first;
+    std::ostringstream md;
+    md << "# " << o.element << ": test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
+       << "| method | test MAE (meV/atom) | change vs baseline |\n|---|---|---|\n";
+    for (const char* m : methods) {
+        const auto [mean, sd] = stats(m);
+        md << "| " << m << " | " << str_fixed(mean) << " ± " << str_fixed(sd) << " | "
+           << (std::string(m) == "baseline" ? std::string("—") : str_fixed(100.0 * (base - mean) / base) + " % better") << " |\n";
+    }
+    md << "\n## Per seed\n\n| seed | EIP shift estimator | class histogram (train; last = none within 0.1 eV/atom) | classifier valid acc | weak labels | alpha |\n|---|---|---|---|---|---|\n";
+    for (std::size_t s = 0; s < reports.size(); ++s) {
+        std::string hist, alpha;
+        for (int h : reports[s].class_histogram_train) hist += std::to_string(h) + " ";
+        for (const auto& r : reports[s].results)
+            if (r.method == "weak") alpha = str_fixed(r.alpha);
+        md << "| " << s << " | " << reports[s].estimator << " | " << hist << " | " << str_fixed(reports[s].classifier_valid_accuracy)
+           << " | " << reports[s].n_weak << " / " << reports[s].n_pool << " | " << alpha << " |\n";
+    }
+    if (!reports.empty()) {
+        md << "\n## EIPs (seed 0): shift and aligned test MAE\n\n| EIP | shift (eV/atom) | test MAE (meV/atom) |\n|---|---|---|\n";
+        for (std::size_t k = 0; k < reports[0].eip_names.size(); ++k)
+            md << "| " << reports[0].eip_names[k] << " | " << str_fixed(reports[0].eip_shifts[k]) << " | "
+               << str_fixed(reports[0].eip_test_mae[k]) << " |\n";
+        for (const auto& n : reports[0].notes) md << "\nNote: " << n << "\n";
+    }
+    std::ofstream(dir / "results.md") << md.str();
+    std::printf("%s", md.str().c_str());
+    const std::string cmd = std::string("/usr/bin/python3 ") + EIPNN_SCRIPT_DIR + "/plot_reproduce.py '" +
+                            (dir / "results.csv").string() + "' '" + (dir / "results.png").string() + "' 2>/dev/null";
+    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "note: no bar chart (python3-matplotlib missing?)\n");
+}
+
+inline void add_reproduce_command(CLI::App& app) {
+    auto o = std::make_shared<ReproduceOptions>();
+    CLI::App* cmd = app.add_subcommand("reproduce", "METHOD.md's table (baseline, weak, pretrain, both) for one element");
+    cmd->add_option("--element", o->element, "Si, Ge or Mo")->required();
+    cmd->add_option("--data", o->data, "folder with mlearn-<el>/{training,test}.extxyz (default ../shared/data)");
+    cmd->add_option("--out", o->out, "output folder (results.md, results.csv, results.png, checkpoints)")->required();
+    cmd->add_flag("--quick", o->quick, "smoke-sized run: tiny model, small pool, few epochs, one alpha");
+    cmd->add_option("--seeds", o->seeds, "seeds (splits and initialisations)")->capture_default_str();
+    cmd->add_option("--threads", o->threads, "threads; 0 = all cores");
+    cmd->add_option("--pool-size", o->pool_size, "unlabelled configurations (paper: 14000)");
+    cmd->add_option("--epochs", o->epochs, "epochs of DFT training (paper: 100)");
+    cmd->add_option("--classifier-epochs", o->classifier_epochs, "classifier epochs (paper: 100)");
+    cmd->add_option("--pretrain-epochs", o->pretrain_epochs, "pretraining epochs (paper: 100)");
+    cmd->add_option("--features", o->features, "SchNet width (paper: 128)");
+    cmd->add_option("--rbf", o->rbf, "Gaussians (paper: 128)");
+    cmd->add_option("--interactions", o->interactions, "interaction blocks (paper: 5)");
+    cmd->add_option("--alphas", o->alphas, "weak-loss weights to choose from on validation (paper: 0.01,...,10)");
+    cmd->add_option("--eip", o->eips, "EIP pool override, NAME=STYLE:SOURCE (repeatable)");
+    cmd->callback([o]() {
+        // sizes: quick (minutes), default (all three elements within an hour on 2 cores), paper by flags
+        const bool q = o->quick;
+        PipelineConfig pc;
+        pc.model.cutoff = 5.0;
+        pc.model.n_features = o->features ? o->features : (q ? 16 : 32);
+        pc.model.n_rbf = o->rbf ? o->rbf : (q ? 16 : 32);
+        pc.model.n_interactions = o->interactions ? o->interactions : (q ? 2 : 3);
+        pc.model.head_hidden = pc.model.n_features;
+        pc.model.classifier_hidden = pc.model.n_features;
+        pc.epochs = o->epochs ? o->epochs : (q ? 4 : 40);
+        pc.classifier_epochs = o->classifier_epochs ? o->classifier_epochs : (q ? 3 : 30);
+        pc.pretrain_epochs = o->pretrain_epochs ? o->pretrain_epochs : (q ? 2 : 15);
+        pc.alphas = !o->alphas.empty() ? parse_alphas(o->alphas) : (q ? std::vector<double>{1.0} : std::vector<double>{0.1, 1.0});
+        pc.threads = o->threads;
+        const std::size_t pool_size = o->pool_size ? o->pool_size : (q ? 150 : 1500);
+        const int seeds = q && o->seeds == 3 ? 1 : o->seeds;
+        const std::string sizes = str("Sizes: SchNet features ", pc.model.n_features, ", rbf ", pc.model.n_rbf, ", interactions ",
+                                      pc.model.n_interactions, ", cutoff 5 Å; epochs ", pc.epochs, " (classifier ", pc.classifier_epochs,
+                                      ", pretraining ", pc.pretrain_epochs, "); pool ", pool_size, "; alphas ", pc.alphas.size(),
+                                      "; batch 32, Adam 1e-3, clip 5. The paper's: --features 128 --rbf 128 --interactions 5 "
+                                      "--epochs 100 --classifier-epochs 100 --pretrain-epochs 100 --pool-size 14000 "
+                                      "--alphas 0.01,0.05,0.1,0.5,1,2,5,10.");
+        std::fprintf(stderr, "%s\n", sizes.c_str());
+        const Host host{o->threads};
+        std::string lower = o->element;
+        for (char& ch : lower) ch = char(std::tolower(ch));
+        const std::filesystem::path data = o->data.empty() ? std::filesystem::path(EIPNN_SHARED_DATA_DIR) : std::filesystem::path(o->data);
+        const std::filesystem::path dir = data / ("mlearn-" + lower);
+        if (!std::filesystem::exists(dir / "training.extxyz"))
+            throw Error(str("no ", (dir / "training.extxyz").string()), "reproduce", "run scripts/fetch_data.sh or pass --data");
+        std::filesystem::create_directories(o->out);
+
+        // the project's extra potential files (../shared/data/potentials) after any the user set
+        const std::string extra = (data / "potentials").string();
+        const char* env = std::getenv("EIPNN_POTENTIALS");
+        ::setenv("EIPNN_POTENTIALS", (env && *env ? std::string(env) + ":" + extra : extra).c_str(), 1);
+        std::vector<NamedPotential> eips;
+        for (const std::string& text : o->eips.empty() ? default_eip_pool(o->element) : o->eips) {
+            const PotentialSpec spec = parse_potential_spec(text);
+            eips.push_back({spec.name, std::shared_ptr<const Potential>(make_potential(spec))});
+        }
+        const Dataset all_train = load_dataset(dir / "training.extxyz"), test_data = load_dataset(dir / "test.extxyz");
+        const PreparedSet test = prepare(test_data, pc.model.cutoff, host);
+        // the unlabelled pool: one per run (its seed fixed), labelled once by every EIP
+        Dataset pool_data;
+        PoolConfig pool_cfg = default_pool_config(o->element);
+        for (std::size_t k = 0; k < pool_size; ++k) {
+            Sample s;
+            s.structure = make_pool_item(pool_cfg, k).structure;
+            s.source = str("pool ", k);
+            pool_data.samples.push_back(std::move(s));
+        }
+        const PreparedSet pool = prepare(pool_data, pc.model.cutoff, host);
+        EipLabelReport pool_report;
+        const EipEnergies pool_eip = label_with_eips(eips, pool.structures, host, &pool_report);
+        for (std::size_t k = 0; k < eips.size(); ++k)
+            if (pool_report.failures[k])
+                std::fprintf(stderr, "note: %s could not evaluate %zu pool configurations (masked); first: %s\n",
+                             eips[k].name.c_str(), pool_report.failures[k], pool_report.first_failure.c_str());
+        std::vector<Structure> all_structures;
+        for (const auto& s : all_train.samples) all_structures.push_back(s.structure);
+        const EipEnergies train_eip_all = label_with_eips(eips, all_structures, host);
+        std::vector<Structure> test_structures(test.structures);
+        const EipEnergies test_eip = label_with_eips(eips, test_structures, host);
+
+        std::vector<std::vector<MethodResult>> runs;
+        std::vector<PipelineReport> reports;
+        for (int seed = 0; seed < seeds; ++seed) {
+            pc.seed = 42 + std::uint64_t(seed);
+            const auto parts = random_split(all_train.size(), {1.0 - pc.valid_fraction, pc.valid_fraction}, pc.seed);
+            auto labelled = [&](const std::vector<std::size_t>& idx) {
+                LabelledSplit ls;
+                ls.set = prepare(all_train.subset(idx), pc.model.cutoff, host);
+                ls.eip.names = train_eip_all.names;
+                for (std::size_t i : idx) {
+                    ls.eip.n_atoms.push_back(train_eip_all.n_atoms[i]);
+                    for (std::size_t k = 0; k < eips.size(); ++k) ls.eip.energies.push_back(train_eip_all.at(i, k));
+                }
+                return ls;
+            };
+            const LabelledSplit train = labelled(parts[0]), valid = labelled(parts[1]);
+            Pipeline p(pc, std::filesystem::path(o->out) / str("seed", seed));
+            p.log = [seed](const std::string& m) { std::fprintf(stderr, "[seed %d] %s\n", seed, m.c_str()); };
+            PipelineReport rep = p.run(train, valid, test, pool, pool_eip);
+            rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(test_eip, rep.eip_shifts), test.energies);
+            runs.push_back(rep.results);
+            reports.push_back(rep);
+        }
+        write_reproduce_outputs(*o, runs, reports, sizes);
+    });
+}
+
+}  // namespace eipnn::cli

@@ -1,0 +1,314 @@
+// METHOD.md end to end for one element and one seed: the baseline, strategy 1 (auxiliary
+// classifier and weak labels), strategy 2 (pretraining on EIP energies, then fine-tuning) and both
+// together, each evaluated on the DFT test split. Everything a step needs is passed in; nothing
+// is read from disk here except checkpoints the trainer itself writes under `work_dir`.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "eipnn/train/energy_trainer.hpp"
+#include "eipnn/train/pool.hpp"
+#include "eipnn/train/strategies/eip_labels.hpp"
+#include "eipnn/train/strategies/objectives.hpp"
+
+namespace eipnn {
+
+struct PipelineConfig {
+    SchNetConfig model;                 // species and cutoff are set from the data
+    int epochs = 100;                   // DFT training (baseline, weak, fine-tuning)
+    int classifier_epochs = 100;
+    int pretrain_epochs = 100;
+    std::size_t batch_size = 32;
+    double lr = 1e-3;
+    double valid_fraction = 0.1;        // of the DFT training split, for model selection
+    double pool_valid_fraction = 0.1;   // of the pool, for pretraining's checkpoint choice
+    std::vector<double> alphas = {0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10};  // the paper's grid
+    ShiftEstimator shift_estimator = ShiftEstimator::median;
+    bool choose_estimator_on_validation = true;
+    int threads = 0;
+    std::uint64_t seed = 42;
+};
+
+struct MethodResult {
+    std::string method;                 // baseline | weak | pretrain | both
+    double test_mae_meV_per_atom = 0;
+    double valid_mae_meV_per_atom = 0;
+    double alpha = 0;                   // weak and both
+};
+
+struct PipelineReport {
+    std::vector<MethodResult> results;
+    std::vector<std::string> eip_names;
+    std::vector<double> eip_shifts;                 // eV/atom
+    std::vector<double> eip_test_mae;               // meV/atom, aligned
+    std::string estimator;                          // chosen shift estimator and why
+    std::vector<int> class_histogram_train;         // K+1
+    double classifier_valid_accuracy = 0;
+    std::vector<int> pool_class_histogram;          // predicted on the pool, K+1
+    std::size_t n_weak = 0, n_pool = 0;
+    std::vector<std::string> notes;
+};
+
+// One DFT-labelled split prepared for training with its EIP energies.
+struct LabelledSplit {
+    PreparedSet set;
+    EipEnergies eip;
+};
+
+class Pipeline {
+public:
+    std::function<void(const std::string&)> log = [](const std::string&) {};
+
+    Pipeline(PipelineConfig cfg, std::filesystem::path work_dir) : c_(std::move(cfg)), dir_(std::move(work_dir)) {
+        std::filesystem::create_directories(dir_);
+    }
+
+    PipelineReport run(const LabelledSplit& train, const LabelledSplit& valid, const PreparedSet& test,
+                       const PreparedSet& pool, const EipEnergies& pool_eip) {
+        PipelineReport rep;
+        const Host host{c_.threads};
+        const std::size_t K = train.eip.n_eips();
+        rep.eip_names = train.eip.names;
+        rep.n_pool = pool.size();
+
+        // ---- alignment and class labels (training split only) ----
+        choose_shifts(train, valid, rep);
+        const EipEnergies train_aligned = apply_eip_shifts(train.eip, rep.eip_shifts);
+        const EipEnergies valid_aligned = apply_eip_shifts(valid.eip, rep.eip_shifts);
+        const std::vector<int> y_train = eip_class_labels(train_aligned, train.set.energies);
+        const std::vector<int> y_valid = eip_class_labels(valid_aligned, valid.set.energies);
+        rep.class_histogram_train = class_histogram(y_train, int(K) + 1);
+        log(str("class histogram (train): ", join(rep.class_histogram_train)));
+
+        // ---- baseline ----
+        rep.results.push_back(train_energy_model("baseline", train.set, valid.set, test, nullptr, {}, 0.0));
+
+        // ---- strategy 1: classifier, weak labels ----
+        const std::vector<int> pool_classes = train_classifier(train.set, y_train, valid.set, y_valid, pool, rep);
+        const EipEnergies pool_aligned = apply_eip_shifts(pool_eip, rep.eip_shifts);
+        PreparedSet combined = train.set;
+        std::vector<char> is_weak(train.set.size(), 0);
+        rep.pool_class_histogram = class_histogram(pool_classes, int(K) + 1);
+        for (std::size_t u = 0; u < pool.size(); ++u) {
+            const int k = pool_classes[u];
+            if (k == int(K) || !pool_aligned.valid(u, std::size_t(k))) continue;
+            combined.structures.push_back(pool.structures[u]);
+            combined.lists.push_back(pool.lists[u]);
+            combined.energies.push_back(pool_aligned.at(u, std::size_t(k)));
+            combined.config_types.push_back("weak");
+            combined.sources.push_back(pool.sources[u]);
+            is_weak.push_back(1);
+        }
+        rep.n_weak = combined.size() - train.set.size();
+        log(str("weak labels: ", rep.n_weak, " of ", pool.size(), " pool configurations (predicted classes ",
+                join(rep.pool_class_histogram), ")"));
+        MethodResult weak{"weak", 0, 0, 0};
+        if (rep.n_weak == 0) {
+            rep.notes.push_back("strategy 1: the classifier put every pool configuration in class K; weak = baseline");
+            weak = rep.results[0];
+            weak.method = "weak";
+        } else {
+            weak = best_over_alphas("weak", combined, is_weak, valid.set, test, nullptr);
+        }
+        rep.results.push_back(weak);
+
+        // ---- strategy 2: pretrain on the pool's EIP energies, fine-tune on DFT ----
+        std::unique_ptr<SchNet<float>> pretrained = pretrain(pool, pool_eip);
+        rep.results.push_back(train_energy_model("pretrain", train.set, valid.set, test, pretrained.get(), {}, 0.0));
+
+        // ---- both ----
+        MethodResult both{"both", 0, 0, 0};
+        if (rep.n_weak == 0) {
+            both = rep.results[2];
+            both.method = "both";
+        } else {
+            both = train_energy_model("both", combined, valid.set, test, pretrained.get(), is_weak, weak.alpha);
+        }
+        rep.results.push_back(both);
+        return rep;
+    }
+
+private:
+    static std::string join(const std::vector<int>& v) {
+        std::string s;
+        for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i]);
+        return s;
+    }
+
+    SchNetConfig model_config(const PreparedSet& data, index_t heads, index_t classes) const {
+        SchNetConfig m = c_.model;
+        m.species.clear();
+        for (const auto& s : data.structures)
+            for (int z : s.numbers)
+                if (std::find(m.species.begin(), m.species.end(), z) == m.species.end()) m.species.push_back(z);
+        std::sort(m.species.begin(), m.species.end());
+        m.n_heads = heads;
+        m.n_classes = classes;
+        return m;
+    }
+
+    TrainOptions options(const std::string& name, int epochs, ScheduleConfig schedule) const {
+        TrainOptions o;
+        o.epochs = epochs;
+        o.batch_size = c_.batch_size;
+        o.schedule = schedule;
+        o.threads = c_.threads;
+        o.seed = c_.seed;
+        o.out = dir_ / (name + ".ckpt");
+        return o;
+    }
+
+    ScheduleConfig constant_lr() const {
+        ScheduleConfig s;
+        s.lr = c_.lr;
+        return s;
+    }
+
+    // Shift estimator: the one whose aligned EIPs put more validation configurations within tau
+    // of DFT (the property the classifier exploits); ties go to the median, the robust choice.
+    void choose_shifts(const LabelledSplit& train, const LabelledSplit& valid, PipelineReport& rep) const {
+        const auto within = [&](const std::vector<double>& shifts) {
+            const EipEnergies a = apply_eip_shifts(valid.eip, shifts);
+            const auto y = eip_class_labels(a, valid.set.energies);
+            return std::count_if(y.begin(), y.end(), [&](int k) { return k < int(a.n_eips()); });
+        };
+        const auto median = fit_eip_shifts(train.eip, train.set.energies, ShiftEstimator::median);
+        const auto mean = fit_eip_shifts(train.eip, train.set.energies, ShiftEstimator::mean);
+        if (c_.choose_estimator_on_validation) {
+            const auto n_med = within(median), n_mean = within(mean);
+            const bool use_mean = n_mean > n_med;
+            rep.eip_shifts = use_mean ? mean : median;
+            rep.estimator = str(use_mean ? "mean" : "median", " (validation configurations with an EIP within 0.1 eV/atom: median ",
+                                n_med, ", mean ", n_mean, " of ", valid.set.size(), ")");
+        } else {
+            rep.eip_shifts = c_.shift_estimator == ShiftEstimator::mean ? mean : median;
+            rep.estimator = c_.shift_estimator == ShiftEstimator::mean ? "mean (fixed)" : "median (fixed)";
+        }
+        log("shift estimator: " + rep.estimator);
+    }
+
+    template <class T>
+    void normalize_on(SchNet<T>& m, const PreparedSet& data, index_t head = 0) const {
+        std::vector<const Structure*> ptrs;
+        for (const auto& s : data.structures) ptrs.push_back(&s);
+        apply_normalization(m, fit_energy_normalization(ptrs, data.energies), head);
+    }
+
+    // Trains an energy model (optionally from a pretrained backbone, optionally with weak labels)
+    // and evaluates its best checkpoint on the test split.
+    MethodResult train_energy_model(const std::string& name, const PreparedSet& train, const PreparedSet& valid,
+                                    const PreparedSet& test, const SchNet<float>* backbone,
+                                    const std::vector<char>& is_weak, double alpha) const {
+        const Host host{c_.threads};
+        SchNet<float> m(model_config(train, 1, 0), unsigned(c_.seed));
+        // normalise on the DFT items only: weak labels must not move the reference energies
+        PreparedSet dft_only;
+        for (std::size_t i = 0; i < train.size(); ++i)
+            if (is_weak.empty() || !is_weak[i]) {
+                dft_only.structures.push_back(train.structures[i]);
+                dft_only.energies.push_back(train.energies[i]);
+            }
+        normalize_on(m, dft_only);
+        ScheduleConfig schedule = constant_lr();
+        if (backbone) {
+            transfer_backbone(*backbone, m);
+            schedule.kind = ScheduleKind::linear;  // the paper's fine-tuning: 1e-3 -> 1e-5
+            schedule.lr_end = c_.lr * 1e-2;
+        }
+        const std::string tag = alpha > 0 ? str(name, "_alpha", alpha) : name;
+        EnergyTrainer<float> t(m, train, valid, options(tag, c_.epochs, schedule),
+                               is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha));
+        const TrainResult r = t.run();
+        auto best = model_from_checkpoint<double>(read_checkpoint(dir_ / (tag + ".ckpt")), tag);
+        MethodResult res{name, energy_metrics(predict_energies(*best, test, host), test).mae_meV_per_atom,
+                         r.best_valid_metric, alpha};
+        log(str(tag, ": valid ", res.valid_mae_meV_per_atom, " meV/atom, test ", res.test_mae_meV_per_atom,
+                " meV/atom (best epoch ", r.best_epoch, ")"));
+        return res;
+    }
+
+    MethodResult best_over_alphas(const std::string& name, const PreparedSet& combined, const std::vector<char>& is_weak,
+                                  const PreparedSet& valid, const PreparedSet& test, const SchNet<float>* backbone) const {
+        MethodResult best{name, 0, std::numeric_limits<double>::infinity(), 0};
+        for (double alpha : c_.alphas) {
+            const MethodResult r = train_energy_model(name, combined, valid, test, backbone, is_weak, alpha);
+            if (r.valid_mae_meV_per_atom < best.valid_mae_meV_per_atom) best = r;  // chosen on validation only
+        }
+        log(str(name, ": alpha ", best.alpha, " chosen on validation"));
+        return best;
+    }
+
+    std::vector<int> train_classifier(const PreparedSet& train, const std::vector<int>& y_train, const PreparedSet& valid,
+                                      const std::vector<int>& y_valid, const PreparedSet& pool, PipelineReport& rep) const {
+        const Host host{c_.threads};
+        const index_t classes = index_t(rep.eip_names.size()) + 1;
+        SchNet<float> clf(model_config(train, 1, classes), unsigned(c_.seed) + 1);
+        ScheduleConfig s = constant_lr();
+        s.kind = ScheduleKind::slanted_triangular;  // the paper: 20 warm-up epochs of 100, ratio 32
+        s.cut_frac = 0.2;
+        s.ratio = 32;
+        EnergyTrainer<float> t(clf, train, valid, options("classifier", c_.classifier_epochs, s));
+        t.batch_step = classifier_step<float>(y_train);
+        t.validator = classifier_error_rate<float>(valid, y_valid, c_.batch_size);
+        t.metric_name = "classifier error rate";
+        const TrainResult r = t.run();
+        load_model(read_checkpoint(dir_ / "classifier.ckpt"), clf, "classifier");
+        rep.classifier_valid_accuracy = 1.0 - r.best_valid_metric;
+        log(str("classifier: validation accuracy ", rep.classifier_valid_accuracy, " (best epoch ", r.best_epoch, ")"));
+        return predict_classes(clf, pool, host, c_.batch_size);
+    }
+
+    std::unique_ptr<SchNet<float>> pretrain(const PreparedSet& pool, const EipEnergies& pool_eip) const {
+        const std::size_t K = pool_eip.n_eips();
+        const auto parts = random_split(pool.size(), {1.0 - c_.pool_valid_fraction, c_.pool_valid_fraction}, c_.seed);
+        auto subset = [&](const std::vector<std::size_t>& idx, std::vector<double>& labels, std::vector<char>& valid) {
+            PreparedSet p;
+            for (std::size_t i : idx) {
+                p.structures.push_back(pool.structures[i]);
+                p.lists.push_back(pool.lists[i]);
+                p.energies.push_back(0.0);
+                p.sources.push_back(pool.sources[i]);
+                for (std::size_t k = 0; k < K; ++k) {
+                    labels.push_back(pool_eip.at(i, k));
+                    valid.push_back(pool_eip.valid(i, k) ? 1 : 0);
+                }
+            }
+            return p;
+        };
+        std::vector<double> y_train, y_valid;
+        std::vector<char> m_train, m_valid;
+        const PreparedSet tr = subset(parts[0], y_train, m_train), va = subset(parts[1], y_valid, m_valid);
+        auto model = std::make_unique<SchNet<float>>(model_config(tr, index_t(K), 0), unsigned(c_.seed) + 2);
+        // each head normalised on its own EIP's valid energies
+        for (std::size_t k = 0; k < K; ++k) {
+            std::vector<const Structure*> ptrs;
+            std::vector<double> e;
+            for (std::size_t i = 0; i < tr.size(); ++i)
+                if (m_train[i * K + k]) {
+                    ptrs.push_back(&tr.structures[i]);
+                    e.push_back(y_train[i * K + k]);
+                }
+            if (!ptrs.empty()) apply_normalization(*model, fit_energy_normalization(ptrs, e), index_t(k));
+        }
+        ScheduleConfig s = constant_lr();
+        s.kind = ScheduleKind::slanted_triangular;
+        s.cut_frac = 0.2;
+        s.ratio = 32;
+        EnergyTrainer<float> t(*model, tr, va, options("pretrain", c_.pretrain_epochs, s),
+                               multihead_mse_loss(*model, y_train, m_train));
+        t.validator = multihead_mae<float>(va, y_valid, m_valid, c_.batch_size);
+        t.metric_name = "valid EIP-energy MAE (meV/atom)";
+        const TrainResult r = t.run();
+        load_model(read_checkpoint(dir_ / "pretrain.ckpt"), *model, "pretrain");
+        log(str("pretraining: best valid EIP-energy MAE ", r.best_valid_metric, " meV/atom (epoch ", r.best_epoch, ")"));
+        return model;
+    }
+
+    PipelineConfig c_;
+    std::filesystem::path dir_;
+};
+
+}  // namespace eipnn
