@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/progress.hpp"
+#include "eipnn/eip/registry.hpp"
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/train/pool.hpp"
 
@@ -19,6 +20,9 @@ inline void add_pool_command(CLI::App& app) {
         int min_atoms = 8, max_atoms = 64;
         double strain = 0.08, shear = 0.04, rattle = 0.12;
         std::vector<std::string> prototypes;
+        double md_fraction = 0, md_tmin = 300, md_tmax = 2000, md_timestep = 1e-3;
+        int md_steps = 100;
+        std::string md_eip;
     };
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("pool", "generate the unlabelled pool: strained, rattled crystal prototypes");
@@ -32,6 +36,13 @@ inline void add_pool_command(CLI::App& app) {
     cmd->add_option("--shear", opt->shear, "shear strain range (+-)")->capture_default_str();
     cmd->add_option("--rattle", opt->rattle, "largest displacement sigma, Å")->capture_default_str();
     cmd->add_option("--prototypes", opt->prototypes, "override the element's prototype list");
+    cmd->add_option("--md-fraction", opt->md_fraction, "fraction of configurations that end a short Langevin run")
+        ->capture_default_str();
+    cmd->add_option("--md-eip", opt->md_eip, "the EIP driving the MD, NAME=STYLE:SOURCE (e.g. SW=sw:Si.sw)");
+    cmd->add_option("--md-steps", opt->md_steps, "MD steps per snapshot")->capture_default_str();
+    cmd->add_option("--md-timestep", opt->md_timestep, "MD time step, ps")->capture_default_str();
+    cmd->add_option("--md-tmin", opt->md_tmin, "lowest MD temperature, K")->capture_default_str();
+    cmd->add_option("--md-tmax", opt->md_tmax, "highest MD temperature, K")->capture_default_str();
     cmd->callback([opt]() {
         PoolConfig c = default_pool_config(opt->element);
         c.seed = opt->seed;
@@ -41,16 +52,27 @@ inline void add_pool_command(CLI::App& app) {
         c.shear_strain = opt->shear;
         c.rattle_max = opt->rattle;
         if (!opt->prototypes.empty()) c.prototypes = opt->prototypes;
+        c.md_fraction = opt->md_fraction;
+        c.md_steps = opt->md_steps;
+        c.md_timestep = opt->md_timestep;
+        c.md_temperature_min = opt->md_tmin;
+        c.md_temperature_max = opt->md_tmax;
+        std::unique_ptr<Potential> md_potential;
+        if (c.md_fraction > 0) {
+            if (opt->md_eip.empty()) throw Error("--md-fraction needs --md-eip", "eipnn pool", "e.g. --md-eip SW=sw:Si.sw");
+            md_potential = make_potential(opt->md_eip);
+        }
         for (const auto& p : c.prototypes) prototype(p);  // fail before writing anything
         ExtxyzWriter writer(opt->out);
         Progress progress("pool " + opt->element, opt->count);
         for (std::size_t k = 0; k < opt->count; ++k) {
-            PoolItem item = make_pool_item(c, k);
+            PoolItem item = make_pool_item(c, k, md_potential.get());
             Frame f;
             f.structure = std::move(item.structure);
             f.set_info("config_type", item.prototype);
             f.set_info("pool_source", item.source);
             f.set_info("pool_index", std::int64_t(k));
+            if (item.source == "md") f.set_info("md_temperature", item.temperature);
             writer.write(f);
             progress.update(k + 1);
         }
