@@ -3,6 +3,7 @@
 // together, each evaluated on the DFT test split. Everything a step needs is passed in; nothing
 // is read from disk here except checkpoints the trainer itself writes under `work_dir`.
 #pragma once
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -218,7 +219,9 @@ private:
             schedule.kind = ScheduleKind::linear;  // the paper's fine-tuning: 1e-3 -> 1e-5
             schedule.lr_end = c_.lr * 1e-2;
         }
-        const std::string tag = alpha > 0 ? str(name, "_alpha", alpha) : name;
+        char alpha_text[32];
+        std::snprintf(alpha_text, sizeof alpha_text, "%g", alpha);
+        const std::string tag = alpha > 0 ? name + "_alpha" + alpha_text : name;
         EnergyTrainer<float> t(m, train, valid, options(tag, c_.epochs, schedule),
                                is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha));
         const TrainResult r = t.run();
