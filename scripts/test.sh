@@ -20,12 +20,18 @@ echo "== build"
 # full log to a file, errors and warnings to the console; the build's own status decides
 cmake --build "$build" -j "$jobs" > "$build/build.log" 2>&1 || { grep -E "error|Error" "$build/build.log" | head -50; echo "build failed (log: $build/build.log)"; exit 1; }
 grep -E "warning:" "$build/build.log" | sort -u | head -20 || true
+# Every stage runs even when an earlier one failed, so one run shows every problem.
+failed=()
 echo "== headers"
-bash scripts/check_headers.sh
+bash scripts/check_headers.sh || failed+=("headers")
 echo "== ctest"
-(cd "$build" && ctest -j "$jobs" --output-on-failure --timeout 1800)
+(cd "$build" && ctest -j "$jobs" --output-on-failure --timeout 1800) || failed+=("ctest")
 if [ -f tests/fuzz/run_fuzzer.sh ]; then
   echo "== fuzz extxyz reader (${EIPNN_FUZZ_SECONDS:-60} s)"
-  bash tests/fuzz/run_fuzzer.sh "${EIPNN_FUZZ_SECONDS:-60}"
+  bash tests/fuzz/run_fuzzer.sh "${EIPNN_FUZZ_SECONDS:-60}" || failed+=("fuzz")
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "== FAILED: ${failed[*]}"
+  exit 1
 fi
 echo "== all tests done"

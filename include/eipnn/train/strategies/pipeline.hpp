@@ -70,7 +70,6 @@ public:
     PipelineReport run(const LabelledSplit& train, const LabelledSplit& valid, const PreparedSet& test,
                        const PreparedSet& pool, const EipEnergies& pool_eip) {
         PipelineReport rep;
-        const Host host{c_.threads};
         const std::size_t K = train.eip.n_eips();
         rep.eip_names = train.eip.names;
         rep.n_pool = pool.size();
