@@ -21,6 +21,7 @@
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/schnet.hpp"
 #include "eipnn/nn/weights_io.hpp"
+#include "eipnn/optim/adam.hpp"
 
 using namespace eipnn;
 using Clock = std::chrono::steady_clock;
@@ -57,23 +58,6 @@ double sgemm_gflops(int threads) {
     }
     return 2.0 * n * n * n / (median(t) * 1e6);
 }
-
-// Minimal Adam over the flat buffer (torch.optim.Adam defaults), until optim/ provides one.
-struct Adam {
-    double lr = 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    std::vector<float> m, v;
-    int t = 0;
-    void step(const Host& host, std::vector<float>& p, const std::vector<float>& g) {
-        if (m.empty()) m.assign(p.size(), 0.f), v.assign(p.size(), 0.f);
-        ++t;
-        const float c1 = float(1 - std::pow(b1, t)), c2 = float(1 - std::pow(b2, t));
-        for_each(host, index_t(p.size()), [&](index_t k) {
-            m[k] = float(b1) * m[k] + float(1 - b1) * g[k];
-            v[k] = float(b2) * v[k] + float(1 - b2) * g[k] * g[k];
-            p[k] -= float(lr) * (m[k] / c1) / (std::sqrt(v[k] / c2) + float(eps));
-        });
-    }
-};
 
 template <class V>
 void write_line(std::ofstream& f, const char* key, const V& values) {
@@ -151,7 +135,7 @@ int main(int argc, char** argv) {
 
         SchNetForward<float> fw;
         ParameterBuffer<float> grads(m.layout);
-        Adam adam;
+        Adam<float> adam(m.params.data.size(), AdamConfig{});  // torch.optim.Adam defaults, as the baseline
         std::vector<double> dL_dE(target.size());
         auto train_step = [&] {
             m.forward(host, batch, fw);
@@ -159,7 +143,7 @@ int main(int argc, char** argv) {
                 dL_dE[g] = 2 * (fw.energies[g] - target[g]) / double(target.size());
             grads.zero();
             m.backward(host, batch, fw, span_of(std::as_const(dL_dE)), &grads, nullptr);
-            adam.step(host, m.params.data, grads.data);
+            adam.step(host, span_of(m.params.data), span_of(std::as_const(grads.data)), 1e-3);
         };
         EnergyForces<float> ef;
         auto inference = [&] { m.energy_forces(host, batch, fw, ef); };

@@ -50,6 +50,13 @@ struct GaussianBasis {
         k_end = hi > lo ? index_t(hi) : k_begin;
     }
 
+    // The most centres any window() can hold: a window spans 2 reach, i.e. at most
+    // floor(2 reach / spacing) + 1 centres (one more for rounding at the edges).
+    EIPNN_HD index_t max_window() const {
+        const double n = std::floor(2.0 * reach / spacing) + 2.0;
+        return n < double(count) ? index_t(n) : count;
+    }
+
     // value and d/dr of Gaussian k at r
     template <class T>
     EIPNN_HD void eval(index_t k, double r, T& value, T& d_dr) const {

@@ -1,12 +1,14 @@
-// Activations with their derivatives: shifted softplus (SchNet) and SiLU.
-//   ssp(x)  = softplus(x) - ln 2 = max(x, 0) + log1p(exp(-|x|)) - ln 2   (stable for any x)
-//   ssp'(x) = sigmoid(x)
+// Activations with their derivatives: shifted softplus (SchNet) and SiLU, as portable scalar
+// functions and per-index functors (host loop or device grid-stride; no Eigen here). The host's
+// vectorised loops over whole buffers are in activations_host.hpp and use the same formulas:
+//   e = exp(-|x|), u = 1 + e
+//   ssp(x)  = softplus(x) - ln 2 = max(x, 0) + log1p(e) - ln 2   (stable for any x)
+//   ssp'(x) = sigmoid(x) = 1/u for x >= 0, e/u for x < 0
 //   silu(x) = x sigmoid(x),  silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x)))
 #pragma once
 #include <cmath>
 
 #include "eipnn/core/config.hpp"
-#include "eipnn/core/host_backend.hpp"
 #include "eipnn/core/view.hpp"
 
 namespace eipnn {
@@ -27,12 +29,13 @@ EIPNN_HD T shifted_softplus(T x) {
     return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x))) - ln2;
 }
 
-// value and derivative at x
+// value and derivative at x, sharing one exp
 template <class T>
 EIPNN_HD void activation_eval(Activation a, T x, T& value, T& d_dx) {
-    const T s = sigmoid(x);
+    const T e = std::exp(-std::abs(x)), inv_u = T(1) / (T(1) + e);
+    const T s = x >= T(0) ? inv_u : e * inv_u;
     if (a == Activation::ShiftedSoftplus) {
-        value = shifted_softplus(x);
+        value = (x > T(0) ? x : T(0)) + std::log1p(e) - T(0.693147180559945309417);
         d_dx = s;
     } else {
         value = x * s;
@@ -40,24 +43,49 @@ EIPNN_HD void activation_eval(Activation a, T x, T& value, T& d_dx) {
     }
 }
 
-// out = act(pre), elementwise over n values.
+// out[i] = act(pre[i]); out may alias pre.
 template <class T>
-void activation_fwd(const Host& host, Activation a, Span<const T> pre, Span<T> out) {
-    for_each(host, pre.size, [=](index_t i) {
-        T v, d;
-        activation_eval(a, pre[i], v, d);
-        out[i] = v;
-    });
-}
+struct ActivationFwd {
+    Activation act;
+    Span<const T> pre;  // (n)
+    Span<T> out;        // (n)
 
-// dL_dpre = dL_dout * act'(pre); dL_dpre may alias dL_dout.
-template <class T>
-void activation_bwd(const Host& host, Activation a, Span<const T> pre, Span<const T> dL_dout, Span<T> dL_dpre) {
-    for_each(host, pre.size, [=](index_t i) {
+    EIPNN_HD void operator()(index_t i) const {
         T v, d;
-        activation_eval(a, pre[i], v, d);
+        activation_eval(act, pre[i], v, d);
+        out[i] = v;
+    }
+};
+
+// value[i] = act(pre[i]) and slope[i] = act'(pre[i]); value may alias pre.
+template <class T>
+struct ActivationValueSlope {
+    Activation act;
+    Span<const T> pre;  // (n)
+    Span<T> value;      // (n)
+    Span<T> slope;      // (n)
+
+    EIPNN_HD void operator()(index_t i) const {
+        T v, d;
+        activation_eval(act, pre[i], v, d);
+        value[i] = v;
+        slope[i] = d;
+    }
+};
+
+// dL_dpre[i] = dL_dout[i] act'(pre[i]); dL_dpre may alias dL_dout.
+template <class T>
+struct ActivationBwd {
+    Activation act;
+    Span<const T> pre;      // (n)
+    Span<const T> dL_dout;  // (n)
+    Span<T> dL_dpre;        // (n)
+
+    EIPNN_HD void operator()(index_t i) const {
+        T v, d;
+        activation_eval(act, pre[i], v, d);
         dL_dpre[i] = dL_dout[i] * d;
-    });
-}
+    }
+};
 
 }  // namespace eipnn

@@ -18,6 +18,7 @@
 
 #include "eipnn/core/host_backend.hpp"
 #include "eipnn/core/view.hpp"
+#include "eipnn/nn/dense_functors.hpp"
 
 namespace eipnn {
 
@@ -93,12 +94,7 @@ void gemm_bt(const Host& host, MatrixView<const T> A, MatrixView<const T> B, Mat
 template <class T>
 void dense_fwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> b, MatrixView<T> Y) {
     gemm(host, X, false, W, Y, false);
-    if (b.data) {
-        const index_t out = Y.cols;
-        for_each(host, Y.rows, [=](index_t r) {
-            for (index_t c = 0; c < out; ++c) Y(r, c) += b(0, c);
-        });
-    }
+    if (b.data) for_each(host, Y.rows, AddBiasRows<T>{Y, b});
 }
 
 // dL_dW += X^T dL_dY, dL_db += sum over rows of dL_dY, dL_dX = dL_dY W^T (or += when
@@ -108,7 +104,8 @@ void dense_bwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, M
                MatrixView<T> dL_dX, MatrixView<T> dL_dW, MatrixView<T> dL_db, bool accumulate_dX = false) {
     if (dL_dW.data) gemm(host, X, true, dL_dY, dL_dW, true);
     if (dL_db.data) {
-        // column sums, each column summed over rows in order: deterministic
+        // column sums, each column summed over rows in order: deterministic. Row-outer here for
+        // the host's caches; the device runs ColumnSumAdd (one column per thread), same order.
         const index_t out = dL_dY.cols;
         for (index_t r = 0; r < dL_dY.rows; ++r)
             for (index_t c = 0; c < out; ++c) dL_db(0, c) += dL_dY(r, c);

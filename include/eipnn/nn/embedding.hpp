@@ -26,19 +26,44 @@ inline std::vector<index_t> species_indices(const std::vector<int>& species, con
     return out;
 }
 
+// x.row(i) = table.row(species[i])   per atom i
+template <class T>
+struct EmbeddingGather {
+    Span<const index_t> species;  // (n_atoms)
+    MatrixView<const T> table;    // (n_species, F)
+    MatrixView<T> x;              // (n_atoms, F)
+
+    EIPNN_HD void operator()(index_t i) const {
+        const T* src = table.row(species[i]);
+        T* dst = x.row(i);
+        for (index_t c = 0; c < table.cols; ++c) dst[c] = src[c];
+    }
+};
+
 // x (n_atoms, F) = table (n_species, F) rows.
 template <class T>
 void embedding_fwd(const Host& host, Span<const index_t> species, MatrixView<const T> table, MatrixView<T> x) {
-    const index_t F = table.cols;
-    for_each(host, species.size, [=](index_t i) {
-        const T* src = table.row(species[i]);
-        T* dst = x.row(i);
-        for (index_t c = 0; c < F; ++c) dst[c] = src[c];
-    });
+    for_each(host, species.size, EmbeddingGather<T>{species, table, x});
 }
 
-// dL_dtable += sum over atoms of each species of dL_dx. Serial in atom order: a few hundred
-// thousand adds, deterministic, no atomics.
+// dL_dtable(s, c) += sum over atoms i of species s of dL_dx(i, c), atoms in order (deterministic,
+// no atomics)   per table element k = s F + c
+template <class T>
+struct EmbeddingBwd {
+    Span<const index_t> species;  // (n_atoms)
+    MatrixView<const T> dL_dx;    // (n_atoms, F)
+    MatrixView<T> dL_dtable;      // (n_species, F)
+
+    EIPNN_HD void operator()(index_t k) const {
+        const index_t s = k / dL_dtable.cols, c = k % dL_dtable.cols;
+        T acc = 0;
+        for (index_t i = 0; i < species.size; ++i)
+            if (species[i] == s) acc += dL_dx(i, c);
+        dL_dtable(s, c) += acc;
+    }
+};
+
+// Host: the same sums, atom-outer for the caches (each (s, c) still adds its atoms in order).
 template <class T>
 void embedding_bwd(Span<const index_t> species, MatrixView<const T> dL_dx, MatrixView<T> dL_dtable) {
     const index_t F = dL_dtable.cols;

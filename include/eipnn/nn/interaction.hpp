@@ -6,25 +6,12 @@
 #pragma once
 #include <vector>
 
-#include "eipnn/nn/activations.hpp"
+#include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/cfconv.hpp"
 #include "eipnn/nn/dense.hpp"
+#include "eipnn/nn/schnet_config.hpp"
 
 namespace eipnn {
-
-template <class T>
-struct InteractionParams {
-    FilterParams<T> filter;
-    MatrixView<const T> W_in;            // (F, F)
-    MatrixView<const T> W_o1, b_o1;      // (F, F), (1, F)
-    MatrixView<const T> W_o2, b_o2;      // (F, F), (1, F)
-};
-
-template <class T>
-struct InteractionGrads {
-    FilterGrads<T> filter;
-    MatrixView<T> W_in, W_o1, b_o1, W_o2, b_o2;
-};
 
 // What the backward reads, per block.
 template <class T>

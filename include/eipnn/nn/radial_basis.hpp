@@ -5,6 +5,7 @@
 // the Gaussians of each distance's window only.
 #pragma once
 #include <cmath>
+#include <vector>
 
 #include "eipnn/core/host_backend.hpp"
 #include "eipnn/core/view.hpp"
@@ -65,12 +66,92 @@ struct RadialBasisBwd {
     }
 };
 
+// The Gaussian window of each pair, evaluated once: the first centre, how many, and the values
+// and d/dr of those centres (rows padded to the basis' max_window()). The filter layers read it
+// instead of calling exp per (pair, centre) in every pass.
+template <class T>
+struct BasisWindowView {
+    Span<const index_t> first, count;  // (n_pairs)
+    MatrixView<const T> value, d_dr;   // (n_pairs, width)
+};
+
+template <class T>
+struct BasisWindowFwd {
+    GaussianBasis basis;
+    Span<const double> r;     // (n_pairs)
+    Span<index_t> first, count;  // (n_pairs) out
+    MatrixView<T> value, d_dr;   // (n_pairs, width) out
+
+    EIPNN_HD void operator()(index_t p) const {
+        index_t k0, k1;
+        basis.window(r[p], k0, k1);
+        first[p] = k0;
+        count[p] = k1 - k0;
+        for (index_t k = k0; k < k1; ++k) basis.eval(k, r[p], value(p, k - k0), d_dr(p, k - k0));
+    }
+};
+
+// rbf (n_pairs, K) dense, zero outside each pair's window: for a GEMM over all Gaussians (the
+// device's dL/dW1 = rbf^T dL/da1).   per pair p
+template <class T>
+struct BasisWindowToDense {
+    BasisWindowView<T> window;
+    MatrixView<T> rbf;  // (n_pairs, K) out
+
+    EIPNN_HD void operator()(index_t p) const {
+        T* row = rbf.row(p);
+        for (index_t k = 0; k < rbf.cols; ++k) row[k] = T(0);
+        const index_t k0 = window.first[p];
+        for (index_t q = 0; q < window.count[p]; ++q) row[k0 + q] = window.value(p, q);
+    }
+};
+
+// Host owner of a window table.
+template <class T>
+struct BasisWindowTable {
+    std::vector<index_t> first, count;  // (n_pairs)
+    std::vector<T> value, d_dr;         // (n_pairs, width)
+    index_t width = 0;
+
+    void compute(const Host& host, const GaussianBasis& basis, const std::vector<double>& r) {
+        const index_t n = index_t(r.size());
+        width = basis.max_window();
+        first.resize(r.size());
+        count.resize(r.size());
+        value.resize(r.size() * std::size_t(width));
+        d_dr.resize(value.size());
+        for_each(host, n, BasisWindowFwd<T>{basis, span_of(r), span_of(first), span_of(count), matrix_of(value, width),
+                                            matrix_of(d_dr, width)});
+    }
+    BasisWindowView<T> view() const {
+        return {span_of(first), span_of(count), matrix_of(value, width), matrix_of(d_dr, width)};
+    }
+};
+
 // Per-pair scalars every interaction shares: r, fc(r), fc'(r).
 template <class T>
 struct PairGeometry {
     std::vector<double> r;   // (n_pairs) Å
     std::vector<T> fc;       // (n_pairs)
     std::vector<T> dfc_dr;   // (n_pairs) 1/Å
+};
+
+// r, fc(r), fc'(r) of pair p from its edge's distance.
+template <class T>
+struct PairGeometryFwd {
+    double cutoff;
+    Span<const index_t> pair_edge;  // (n_pairs)
+    Span<const double> distances;   // (n_edges)
+    Span<double> r;                 // (n_pairs) out
+    Span<T> fc, dfc_dr;             // (n_pairs) out
+
+    EIPNN_HD void operator()(index_t p) const {
+        const double d = distances[pair_edge[p]];
+        const ValueDerivative<double> c = cosine_cutoff(d, cutoff);
+        r[p] = d;
+        fc[p] = T(c.value);
+        dfc_dr[p] = T(c.derivative);
+    }
 };
 
 // dE/d(edge vector) from dE/dr per pair, placed on the pair's own edge (the reverse edge gets 0:

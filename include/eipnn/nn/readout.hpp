@@ -16,21 +16,12 @@
 #include <vector>
 
 #include "eipnn/core/error.hpp"
-#include "eipnn/nn/activations.hpp"
+#include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/dense.hpp"
 #include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/nn/readout_functors.hpp"
 
 namespace eipnn {
-
-template <class T>
-struct MlpParams {
-    MatrixView<const T> W1, b1;  // (in, H), (1, H)
-    MatrixView<const T> W2, b2;  // (H, out), (1, out)
-};
-template <class T>
-struct MlpGrads {
-    MatrixView<T> W1, b1, W2, b2;
-};
 
 template <class T>
 struct AtomwiseHeadSaved {
@@ -51,14 +42,9 @@ void atomwise_head_fwd(const Host& host, const GraphBatch& batch, Span<const ind
     dense_fwd(host, x, mp.W1, mp.b1, matrix_of(sv.a, H));
     activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
     dense_fwd(host, matrix_of(std::as_const(sv.h), H), mp.W2, mp.b2, matrix_of(sv.e_atom, 1));
-    for (index_t g = 0; g < batch.n_graphs(); ++g) {
-        double nn = 0, offset = 0;
-        for (index_t i = batch.atom_offsets[std::size_t(g)]; i < batch.atom_offsets[std::size_t(g) + 1]; ++i) {
-            nn += double(sv.e_atom[std::size_t(i)]);
-            offset += ref[std::size_t(species[i])];
-        }
-        energies[g] = scale * nn + offset;
-    }
+    for_each(host, batch.n_graphs(),
+             HeadEnergySum<T>{span_of(batch.atom_offsets), species, span_of(std::as_const(sv.e_atom)), span_of(ref), scale,
+                              energies});
 }
 
 // dL_dx += from dL_dE (n_graphs); head parameter gradients accumulated.
@@ -69,7 +55,7 @@ void atomwise_head_bwd(const Host& host, const GraphBatch& batch, const MlpParam
     const index_t n = x.rows, H = mp.W1.cols;
     scratch.resize(std::size_t(n) * (H + 1));
     const MatrixView<T> d_e{scratch.data(), n, 1}, d_a{scratch.data() + n, n, H};
-    for (index_t i = 0; i < n; ++i) d_e(i, 0) = T(scale * dL_dE[batch.graph_of_atom[std::size_t(i)]]);
+    for_each(host, n, HeadEnergySeed<T>{span_of(batch.graph_of_atom), dL_dE, scale, Span<T>{d_e.data, n}});
     dense_bwd(host, matrix_of(sv.h, H), mp.W2, MatrixView<const T>{d_e.data, n, 1}, d_a, g.W2, g.b2);
     activation_bwd(host, Activation::ShiftedSoftplus, span_of(sv.a), Span<const T>{d_a.data, n * H},
                    Span<T>{d_a.data, n * H});

@@ -27,33 +27,10 @@
 #include "eipnn/nn/parameters.hpp"
 #include "eipnn/nn/radial_basis.hpp"
 #include "eipnn/nn/readout.hpp"
+#include "eipnn/nn/readout_functors.hpp"
+#include "eipnn/nn/schnet_config.hpp"
 
 namespace eipnn {
-
-struct SchNetConfig {
-    std::vector<int> species{14};   // atomic numbers, one embedding row each
-    double cutoff = 5.0;            // Å
-    index_t n_features = 128;
-    index_t n_rbf = 128;
-    double rbf_width = 0;           // Å; 0 = the centres' spacing
-    index_t n_interactions = 5;
-    bool residual = false;
-    index_t head_hidden = 128;
-    index_t n_heads = 1;            // K parallel energy heads (pretraining on K EIPs)
-    index_t n_classes = 0;          // classifier logits (K+1); 0 = no classifier
-    index_t classifier_hidden = 128;
-
-    void validate() const {
-        const char* where = "SchNetConfig";
-        if (species.empty()) throw Error("no species", where, "list the atomic numbers the model covers");
-        if (!(cutoff > 0)) throw Error(str("cutoff ", cutoff, " must be positive"), where);
-        if (n_features < 1 || n_rbf < 2 || n_interactions < 0 || head_hidden < 1 || n_heads < 1 || n_classes < 0 ||
-            classifier_hidden < 1)
-            throw Error(str("invalid sizes: features ", n_features, ", rbf ", n_rbf, ", interactions ", n_interactions,
-                            ", head_hidden ", head_hidden, ", heads ", n_heads, ", classes ", n_classes),
-                        where, "features, hidden sizes and heads >= 1, rbf >= 2, interactions and classes >= 0");
-    }
-};
 
 template <class T>
 struct SchNetForward {
@@ -63,13 +40,6 @@ struct SchNetForward {
     std::vector<InteractionSaved<T>> blocks;  // n_interactions
     std::vector<AtomwiseHeadSaved<T>> heads;  // n_heads
     std::vector<double> energies;             // (n_graphs, n_heads)
-};
-
-template <class T>
-struct EnergyForces {
-    std::vector<double> energies;  // (n_graphs) head 0
-    std::vector<T> forces;         // (n_atoms, 3) eV/Å
-    std::vector<T> virial;         // (n_graphs, 9) eV, W = -sum_e r_e (x) dE/dr_e
 };
 
 template <class T>
@@ -123,8 +93,8 @@ public:
         initialize(seed);
     }
 
-    static std::string block_prefix(index_t t) { return str("interaction", t, "."); }
-    static std::string head_prefix(index_t k) { return str("head", k, "."); }
+    static std::string block_prefix(index_t t) { return schnet_block_prefix(t); }
+    static std::string head_prefix(index_t k) { return schnet_head_prefix(k); }
 
     // Glorot-uniform weights (schnetpack's Dense default), unit-variance embedding, small random
     // biases (zero would be the usual start; random ones make every bias visible to the tests),
@@ -187,14 +157,9 @@ public:
         fw.geom.r.resize(std::size_t(P));
         fw.geom.fc.resize(std::size_t(P));
         fw.geom.dfc_dr.resize(std::size_t(P));
-        const double rc = config.cutoff;
-        for_each(host, P, [&](index_t p) {
-            const double r = batch.distances[std::size_t(batch.pair_edge[std::size_t(p)])];
-            const ValueDerivative<double> c = cosine_cutoff(r, rc);
-            fw.geom.r[std::size_t(p)] = r;
-            fw.geom.fc[std::size_t(p)] = T(c.value);
-            fw.geom.dfc_dr[std::size_t(p)] = T(c.derivative);
-        });
+        for_each(host, P,
+                 PairGeometryFwd<T>{config.cutoff, span_of(batch.pair_edge), span_of(batch.distances), span_of(fw.geom.r),
+                                    span_of(fw.geom.fc), span_of(fw.geom.dfc_dr)});
         fw.x.resize(std::size_t(config.n_interactions) + 1);
         for (auto& v : fw.x) v.resize(std::size_t(n) * F);
         embedding_fwd(host, span_of(std::as_const(fw.species)), cv("embedding"), matrix_of(fw.x[0], F));
@@ -287,10 +252,9 @@ public:
         for_each(host, n,
                  EdgeVirialGather<T>{span_of(batch.offsets), matrix_of(batch.vectors, 3),
                                      matrix_of(std::as_const(dE_dvec), 3), matrix_of(per_atom, 9)});
-        out.virial.assign(9 * std::size_t(G), T(0));
-        for (index_t g = 0; g < G; ++g)
-            for (index_t i = batch.atom_offsets[std::size_t(g)]; i < batch.atom_offsets[std::size_t(g) + 1]; ++i)
-                for (int c = 0; c < 9; ++c) out.virial[9 * std::size_t(g) + c] += per_atom[9 * std::size_t(i) + c];
+        out.virial.resize(9 * std::size_t(G));
+        for_each(host, G,
+                 GraphRowSum<T>{span_of(batch.atom_offsets), matrix_of(std::as_const(per_atom), 9), matrix_of(out.virial, 9)});
     }
 
     // Classifier logits from a forward's features; updates the running statistics in training.

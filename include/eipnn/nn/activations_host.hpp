@@ -1,0 +1,103 @@
+// Host activations over whole buffers, vectorised through Eigen's packet math (exp, log and
+// division in SIMD registers; AVX-512/AVX2/SSE as compiled). Same formulas as activations.hpp:
+//   e = exp(-|x|), u = 1 + e, 1/u once per element
+//   ssp  = max(x, 0) + log1p(e) - ln 2,  log1p(e) = log(u) - ((u - 1) - e) / u
+//   sigmoid = 1/u (x >= 0) or e/u (x < 0)
+// The log1p correction term restores the bits of e lost in rounding u = 1 + e (Goldberg's
+// log1p), so float and double keep full relative accuracy with a vectorised log only (Eigen has
+// no vectorised log1p for double).
+//
+// Buffers are cut into fixed chunks of kActivationChunk values, each an independent loop, so the
+// threads of the Host backend split them and results do not depend on the thread count.
+#pragma once
+#include <algorithm>
+
+#ifndef EIGEN_DONT_PARALLELIZE
+#define EIGEN_DONT_PARALLELIZE
+#endif
+#include <Eigen/Core>
+
+#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/view.hpp"
+#include "eipnn/nn/activations.hpp"
+#include "eipnn/nn/dense.hpp"
+
+namespace eipnn {
+
+inline constexpr index_t kActivationChunk = 256;
+// Elements below which one thread does the whole buffer: a parallel region costs microseconds,
+// and the (kPairTile, F) tiles of cfconv.hpp, already inside a parallel loop, stay below it.
+inline constexpr index_t kActivationParallelMin = 1 << 16;
+
+namespace detail {
+
+// One chunk x (n <= kActivationChunk): any of value, slope, dL_dpre may be null (skipped);
+// value may alias x, dL_dpre may alias dL_dout.
+template <class T>
+void activation_chunk(Activation act, const T* x, index_t n, T* value, T* slope, const T* dL_dout, T* dL_dpre) {
+    using Arr = Eigen::Array<T, Eigen::Dynamic, 1, 0, kActivationChunk, 1>;
+    using CMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+    using MMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+    const CMap X(x, n);
+    const Arr E = (-X.abs()).exp();
+    const Arr U = E + T(1);
+    const Arr IU = U.inverse();
+    const Arr S = (X >= T(0)).select(IU, E * IU);  // sigmoid
+    Arr V, D;
+    if (act == Activation::ShiftedSoftplus) {
+        if (value) V = X.max(T(0)) + U.log() - ((U - T(1)) - E) * IU - T(0.693147180559945309417);
+        D = S;
+    } else {
+        if (value) V = X * S;
+        D = S * (T(1) + X * (T(1) - S));
+    }
+    if (value) MMap(value, n) = V;
+    if (slope) MMap(slope, n) = D;
+    if (dL_dpre) MMap(dL_dpre, n) = CMap(dL_dout, n) * D;
+}
+
+template <class F>
+void for_each_chunk(const Host& host, index_t n, const F& f) {
+    const index_t n_chunks = (n + kActivationChunk - 1) / kActivationChunk;
+    auto body = [&](index_t c) {
+        const index_t k0 = c * kActivationChunk;
+        f(k0, std::min(kActivationChunk, n - k0));
+    };
+    if (n < kActivationParallelMin) {  // also the path inside the tiles of an outer parallel loop
+        for (index_t c = 0; c < n_chunks; ++c) body(c);
+        return;
+    }
+    // fixed groups of chunks (independent of the thread count), spread over the threads
+    const index_t per = 16, n_groups = (n_chunks + per - 1) / per;
+    for_each_block(host, n_groups, [&](index_t g) {
+        for (index_t c = g * per; c < std::min(n_chunks, (g + 1) * per); ++c) body(c);
+    });
+}
+
+}  // namespace detail
+
+// out = act(pre); out may alias pre.
+template <class T>
+void activation_fwd(const Host& host, Activation a, Span<const T> pre, Span<T> out) {
+    detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
+        detail::activation_chunk<T>(a, pre.data + k0, n, out.data + k0, nullptr, nullptr, nullptr);
+    });
+}
+
+// value = act(pre), slope = act'(pre); value may alias pre.
+template <class T>
+void activation_value_slope(const Host& host, Activation a, Span<const T> pre, Span<T> value, Span<T> slope) {
+    detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
+        detail::activation_chunk<T>(a, pre.data + k0, n, value.data + k0, slope.data + k0, nullptr, nullptr);
+    });
+}
+
+// dL_dpre = dL_dout * act'(pre); dL_dpre may alias dL_dout.
+template <class T>
+void activation_bwd(const Host& host, Activation a, Span<const T> pre, Span<const T> dL_dout, Span<T> dL_dpre) {
+    detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
+        detail::activation_chunk<T>(a, pre.data + k0, n, nullptr, nullptr, dL_dout.data + k0, dL_dpre.data + k0);
+    });
+}
+
+}  // namespace eipnn
