@@ -1,4 +1,4 @@
-// Energy + forces of SW, Tersoff and tersoff/mod on a rattled 64,000-atom diamond Si cell, one
+// Energy + forces of SW, Tersoff, tersoff/mod and EDIP on a rattled 64,000-atom diamond Si cell, one
 // and two threads, in atom-steps/s (items_per_second). The neighbour list is built once outside
 // the timed loop, as LAMMPS' Pair timing (the baseline in baselines/lammps_eip.sh) excludes it.
 // EIPNN_BENCH_DATA=path writes the structure as a LAMMPS data file so the baseline uses the
@@ -84,5 +84,7 @@ void bench_eip(benchmark::State& state, const char* spec) {
 BENCHMARK_CAPTURE(bench_eip, sw, "sw=sw:Si.sw")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(bench_eip, tersoff, "tersoff=tersoff:Si.tersoff")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(bench_eip, tersoff_mod, "tersoff_mod=tersoff/mod:Si.tersoff.mod")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_CAPTURE(bench_eip, edip, "edip=edip:Si.edip")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -11,7 +11,7 @@ lmp=$(command -v lmp || command -v lmp_serial || command -v lmp_stable)
 pot=${LAMMPS_POTENTIALS:-/usr/share/lammps/potentials}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for spec in "sw Si.sw" "tersoff Si.tersoff" "tersoff/mod Si.tersoff.mod"; do
+for spec in "sw Si.sw" "tersoff Si.tersoff" "tersoff/mod Si.tersoff.mod" "edip Si.edip"; do
   set -- $spec
   cat > "$work/in.lmp" <<IN
 units metal

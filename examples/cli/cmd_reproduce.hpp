@@ -126,12 +126,12 @@ inline void add_reproduce_command(CLI::App& app) {
         pc.model.n_interactions = o->interactions ? o->interactions : (q ? 2 : 3);
         pc.model.head_hidden = pc.model.n_features;
         pc.model.classifier_hidden = pc.model.n_features;
-        pc.epochs = o->epochs ? o->epochs : (q ? 4 : 40);
+        pc.epochs = o->epochs ? o->epochs : (q ? 4 : 30);
         pc.classifier_epochs = o->classifier_epochs ? o->classifier_epochs : (q ? 3 : 30);
         pc.pretrain_epochs = o->pretrain_epochs ? o->pretrain_epochs : (q ? 2 : 15);
         pc.alphas = !o->alphas.empty() ? parse_alphas(o->alphas) : (q ? std::vector<double>{1.0} : std::vector<double>{0.1, 1.0});
         pc.threads = o->threads;
-        const std::size_t pool_size = o->pool_size ? o->pool_size : (q ? 150 : 1500);
+        const std::size_t pool_size = o->pool_size ? o->pool_size : (q ? 150 : 300);
         const int seeds = q && o->seeds == 3 ? 1 : o->seeds;
         const std::string sizes = str("Sizes: SchNet features ", pc.model.n_features, ", rbf ", pc.model.n_rbf, ", interactions ",
                                       pc.model.n_interactions, ", cutoff 5 Å; epochs ", pc.epochs, " (classifier ", pc.classifier_epochs,

@@ -58,7 +58,9 @@ TEST_CASE("sw fd: invariances, float vs double, threads", "[eip][sw][gradcheck]"
     check_invariances(pot, rattled64(4));
     check_invariances(pot, random_triclinic(24, 6.0, 8.0, 40, 80, 5));
     check_float_vs_double(pot, rattled64(6));
-    Structure big = diamond(5.431, 4, 4, 4);
+    // 11^3 cells = 10,648 atoms: more than 64 gather blocks (geometry/edge_forces.hpp), so both
+    // the per-atom kernel pass and the fused gather really run on two threads.
+    Structure big = diamond(5.431, 11, 11, 11);
     rattle(big, 0.1, 7);
     check_threads_identical(pot, big);
 }

@@ -7,11 +7,12 @@
 #pragma once
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "eipnn/eip/eam_tables.hpp"
 #include "eipnn/eip/potential.hpp"
-#include "eipnn/eip/species_entries.hpp"
+#include "eipnn/eip/species.hpp"
 #include "eipnn/math/uniform_table_spline.hpp"
 
 namespace eipnn {
@@ -85,20 +86,20 @@ struct EamSplines {
 class EamPotential : public Potential {
 public:
     // `pair_style eam`: one funcfl file per element.
-    static EamPotential from_funcfl(const std::vector<std::string>& paths, const SpeciesMapping& mapping = {}) {
+    static EamPotential from_funcfl(const std::vector<std::string>& paths, const SpeciesMap& mapping = {}) {
         std::string src;
         for (const auto& p : paths) src += (src.empty() ? "" : ",") + p;
         return EamPotential(read_eam_funcfl(paths), mapping, src);
     }
-    static EamPotential from_funcfl(const std::string& path, const SpeciesMapping& mapping = {}) {
+    static EamPotential from_funcfl(const std::string& path, const SpeciesMap& mapping = {}) {
         return from_funcfl(std::vector<std::string>{path}, mapping);
     }
     // `pair_style eam/alloy`: one setfl file.
-    static EamPotential from_setfl(const std::string& path, const SpeciesMapping& mapping = {}) {
+    static EamPotential from_setfl(const std::string& path, const SpeciesMap& mapping = {}) {
         return EamPotential(read_eam_setfl(path), mapping, path);
     }
 
-    EamPotential(EamTables tables, const SpeciesMapping& mapping, std::string source)
+    EamPotential(EamTables tables, const SpeciesMap& mapping, std::string source)
         : tables_(std::move(tables)), source_(std::move(source)) {
         species_ = resolve_species(tables_.elements, mapping, source_);
         auto spline_all = [](const std::vector<std::vector<double>>& fs, double delta) {
@@ -122,6 +123,15 @@ public:
     std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
     const EamTables& tables() const { return tables_; }
 
+    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
+    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, source_); }
+    template <class T>
+    const EamSplines<T>& splines() const {
+        if constexpr (std::is_same_v<T, float>) return f_;
+        else return d_;
+    }
+    const std::string& source() const { return source_; }
+
     void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
         run(s, nl, host, d_, out);
     }
@@ -135,7 +145,7 @@ private:
     void run(const Structure& s, const NeighborList& nl, const Host& host, const EamSplines<T>& sp,
              EipResult<T>& out) const {
         const std::vector<int> types = species_.types_of(s.numbers, source_);
-        EipWorkspace<T> ws;
+        EipWorkspace<T>& ws = thread_workspace<T>();
         evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
             return EamKernel<T>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3), span_of(types),
                                 sp.frho.data(), sp.rhor.data(), sp.z2r.data(), tables_.n_elements(), tables_.nrho,
@@ -146,7 +156,7 @@ private:
 
     EamTables tables_;
     std::string source_;
-    SpeciesEntries species_;
+    SpeciesTable species_;
     EamSplines<double> d_;
     EamSplines<float> f_;
 };

@@ -26,10 +26,11 @@
 #include <cctype>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "eipnn/eip/potential.hpp"
-#include "eipnn/eip/species_entries.hpp"
+#include "eipnn/eip/species.hpp"
 
 namespace eipnn {
 
@@ -216,11 +217,11 @@ inline ZjwParams zjw_named(const std::string& name) {
 
 class ZjwEamPotential : public Potential {
 public:
-    static ZjwEamPotential named(const std::string& name, const SpeciesMapping& mapping = {}) {
+    static ZjwEamPotential named(const std::string& name, const SpeciesMap& mapping = {}) {
         return ZjwEamPotential(zjw_named(name), mapping);
     }
 
-    explicit ZjwEamPotential(ZjwParams p, const SpeciesMapping& mapping = {}) : p_(std::move(p)) {
+    explicit ZjwEamPotential(ZjwParams p, const SpeciesMap& mapping = {}) : p_(std::move(p)) {
         if (p_.elements.empty()) throw Error("no elements", "eam/zjw " + p_.name, "give at least one element's parameters");
         if (!(p_.cutoff > 0) || !std::isfinite(p_.cutoff))
             throw Error(str("cutoff = ", p_.cutoff, ": must be positive and finite"), "eam/zjw " + p_.name,
@@ -248,6 +249,14 @@ public:
     const ZjwParams& params() const { return p_; }
     const ZjwFunctions<double>& functions(int entry) const { return d_.at(std::size_t(entry)); }
 
+    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
+    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, "eam/zjw " + p_.name); }
+    template <class T>
+    const std::vector<ZjwFunctions<T>>& function_table() const {
+        if constexpr (std::is_same_v<T, float>) return f_;
+        else return d_;
+    }
+
     void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
         run(s, nl, host, d_, out);
     }
@@ -261,7 +270,7 @@ private:
     void run(const Structure& s, const NeighborList& nl, const Host& host, const std::vector<ZjwFunctions<T>>& fns,
              EipResult<T>& out) const {
         const std::vector<int> types = species_.types_of(s.numbers, "eam/zjw " + p_.name);
-        EipWorkspace<T> ws;
+        EipWorkspace<T>& ws = thread_workspace<T>();
         evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
             return ZjwEamKernel<T>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3), span_of(types),
                                    fns.data(), T(p_.cutoff * p_.cutoff), energy, grad};
@@ -269,7 +278,7 @@ private:
     }
 
     ZjwParams p_;
-    SpeciesEntries species_;
+    SpeciesTable species_;
     std::vector<ZjwFunctions<double>> d_;
     std::vector<ZjwFunctions<float>> f_;
 };

@@ -17,7 +17,7 @@
 
 #include "eipnn/eip/potential.hpp"
 #include "eipnn/io/lammps_potential_file.hpp"
-#include "eipnn/eip/species_entries.hpp"
+#include "eipnn/eip/species.hpp"
 
 namespace eipnn {
 
@@ -205,13 +205,13 @@ inline EdipParams<double> read_edip(const std::string& path, std::string* elemen
 
 class EdipPotential : public Potential {
 public:
-    static EdipPotential from_file(const std::string& path, const SpeciesMapping& mapping = {}) {
+    static EdipPotential from_file(const std::string& path, const SpeciesMap& mapping = {}) {
         std::string element;
         const auto p = read_edip(path, &element);
         return EdipPotential(p, element, mapping, path);
     }
 
-    EdipPotential(EdipParams<double> p, std::string element, const SpeciesMapping& mapping, std::string source)
+    EdipPotential(EdipParams<double> p, std::string element, const SpeciesMap& mapping, std::string source)
         : p_(p), element_(std::move(element)), source_(std::move(source)) {
         species_ = resolve_species({element_}, mapping, source_);
     }
@@ -220,6 +220,8 @@ public:
     double cutoff() const override { return p_.a; }
     std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
     const EdipParams<double>& params() const { return p_; }
+    // Checks the structure's elements (one entry: the kernel needs no types).
+    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, source_); }
 
     void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
         run(s, nl, host, out);
@@ -233,7 +235,7 @@ private:
     template <class T>
     void run(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
         species_.types_of(s.numbers, source_);
-        EipWorkspace<T> ws;
+        EipWorkspace<T>& ws = thread_workspace<T>();
         const EdipParams<T> p = p_.template as<T>();
         evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
             return EdipKernel<T>{span_of(nl.offsets), matrix_of(nl.vectors, 3), p, energy, grad};
@@ -242,7 +244,7 @@ private:
 
     EdipParams<double> p_;
     std::string element_, source_;
-    SpeciesEntries species_;
+    SpeciesTable species_;
 };
 
 }  // namespace eipnn

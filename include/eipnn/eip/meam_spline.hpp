@@ -14,11 +14,12 @@
 #include <cctype>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "eipnn/eip/potential.hpp"
 #include "eipnn/eip/potential_file_lines.hpp"
-#include "eipnn/eip/species_entries.hpp"
+#include "eipnn/eip/species.hpp"
 #include "eipnn/math/cubic_spline.hpp"
 
 namespace eipnn {
@@ -29,7 +30,7 @@ struct MeamSplineParams {
     double cutoff = 0;                  // largest knot of phi, rho, f
 
     int n_elements() const { return int(elements.size()); }
-    static int pair_index(int a, int b, int n) {
+    EIPNN_HD static int pair_index(int a, int b, int n) {  // also called by the device kernel
         const int lo = a < b ? a : b, hi = a < b ? b : a;
         return lo * n - lo * (lo + 1) / 2 + hi;  // upper triangle, row-major
     }
@@ -210,12 +211,12 @@ struct MeamSplineKernel {
 
 class MeamSplinePotential : public Potential {
 public:
-    static MeamSplinePotential from_file(const std::string& path, const SpeciesMapping& mapping = {},
+    static MeamSplinePotential from_file(const std::string& path, const SpeciesMap& mapping = {},
                                          const std::string& element = "") {
         return MeamSplinePotential(read_meam_spline(path, element), mapping, path);
     }
 
-    MeamSplinePotential(MeamSplineParams p, const SpeciesMapping& mapping, std::string source)
+    MeamSplinePotential(MeamSplineParams p, const SpeciesMap& mapping, std::string source)
         : p_(std::move(p)), source_(std::move(source)) {
         species_ = resolve_species(p_.elements, mapping, source_);
         for (const auto& u : p_.U) {
@@ -228,6 +229,14 @@ public:
     double cutoff() const override { return p_.cutoff; }
     std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
     const MeamSplineParams& params() const { return p_; }
+
+    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
+    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, source_); }
+    template <class T>
+    const std::vector<T>& U_at_zero() const {
+        if constexpr (std::is_same_v<T, float>) return U0_f_;
+        else return U0_d_;
+    }
 
     void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
         run(s, nl, host, U0_d_, out);
@@ -249,7 +258,7 @@ private:
     void run(const Structure& s, const NeighborList& nl, const Host& host, const std::vector<T>& U0, EipResult<T>& out) const {
         const std::vector<int> types = species_.types_of(s.numbers, source_);
         const auto phi = views<T>(p_.phi), rho = views<T>(p_.rho), U = views<T>(p_.U), f = views<T>(p_.f), g = views<T>(p_.g);
-        EipWorkspace<T> ws;
+        EipWorkspace<T>& ws = thread_workspace<T>();
         evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
             return MeamSplineKernel<T>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3), span_of(types),
                                        phi.data(), rho.data(), U.data(), f.data(), g.data(), U0.data(), p_.n_elements(),
@@ -259,7 +268,7 @@ private:
 
     MeamSplineParams p_;
     std::string source_;
-    SpeciesEntries species_;
+    SpeciesTable species_;
     std::vector<double> U0_d_;
     std::vector<float> U0_f_;
 };

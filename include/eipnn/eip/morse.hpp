@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "eipnn/eip/potential.hpp"
-#include "eipnn/eip/species_entries.hpp"
+#include "eipnn/eip/species.hpp"
 
 namespace eipnn {
 
@@ -95,13 +95,13 @@ struct MorseKernel {
 class MorsePotential : public Potential {
 public:
     // mapping {"W": "Mo"} evaluates W atoms with the Mo set.
-    explicit MorsePotential(MorseParams p, const SpeciesMapping& mapping = {}) : p_(std::move(p)) {
+    explicit MorsePotential(MorseParams p, const SpeciesMap& mapping = {}) : p_(std::move(p)) {
         if (!(p_.C > 0) || !(p_.cutoff > 0) || !std::isfinite(p_.epsilon) || !std::isfinite(p_.R0))
             throw Error(str("invalid Morse parameters eps=", p_.epsilon, " C=", p_.C, " R0=", p_.R0, " rcut=", p_.cutoff),
                         "morse", "C and the cutoff must be positive, eps and R0 finite");
         species_ = resolve_species({p_.element}, mapping, "morse " + p_.element);
     }
-    static MorsePotential named(const std::string& name, const SpeciesMapping& mapping = {}) {
+    static MorsePotential named(const std::string& name, const SpeciesMap& mapping = {}) {
         return MorsePotential(morse_named(name), mapping);
     }
 
@@ -109,6 +109,11 @@ public:
     double cutoff() const override { return p_.cutoff; }
     std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
     const MorseParams& params() const { return p_; }
+
+    // Checks the structure's elements (one entry: the kernel needs no types) and returns the pair.
+    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, "morse " + p_.element); }
+    template <class T>
+    MorsePair<T> pair() const { return {T(p_.epsilon), T(p_.C), T(p_.R0), T(p_.shift())}; }
 
     void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
         run(s, nl, host, out);
@@ -122,7 +127,7 @@ private:
     template <class T>
     void run(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
         species_.types_of(s.numbers, "morse " + p_.element);  // throws on an element the set lacks
-        EipWorkspace<T> ws;
+        EipWorkspace<T>& ws = thread_workspace<T>();
         const MorsePair<T> pair{T(p_.epsilon), T(p_.C), T(p_.R0), T(p_.shift())};
         evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
             return MorseKernel<T>{span_of(nl.offsets), matrix_of(nl.vectors, 3), pair, T(p_.cutoff * p_.cutoff), energy, grad};
@@ -130,7 +135,7 @@ private:
     }
 
     MorseParams p_;
-    SpeciesEntries species_;
+    SpeciesTable species_;
 };
 
 }  // namespace eipnn

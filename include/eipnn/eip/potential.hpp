@@ -9,6 +9,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eipnn/core/host_backend.hpp"
@@ -30,22 +31,51 @@ struct EipResult {
 template <class T>
 struct EipWorkspace {
     std::vector<T> dE_dr;              // (n_edges, 3)
+    GatherWorkspace<T> gather;         // per-block partial sums of the virial and energy
+};
+
+// Runs `kernel(i)` after zeroing the gradient rows of i's own edges, so kernels may accumulate
+// into dE_dr and the zeroing happens inside the parallel per-atom pass, on rows about to be written.
+template <class T, class Kernel>
+struct ZeroEdgesThen {
+    Span<const index_t> offsets;        // (n_atoms + 1)
+    MatrixView<T> dE_dr;                // (n_edges, 3)
+    Kernel kernel;
+
+    EIPNN_HD void operator()(index_t i) const {
+        for (index_t e = offsets[i]; e < offsets[i + 1]; ++e) dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
+        kernel(i);
+    }
 };
 
 // Runs a per-atom kernel (fills atom_energy and dE_dr through the views it holds), then gathers.
-// `make_kernel(atom_energy, dE_dr)` returns the kernel bound to those output views.
+// `make_kernel(atom_energy, dE_dr)` returns the kernel bound to those output views; it must write
+// atom_energy[i] and may only touch the dE_dr rows of i's edges, which are zero on entry.
+// Two parallel passes, no serial pass over atoms or edges and no allocation once `out` and `ws`
+// have reached the size of the structure; bit-identical results for any thread count.
 template <class T, class MakeKernel>
 void evaluate_atom_kernel(const Host& host, const NeighborList& nl, const MakeKernel& make_kernel,
                           EipResult<T>& out, EipWorkspace<T>& ws) {
     const index_t n = nl.n_atoms();
-    out.atom_energies.assign(std::size_t(n), T(0));
-    out.forces.assign(3 * std::size_t(n), T(0));
-    ws.dE_dr.assign(3 * std::size_t(nl.n_edges()), T(0));
-    const auto kernel = make_kernel(span_of(out.atom_energies), matrix_of(ws.dE_dr, 3));
-    for_each_dynamic(host, n, kernel);
-    out.energy = reduce_sum<double>(host, n, [&](index_t i) { return double(out.atom_energies[std::size_t(i)]); });
-    forces_and_virial_from_edges<T>(host, span_of(nl.offsets), span_of(nl.reverse), matrix_of(nl.vectors, 3),
-                                    matrix_of(std::as_const(ws.dE_dr), 3), matrix_of(out.forces, 3), out.virial);
+    // resize, not assign: every element is overwritten below (the kernel writes atom_energy[i],
+    // ZeroEdgesThen clears each gradient row, the gather writes every force).
+    out.atom_energies.resize(std::size_t(n));
+    out.forces.resize(3 * std::size_t(n));
+    ws.dE_dr.resize(3 * std::size_t(nl.n_edges()));
+    const MatrixView<T> dE_dr = matrix_of(ws.dE_dr, 3);
+    const auto kernel = make_kernel(span_of(out.atom_energies), dE_dr);
+    for_each_dynamic(host, n, ZeroEdgesThen<T, decltype(kernel)>{span_of(nl.offsets), dE_dr, kernel});
+    gather_edges<T>(host, span_of(nl.offsets), span_of(nl.reverse), matrix_of(nl.vectors, 3),
+                    matrix_of(std::as_const(ws.dE_dr), 3), span_of(std::as_const(out.atom_energies)),
+                    matrix_of(out.forces, 3), out.virial, out.energy, ws.gather);
+}
+
+// A workspace per thread and scalar type, for Potential::compute implementations that have no
+// caller-owned workspace to use (the `Potential` interface keeps its signature).
+template <class T>
+EipWorkspace<T>& thread_workspace() {
+    thread_local EipWorkspace<T> ws;
+    return ws;
 }
 
 class Potential {

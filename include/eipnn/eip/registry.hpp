@@ -105,13 +105,6 @@ inline std::filesystem::path resolve_potential_file(const std::string& source, c
                 "give a path, or set $EIPNN_POTENTIALS to the folder that holds it");
 }
 
-// The same mapping as symbol -> entry name, for the forms that take a SpeciesMapping.
-inline SpeciesMapping symbol_mapping(const SpeciesMap& m) {
-    SpeciesMapping out;
-    for (const auto& [z, entry] : m.names) out[element_symbol(z)] = entry;
-    return out;
-}
-
 using PotentialFactory = std::function<std::unique_ptr<Potential>(const PotentialSpec&)>;
 
 struct PotentialStyle {
@@ -136,22 +129,22 @@ inline const std::vector<PotentialStyle>& potential_styles() {
              return std::make_unique<TersoffMod>(TersoffMod::from_file(resolve_potential_file(s.source, s.text), s.map));
          }},
         {"edip", "EDIP, LAMMPS .edip file", [](const PotentialSpec& s) {
-             return std::make_unique<EdipPotential>(EdipPotential::from_file(resolve_potential_file(s.source, s.text).string(), symbol_mapping(s.map)));
+             return std::make_unique<EdipPotential>(EdipPotential::from_file(resolve_potential_file(s.source, s.text).string(), s.map));
          }},
         {"meam/spline", "spline MEAM, LAMMPS .meam.spline file", [](const PotentialSpec& s) {
-             return std::make_unique<MeamSplinePotential>(MeamSplinePotential::from_file(resolve_potential_file(s.source, s.text).string(), symbol_mapping(s.map)));
+             return std::make_unique<MeamSplinePotential>(MeamSplinePotential::from_file(resolve_potential_file(s.source, s.text).string(), s.map));
          }},
         {"eam", "EAM funcfl table, LAMMPS .eam file", [](const PotentialSpec& s) {
-             return std::make_unique<EamPotential>(EamPotential::from_funcfl(resolve_potential_file(s.source, s.text).string(), symbol_mapping(s.map)));
+             return std::make_unique<EamPotential>(EamPotential::from_funcfl(resolve_potential_file(s.source, s.text).string(), s.map));
          }},
         {"eam/alloy", "EAM setfl table, LAMMPS .eam.alloy file", [](const PotentialSpec& s) {
-             return std::make_unique<EamPotential>(EamPotential::from_setfl(resolve_potential_file(s.source, s.text).string(), symbol_mapping(s.map)));
+             return std::make_unique<EamPotential>(EamPotential::from_setfl(resolve_potential_file(s.source, s.text).string(), s.map));
          }},
         {"eam/zjw", "analytic Zhou-Johnson-Wadley 2004 EAM, named parameter set", [](const PotentialSpec& s) {
-             return std::make_unique<ZjwEamPotential>(ZjwEamPotential::named(s.source, symbol_mapping(s.map)));
+             return std::make_unique<ZjwEamPotential>(ZjwEamPotential::named(s.source, s.map));
          }},
         {"morse", "shifted Morse (Girifalco-Weizer), named parameter set", [](const PotentialSpec& s) {
-             return std::make_unique<MorsePotential>(MorsePotential::named(s.source, symbol_mapping(s.map)));
+             return std::make_unique<MorsePotential>(MorsePotential::named(s.source, s.map));
          }},
     };
     return styles;

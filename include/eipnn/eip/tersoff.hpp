@@ -308,6 +308,13 @@ public:
     std::vector<int> supported_numbers() const override { return index_.species.numbers; }
     const std::vector<TersoffEntry>& entries() const { return entries_; }
 
+    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
+    std::vector<int> atom_types(const Structure& s) const { return index_.species_of(s, source_); }
+    int n_species() const { return index_.n(); }
+    const std::vector<TersoffParam>& param_table() const { return params_; }  // (n^3)
+    bool fc_from_edge() const { return fc_from_edge_; }
+    const std::string& source() const { return source_; }
+
     void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
         compute_impl(s, nl, host, out);
     }
@@ -322,7 +329,7 @@ private:
         check_neighbor_list(s, nl, cutoff_, source_);
         const std::vector<int> species = index_.species_of(s, source_);
         thread_local std::vector<T> scratch;
-        thread_local EipWorkspace<T> ws;
+        EipWorkspace<T>& ws = thread_workspace<T>();
         scratch.resize(9 * std::size_t(nl.n_edges()));
         evaluate_atom_kernel<T>(
             host, nl,

@@ -36,7 +36,18 @@ struct EdgeForceGather {
     }
 };
 
-// Per-atom virial W_i = -sum over edges leaving i of r_e (x) g_e, row-major xx xy xz yx ... zz.
+// W_k = -sum over edges leaving k of r_e (x) g_e into w[9], row-major xx xy xz yx ... zz. One
+// definition shared by the per-atom and the per-block gathers so both round identically.
+template <class T>
+EIPNN_HD void atom_virial(Span<const index_t> offsets, MatrixView<const double> vectors,
+                                 MatrixView<const T> dE_dr, index_t k, T (&w)[9]) {
+    for (int c = 0; c < 9; ++c) w[c] = 0;
+    for (index_t e = offsets[k]; e < offsets[k + 1]; ++e)
+        for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) w[3 * a + b] -= T(vectors(e, a)) * dE_dr(e, b);
+}
+
+// Per-atom virial W_i (n_atoms, 9).
 template <class T>
 struct EdgeVirialGather {
     Span<const index_t> offsets;        // (n_atoms + 1)
@@ -45,25 +56,85 @@ struct EdgeVirialGather {
     MatrixView<T> virial;               // (n_atoms, 9) out
 
     EIPNN_HD void operator()(index_t k) const {
-        T w[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-        for (index_t e = offsets[k]; e < offsets[k + 1]; ++e)
-            for (int a = 0; a < 3; ++a)
-                for (int b = 0; b < 3; ++b) w[3 * a + b] -= T(vectors(e, a)) * dE_dr(e, b);
+        T w[9];
+        atom_virial(offsets, vectors, dE_dr, k, w);
         for (int c = 0; c < 9; ++c) virial(k, c) = w[c];
     }
 };
+
+// Fused gather over a block of kGatherBlock consecutive atoms: forces of each atom, and the block's
+// partial sums of the virial (in T) and of the atom energies (in double), atoms in index order.
+// Summing the partials in block order afterwards gives totals whose rounding depends on neither
+// the thread count nor the schedule, in one pass over the edges instead of one per component.
+inline constexpr index_t kGatherBlock = 128;
+
+template <class T>
+struct EdgeGatherBlock {
+    Span<const index_t> offsets;        // (n_atoms + 1)
+    Span<const index_t> reverse;        // (n_edges)
+    MatrixView<const double> vectors;   // (n_edges, 3)
+    MatrixView<const T> dE_dr;          // (n_edges, 3)
+    Span<const T> atom_energy;          // (n_atoms), or empty: no energy sum
+    MatrixView<T> forces;               // (n_atoms, 3) out
+    MatrixView<T> virial_partial;       // (n_blocks, 9) out
+    Span<double> energy_partial;        // (n_blocks) out
+
+    EIPNN_HD void operator()(index_t b) const {
+        const index_t n = offsets.size - 1;
+        const index_t end = (b + 1) * kGatherBlock < n ? (b + 1) * kGatherBlock : n;
+        const EdgeForceGather<T> force{offsets, reverse, dE_dr, forces};
+        T acc[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+        double energy = 0;
+        for (index_t k = b * kGatherBlock; k < end; ++k) {
+            force(k);
+            T w[9];
+            atom_virial(offsets, vectors, dE_dr, k, w);
+            for (int c = 0; c < 9; ++c) acc[c] += w[c];
+            if (atom_energy.size > 0) energy += double(atom_energy[k]);
+        }
+        for (int c = 0; c < 9; ++c) virial_partial(b, c) = acc[c];
+        energy_partial[b] = energy;
+    }
+};
+
+inline index_t gather_blocks(index_t n_atoms) { return (n_atoms + kGatherBlock - 1) / kGatherBlock; }
+
+// Reusable partial sums of the fused gather.
+template <class T>
+struct GatherWorkspace {
+    std::vector<T> virial_partial;       // (n_blocks, 9)
+    std::vector<double> energy_partial;  // (n_blocks)
+};
+
+// Host: forces (n_atoms, 3), total virial (9) and, when atom_energy is not empty, the total energy
+// (double) from per-edge gradients, in one parallel pass; bit-identical for any thread count.
+template <class T>
+void gather_edges(const Host& host, Span<const index_t> offsets, Span<const index_t> reverse,
+                  MatrixView<const double> vectors, MatrixView<const T> dE_dr, Span<const T> atom_energy,
+                  MatrixView<T> forces, std::array<T, 9>& virial, double& energy, GatherWorkspace<T>& ws) {
+    const index_t n_blocks = gather_blocks(offsets.size - 1);
+    ws.virial_partial.resize(9 * std::size_t(n_blocks));
+    ws.energy_partial.resize(std::size_t(n_blocks));
+    // dynamic: a block's cost follows its neighbour counts, and a busy core must not hold the rest
+    for_each_dynamic(host, n_blocks,
+                     EdgeGatherBlock<T>{offsets, reverse, vectors, dE_dr, atom_energy, forces,
+                                        matrix_of(ws.virial_partial, 9), span_of(ws.energy_partial)});
+    virial.fill(T(0));
+    energy = 0;
+    for (index_t b = 0; b < n_blocks; ++b) {
+        for (int c = 0; c < 9; ++c) virial[std::size_t(c)] += ws.virial_partial[9 * std::size_t(b) + std::size_t(c)];
+        energy += ws.energy_partial[std::size_t(b)];
+    }
+}
 
 // Host convenience: forces (n_atoms, 3) and total virial (9) from per-edge gradients.
 template <class T>
 void forces_and_virial_from_edges(const Host& host, Span<const index_t> offsets, Span<const index_t> reverse,
                                   MatrixView<const double> vectors, MatrixView<const T> dE_dr,
                                   MatrixView<T> forces, std::array<T, 9>& virial) {
-    const index_t n = offsets.size - 1;
-    for_each(host, n, EdgeForceGather<T>{offsets, reverse, dE_dr, forces});
-    std::vector<T> per_atom(9 * std::size_t(n));
-    for_each(host, n, EdgeVirialGather<T>{offsets, vectors, dE_dr, matrix_of(per_atom, 9)});
-    for (int c = 0; c < 9; ++c)
-        virial[std::size_t(c)] = reduce_sum<T>(host, n, [&](index_t i) { return per_atom[9 * std::size_t(i) + std::size_t(c)]; });
+    GatherWorkspace<T> ws;
+    double unused_energy = 0;
+    gather_edges<T>(host, offsets, reverse, vectors, dE_dr, Span<const T>{}, forces, virial, unused_energy, ws);
 }
 
 }  // namespace eipnn
