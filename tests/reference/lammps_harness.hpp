@@ -12,6 +12,7 @@
 // `kim init MODEL metal`), `interactions` after it (pair_style/pair_coeff, or `kim interactions`).
 // "{elements}" in either is replaced by the element name of each atom type, in type order.
 #pragma once
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -170,7 +171,8 @@ inline void write_data(const std::filesystem::path& path, const Structure& s, co
 // Runs LAMMPS on `s` in a fresh scratch directory named `name`.
 inline Result run_lammps(const Structure& s, const Setup& setup, const std::string& name) {
     const std::string lmp = lmp_binary_or_skip();
-    const auto dir = scratch_dir("lammps-" + name);
+    // the process id keeps parallel ctest cases that reuse a name out of each other's files
+    const auto dir = scratch_dir("lammps-" + name + "-" + std::to_string(::getpid()));
     Result res;
     res.structure = to_lammps_frame(s);
     const bool periodic = s.cell.has_lattice && s.cell.any_periodic();

@@ -15,7 +15,8 @@ namespace {
 
 void compare_with_torch(bool adamw, double weight_decay) {
     test::require_python_module_or_skip("torch");
-    const auto dir = test::scratch_dir(adamw ? "adamw_torch" : "adam_torch");
+    // one folder per case: ctest runs the cases in parallel
+    const auto dir = test::scratch_dir(str(adamw ? "adamw" : "adam", "_torch_wd", weight_decay));
     std::mt19937_64 rng(11);
     std::normal_distribution<double> g(0.0, 1.0);
     const int n = 64, steps = 40;
