@@ -35,6 +35,12 @@ inline std::string str_fixed(double x) {
     return buf;
 }
 
+// "12.3 % better" or "4.5 % worse": the change of the MAE relative to the baseline's.
+inline std::string relative_change(double baseline, double value) {
+    const double pct = 100.0 * (baseline - value) / baseline;
+    return str_fixed(std::abs(pct)) + (pct >= 0 ? " % better" : " % worse");
+}
+
 inline std::vector<double> parse_alphas(const std::string& s) {
     std::vector<double> out;
     std::size_t pos = 0;
@@ -73,7 +79,7 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
     for (const char* m : methods) {
         const auto [mean, sd] = stats(m);
         md << "| " << m << " | " << str_fixed(mean) << " ± " << str_fixed(sd) << " | "
-           << (std::string(m) == "baseline" ? std::string("—") : str_fixed(100.0 * (base - mean) / base) + " % better") << " |\n";
+           << (std::string(m) == "baseline" ? std::string("—") : relative_change(base, mean)) << " |\n";
     }
     md << "\n## Per seed\n\n| seed | EIP shift estimator | class histogram (train; last = none within 0.1 eV/atom) | classifier valid acc | weak labels | alpha |\n|---|---|---|---|---|---|\n";
     for (std::size_t s = 0; s < reports.size(); ++s) {
