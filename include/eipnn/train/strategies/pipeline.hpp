@@ -299,12 +299,13 @@ private:
         s.kind = ScheduleKind::slanted_triangular;
         s.cut_frac = 0.2;
         s.ratio = 32;
-        EnergyTrainer<float> t(*model, tr, va, options("pretrain", c_.pretrain_epochs, s),
+        // its own name: the fine-tuned strategy-2 model is called "pretrain" in the table
+        EnergyTrainer<float> t(*model, tr, va, options("pretrained_eip_heads", c_.pretrain_epochs, s),
                                multihead_mse_loss(*model, y_train, m_train));
         t.validator = multihead_mae<float>(va, y_valid, m_valid, c_.batch_size);
         t.metric_name = "valid EIP-energy MAE (meV/atom)";
         const TrainResult r = t.run();
-        load_model(read_checkpoint(dir_ / "pretrain.ckpt"), *model, "pretrain");
+        load_model(read_checkpoint(dir_ / "pretrained_eip_heads.ckpt"), *model, "pretrained_eip_heads");
         log(str("pretraining: best valid EIP-energy MAE ", r.best_valid_metric, " meV/atom (epoch ", r.best_epoch, ")"));
         return model;
     }
