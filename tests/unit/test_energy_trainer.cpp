@@ -134,3 +134,15 @@ TEST_CASE("the trainer rejects empty sets and nonsense options", "[train][errors
     o.epochs = 0;
     REQUIRE_THROWS_WITH(EnergyTrainer<double>(*m, fx.train, fx.valid, o), Catch::Contains("epochs must be at least 1"));
 }
+
+TEST_CASE("early stopping ends the run after `patience` epochs without improvement", "[train]") {
+    Fixture fx;
+    auto m = fx.model();
+    TrainOptions o = fx.options("trainer_early_stop", 10);
+    o.schedule.lr = 1e-300;  // the weights cannot move: no epoch improves on the first
+    o.early_stopping_patience = 2;
+    const TrainResult r = EnergyTrainer<double>(*m, fx.train, fx.valid, o).run();
+    REQUIRE(r.stopped_early);
+    REQUIRE(r.log.size() == 3);  // epoch 1 sets the best, epochs 2 and 3 do not improve
+    REQUIRE(r.best_epoch == 1);
+}
