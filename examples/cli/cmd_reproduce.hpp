@@ -14,6 +14,8 @@
 
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/train/strategies/default_eip_pools.hpp"
+#include "eipnn/train/soapnet_checkpoint.hpp"
+#include "eipnn/train/soapnet_inputs.hpp"
 #include "eipnn/train/strategies/pipeline.hpp"
 
 namespace eipnn::cli {
@@ -27,7 +29,44 @@ struct ReproduceOptions {
     int features = 0, interactions = 0, rbf = 0;                 // 0: by mode
     std::string alphas;                        // comma list; empty: by mode
     std::vector<std::string> eips;             // override the default pool
+    std::string model = "schnet";              // schnet | soapnet
+    int n_max = 0, l_max = 0;                  // SOAPNet's descriptor; 0: by mode
 };
+
+// Everything the seeds share: the DFT splits' source, the pool and every EIP label.
+struct ReproduceData {
+    Dataset all_train;
+    PreparedSet test, pool;
+    EipEnergies pool_eip, train_eip_all, test_eip;
+    std::size_t n_eips = 0;
+};
+
+// Runs the pipeline with model ModelT once per seed (each its own train/valid split).
+template <template <class> class ModelT, class Config>
+void run_reproduce_seeds(Config pc, int seeds, const ReproduceData& d, const std::string& out, const Host& host,
+                         std::vector<std::vector<MethodResult>>& runs, std::vector<PipelineReport>& reports) {
+    for (int seed = 0; seed < seeds; ++seed) {
+        pc.seed = 42 + std::uint64_t(seed);
+        const auto parts = random_split(d.all_train.size(), {1.0 - pc.valid_fraction, pc.valid_fraction}, pc.seed);
+        auto labelled = [&](const std::vector<std::size_t>& idx) {
+            LabelledSplit ls;
+            ls.set = prepare(d.all_train.subset(idx), pc.model.cutoff, host);
+            ls.eip.names = d.train_eip_all.names;
+            for (std::size_t i : idx) {
+                ls.eip.n_atoms.push_back(d.train_eip_all.n_atoms[i]);
+                for (std::size_t k = 0; k < d.n_eips; ++k) ls.eip.energies.push_back(d.train_eip_all.at(i, k));
+            }
+            return ls;
+        };
+        const LabelledSplit train = labelled(parts[0]), valid = labelled(parts[1]);
+        PipelineT<ModelT> p(pc, std::filesystem::path(out) / str("seed", seed));
+        p.log = [seed](const std::string& m) { std::fprintf(stderr, "[seed %d] %s\n", seed, m.c_str()); };
+        PipelineReport rep = p.run(train, valid, d.test, d.pool, d.pool_eip);
+        rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), d.test.energies);
+        runs.push_back(rep.results);
+        reports.push_back(rep);
+    }
+}
 
 inline std::string str_fixed(double x) {
     char buf[64];
@@ -74,7 +113,7 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
     };
     const double base = stats("baseline").first;
     std::ostringstream md;
-    md << "# " << o.element << ": test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
+    md << "# " << o.element << " (" << o.model << "): test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
        << "| method | test MAE (meV/atom) | change vs baseline |\n|---|---|---|\n";
     for (const char* m : methods) {
         const auto [mean, sd] = stats(m);
@@ -122,9 +161,16 @@ inline void add_reproduce_command(CLI::App& app) {
     cmd->add_option("--interactions", o->interactions, "interaction blocks (paper: 5)");
     cmd->add_option("--alphas", o->alphas, "weak-loss weights to choose from on validation (paper: 0.01,...,10)");
     cmd->add_option("--eip", o->eips, "EIP pool override, NAME=STYLE:SOURCE (repeatable)");
+    cmd->add_option("--model", o->model, "schnet or soapnet (the paper's two models)")
+        ->check(CLI::IsMember({"schnet", "soapnet"}))
+        ->capture_default_str();
+    cmd->add_option("--n-max", o->n_max, "SOAPNet: radial functions (paper: 8)");
+    cmd->add_option("--l-max", o->l_max, "SOAPNet: spherical harmonics degree (paper: 6)");
     cmd->callback([o]() {
         // sizes: quick (minutes), default (all three elements within an hour on 2 cores), paper by flags
         const bool q = o->quick;
+        const bool soapnet = o->model == "soapnet";
+        // shared sizes; the model-specific ones below
         PipelineConfig pc;
         pc.model.cutoff = 5.0;
         pc.model.n_features = o->features ? o->features : (q ? 16 : 32);
@@ -137,13 +183,32 @@ inline void add_reproduce_command(CLI::App& app) {
         pc.pretrain_epochs = o->pretrain_epochs ? o->pretrain_epochs : (q ? 2 : 15);
         pc.alphas = !o->alphas.empty() ? parse_alphas(o->alphas) : (q ? std::vector<double>{1.0} : std::vector<double>{0.1, 1.0});
         pc.threads = o->threads;
+        // SOAPNet: the paper's descriptor (n_max 8, l_max 6) by default, a smaller MLP than its 128
+        PipelineConfigT<SoapNetConfig> sc;
+        sc.model.cutoff = pc.model.cutoff;
+        sc.model.soap.n_max = o->n_max ? o->n_max : (q ? 4 : 8);
+        sc.model.soap.l_max = o->l_max ? o->l_max : (q ? 3 : 6);
+        sc.model.hidden = o->features ? o->features : (q ? 16 : 64);
+        sc.model.head_hidden = sc.model.hidden;
+        sc.model.classifier_hidden = sc.model.hidden;
+        sc.epochs = pc.epochs;
+        sc.classifier_epochs = pc.classifier_epochs;
+        sc.pretrain_epochs = pc.pretrain_epochs;
+        sc.alphas = pc.alphas;
+        sc.threads = pc.threads;
         const std::size_t pool_size = o->pool_size ? o->pool_size : (q ? 150 : 300);
         const int seeds = q && o->seeds == 3 ? 1 : o->seeds;
-        const std::string sizes = str("Sizes: SchNet features ", pc.model.n_features, ", rbf ", pc.model.n_rbf, ", interactions ",
-                                      pc.model.n_interactions, ", cutoff 5 Å; epochs ", pc.epochs, " (classifier ", pc.classifier_epochs,
+        const std::string model_sizes =
+            soapnet ? str("SOAPNet: SOAP n_max ", sc.model.soap.n_max, ", l_max ", sc.model.soap.l_max, ", sigma ",
+                          sc.model.soap.sigma, " Å; MLP width ", sc.model.hidden, " (", sc.model.n_backbone_layers,
+                          " backbone + 2 head layers)")
+                    : str("SchNet features ", pc.model.n_features, ", rbf ", pc.model.n_rbf, ", interactions ",
+                          pc.model.n_interactions);
+        const std::string paper = soapnet ? "--n-max 8 --l-max 6 --features 128" : "--features 128 --rbf 128 --interactions 5";
+        const std::string sizes = str("Sizes: ", model_sizes, ", cutoff 5 Å; epochs ", pc.epochs, " (classifier ", pc.classifier_epochs,
                                       ", pretraining ", pc.pretrain_epochs, "); pool ", pool_size, "; alphas ", pc.alphas.size(),
-                                      "; batch 32, Adam 1e-3, clip 5. The paper's: --features 128 --rbf 128 --interactions 5 "
-                                      "--epochs 100 --classifier-epochs 100 --pretrain-epochs 100 --pool-size 14000 "
+                                      "; batch 32, Adam 1e-3, clip 5. The paper's: ", paper,
+                                      " --epochs 100 --classifier-epochs 100 --pretrain-epochs 100 --pool-size 14000 "
                                       "--alphas 0.01,0.05,0.1,0.5,1,2,5,10.");
         std::fprintf(stderr, "%s\n", sizes.c_str());
         const Host host{o->threads};
@@ -164,8 +229,11 @@ inline void add_reproduce_command(CLI::App& app) {
             const PotentialSpec spec = parse_potential_spec(text);
             eips.push_back({spec.name, std::shared_ptr<const Potential>(make_potential(spec))});
         }
-        const Dataset all_train = load_dataset(dir / "training.extxyz"), test_data = load_dataset(dir / "test.extxyz");
-        const PreparedSet test = prepare(test_data, pc.model.cutoff, host);
+        ReproduceData d;
+        d.n_eips = eips.size();
+        d.all_train = load_dataset(dir / "training.extxyz");
+        const Dataset test_data = load_dataset(dir / "test.extxyz");
+        d.test = prepare(test_data, pc.model.cutoff, host);
         // the unlabelled pool: one per run (its seed fixed), labelled once by every EIP
         Dataset pool_data;
         PoolConfig pool_cfg = default_pool_config(o->element);
@@ -175,42 +243,23 @@ inline void add_reproduce_command(CLI::App& app) {
             s.source = str("pool ", k);
             pool_data.samples.push_back(std::move(s));
         }
-        const PreparedSet pool = prepare(pool_data, pc.model.cutoff, host);
+        d.pool = prepare(pool_data, pc.model.cutoff, host);
         EipLabelReport pool_report;
-        const EipEnergies pool_eip = label_with_eips(eips, pool.structures, host, &pool_report);
+        d.pool_eip = label_with_eips(eips, d.pool.structures, host, &pool_report);
         for (std::size_t k = 0; k < eips.size(); ++k)
             if (pool_report.failures[k])
                 std::fprintf(stderr, "note: %s could not evaluate %zu pool configurations (masked); first: %s\n",
                              eips[k].name.c_str(), pool_report.failures[k], pool_report.first_failure.c_str());
         std::vector<Structure> all_structures;
-        for (const auto& s : all_train.samples) all_structures.push_back(s.structure);
-        const EipEnergies train_eip_all = label_with_eips(eips, all_structures, host);
-        std::vector<Structure> test_structures(test.structures);
-        const EipEnergies test_eip = label_with_eips(eips, test_structures, host);
+        for (const auto& s : d.all_train.samples) all_structures.push_back(s.structure);
+        d.train_eip_all = label_with_eips(eips, all_structures, host);
+        std::vector<Structure> test_structures(d.test.structures);
+        d.test_eip = label_with_eips(eips, test_structures, host);
 
         std::vector<std::vector<MethodResult>> runs;
         std::vector<PipelineReport> reports;
-        for (int seed = 0; seed < seeds; ++seed) {
-            pc.seed = 42 + std::uint64_t(seed);
-            const auto parts = random_split(all_train.size(), {1.0 - pc.valid_fraction, pc.valid_fraction}, pc.seed);
-            auto labelled = [&](const std::vector<std::size_t>& idx) {
-                LabelledSplit ls;
-                ls.set = prepare(all_train.subset(idx), pc.model.cutoff, host);
-                ls.eip.names = train_eip_all.names;
-                for (std::size_t i : idx) {
-                    ls.eip.n_atoms.push_back(train_eip_all.n_atoms[i]);
-                    for (std::size_t k = 0; k < eips.size(); ++k) ls.eip.energies.push_back(train_eip_all.at(i, k));
-                }
-                return ls;
-            };
-            const LabelledSplit train = labelled(parts[0]), valid = labelled(parts[1]);
-            Pipeline p(pc, std::filesystem::path(o->out) / str("seed", seed));
-            p.log = [seed](const std::string& m) { std::fprintf(stderr, "[seed %d] %s\n", seed, m.c_str()); };
-            PipelineReport rep = p.run(train, valid, test, pool, pool_eip);
-            rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(test_eip, rep.eip_shifts), test.energies);
-            runs.push_back(rep.results);
-            reports.push_back(rep);
-        }
+        if (soapnet) run_reproduce_seeds<SoapNet>(sc, seeds, d, o->out, host, runs, reports);
+        else run_reproduce_seeds<SchNet>(pc, seeds, d, o->out, host, runs, reports);
         write_reproduce_outputs(*o, runs, reports, sizes);
     });
 }

@@ -45,6 +45,8 @@ struct SchNetForward {
 template <class T>
 class SchNet {
 public:
+    using Scalar = T;
+    using Forward = SchNetForward<T>;
     SchNetConfig config;
     ParameterLayout layout;
     ParameterBuffer<T> params;

@@ -1,4 +1,6 @@
-// Trains a SchNet on total energies (METHOD.md's baseline and the backbone of every strategy):
+// Trains an energy model on total energies (METHOD.md's baseline and the backbone of every
+// strategy). Any model with SchNet's interface works (SchNet, SoapNet: Scalar, Forward, forward,
+// backward, heads, params, store_model/load_model overloads):
 // Adam, gradient clipping by global norm, a learning-rate schedule per optimizer step, validation
 // every epoch, the best checkpoint by validation energy MAE per atom, early stopping, a CSV log,
 // atomic checkpoints, exact resumption and bit-for-bit determinism for a given seed and thread
@@ -83,11 +85,11 @@ inline EnergyMetrics energy_metrics(const std::vector<double>& predicted, const 
 }
 
 // Energies of every configuration of a set (head `head`), in batches.
-template <class T>
-std::vector<double> predict_energies(const SchNet<T>& model, const PreparedSet& set, const Host& host,
+template <class Model>
+std::vector<double> predict_energies(const Model& model, const PreparedSet& set, const Host& host,
                                      std::size_t batch_size = 32, index_t head = 0) {
     std::vector<double> out(set.size());
-    SchNetForward<T> fw;
+    typename Model::Forward fw;
     for (std::size_t b = 0; b < set.size(); b += batch_size) {
         std::vector<std::size_t> items;
         for (std::size_t i = b; i < std::min(set.size(), b + batch_size); ++i) items.push_back(i);
@@ -99,8 +101,8 @@ std::vector<double> predict_energies(const SchNet<T>& model, const PreparedSet& 
 }
 
 // Sets head `head`'s output scale and per-species references from a normalisation.
-template <class T>
-void apply_normalization(SchNet<T>& model, const EnergyNormalization& norm, index_t head = 0) {
+template <class Model>
+void apply_normalization(Model& model, const EnergyNormalization& norm, index_t head = 0) {
     const std::size_t S = model.config.species.size();
     model.head_scale.at(std::size_t(head)) = norm.scale;
     for (std::size_t s = 0; s < S; ++s) {
@@ -115,16 +117,21 @@ using BatchLoss = std::function<double(const std::vector<std::size_t>& items, co
                                        std::vector<double>& dL_dE)>;
 
 // A whole training step on a batch: returns the loss and accumulates parameter gradients.
+template <class Model>
+using ModelBatchStep = std::function<double(const Host& host, Model& model, const GraphBatch& batch,
+                                            const std::vector<std::size_t>& items,
+                                            ParameterBuffer<typename Model::Scalar>& grads)>;
 template <class T>
-using BatchStep = std::function<double(const Host& host, SchNet<T>& model, const GraphBatch& batch,
-                                       const std::vector<std::size_t>& items, ParameterBuffer<T>& grads)>;
+using BatchStep = ModelBatchStep<SchNet<T>>;
 
 // Validation metric of the current model; lower is better.
+template <class Model>
+using ModelValidator = std::function<double(const Host& host, Model& model)>;
 template <class T>
-using Validator = std::function<double(const Host& host, SchNet<T>& model)>;
+using Validator = ModelValidator<SchNet<T>>;
 
-template <class T>
-BatchLoss energy_mse_loss(const SchNet<T>& model, const PreparedSet& train) {
+template <class Model>
+BatchLoss energy_mse_loss(const Model& model, const PreparedSet& train) {
     return [&model, &train](const std::vector<std::size_t>& items, const std::vector<double>& predicted,
                             std::vector<double>& dL_dE) {
         const std::size_t K = std::size_t(model.config.n_heads), G = items.size();
@@ -147,16 +154,18 @@ struct TrainResult {
     bool stopped_early = false;
 };
 
-template <class T>
-class EnergyTrainer {
+template <class Model>
+class ModelTrainer {
+    using T = typename Model::Scalar;
+
 public:
     std::function<void(int epoch, std::size_t batch, std::size_t n_batches, double loss)> on_batch;
     std::function<void(const EpochRecord&)> on_epoch;
-    BatchStep<T> batch_step;   // replaces forward + loss + backward when set
-    Validator<T> validator;    // replaces the energy MAE when set
+    ModelBatchStep<Model> batch_step;   // replaces forward + loss + backward when set
+    ModelValidator<Model> validator;    // replaces the energy MAE when set
     std::string metric_name = "valid energy MAE (meV/atom)";
 
-    EnergyTrainer(SchNet<T>& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
+    ModelTrainer(Model& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
                   BatchLoss loss = nullptr)
         : model_(model), train_(train), valid_(valid), opt_(std::move(opt)),
           loss_(loss ? std::move(loss) : energy_mse_loss(model, train)) {
@@ -177,7 +186,7 @@ public:
         if (opt_.resume) start_epoch = restore(adam, sampler, schedule, result, bad_epochs);
 
         ParameterBuffer<T> grads(model_.layout);
-        SchNetForward<T> fw;
+        typename Model::Forward fw;
         std::vector<double> dL_dE;
         for (int epoch = start_epoch; epoch < opt_.epochs; ++epoch) {
             const auto t0 = std::chrono::steady_clock::now();
@@ -309,11 +318,15 @@ private:
         std::filesystem::rename(tmp, csv_path());
     }
 
-    SchNet<T>& model_;
+    Model& model_;
     const PreparedSet& train_;
     const PreparedSet& valid_;
     TrainOptions opt_;
     BatchLoss loss_;
 };
+
+// The SchNet trainer by its scalar type (the common case).
+template <class T>
+using EnergyTrainer = ModelTrainer<SchNet<T>>;
 
 }  // namespace eipnn

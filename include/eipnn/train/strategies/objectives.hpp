@@ -17,11 +17,11 @@ namespace eipnn {
 
 // Batch step: backbone forward, classifier forward (batch statistics), cross-entropy, classifier
 // backward into dL/dx, backbone backward with no energy term. labels: class per training item.
-template <class T>
-BatchStep<T> classifier_step(const std::vector<int>& labels) {
-    return [&labels](const Host& host, SchNet<T>& model, const GraphBatch& batch, const std::vector<std::size_t>& items,
+template <class T, class Model = SchNet<T>>
+ModelBatchStep<Model> classifier_step(const std::vector<int>& labels) {
+    return [&labels](const Host& host, Model& model, const GraphBatch& batch, const std::vector<std::size_t>& items,
                      ParameterBuffer<T>& grads) {
-        SchNetForward<T> fw;
+        typename Model::Forward fw;
         model.forward(host, batch, fw);
         ClassifierSaved<T> sv;
         model.classifier_forward(host, batch, fw, true, sv);
@@ -38,11 +38,11 @@ BatchStep<T> classifier_step(const std::vector<int>& labels) {
 }
 
 // Predicted class of every configuration of a set (BatchNorm in evaluation mode).
-template <class T>
-std::vector<int> predict_classes(SchNet<T>& model, const PreparedSet& set, const Host& host, std::size_t batch_size = 32) {
+template <class Model>
+std::vector<int> predict_classes(Model& model, const PreparedSet& set, const Host& host, std::size_t batch_size = 32) {
     std::vector<int> out(set.size());
-    SchNetForward<T> fw;
-    ClassifierSaved<T> sv;
+    typename Model::Forward fw;
+    ClassifierSaved<typename Model::Scalar> sv;
     const index_t C = model.config.n_classes;
     for (std::size_t b = 0; b < set.size(); b += batch_size) {
         std::vector<std::size_t> items;
@@ -61,9 +61,10 @@ std::vector<int> predict_classes(SchNet<T>& model, const PreparedSet& set, const
 }
 
 // Validation metric: 1 - accuracy (lower is better, as the trainer expects).
-template <class T>
-Validator<T> classifier_error_rate(const PreparedSet& valid, const std::vector<int>& valid_labels, std::size_t batch_size) {
-    return [&valid, &valid_labels, batch_size](const Host& host, SchNet<T>& model) {
+template <class T, class Model = SchNet<T>>
+ModelValidator<Model> classifier_error_rate(const PreparedSet& valid, const std::vector<int>& valid_labels,
+                                            std::size_t batch_size) {
+    return [&valid, &valid_labels, batch_size](const Host& host, Model& model) {
         const std::vector<int> p = predict_classes(model, valid, host, batch_size);
         std::size_t right = 0;
         for (std::size_t i = 0; i < p.size(); ++i) right += p[i] == valid_labels[i];
@@ -76,8 +77,8 @@ Validator<T> classifier_error_rate(const PreparedSet& valid, const std::vector<i
 // The training set is DFT items followed by weak items; labels are total energies (eV) in the
 // PreparedSet; is_weak marks the weak ones. MSE in units of the model's output scale on DFT items
 // of the batch; Tukey biweight with the batch's MAD on its weak items.
-template <class T>
-BatchLoss weak_label_loss(const SchNet<T>& model, const PreparedSet& train, const std::vector<char>& is_weak,
+template <class Model>
+BatchLoss weak_label_loss(const Model& model, const PreparedSet& train, const std::vector<char>& is_weak,
                           double alpha) {
     std::size_t n_weak = 0;
     for (char w : is_weak) n_weak += w != 0;
@@ -120,8 +121,8 @@ BatchLoss weak_label_loss(const SchNet<T>& model, const PreparedSet& train, cons
 
 // labels (n_configs, K) total eV; valid (n_configs, K) mask. Mean over the batch's valid pairs of
 // ((prediction - label) / scale_k)^2.
-template <class T>
-BatchLoss multihead_mse_loss(const SchNet<T>& model, const std::vector<double>& labels, const std::vector<char>& valid) {
+template <class Model>
+BatchLoss multihead_mse_loss(const Model& model, const std::vector<double>& labels, const std::vector<char>& valid) {
     return [&model, &labels, &valid](const std::vector<std::size_t>& items, const std::vector<double>& predicted,
                                      std::vector<double>& dL_dE) {
         const std::size_t K = std::size_t(model.config.n_heads), G = items.size();
@@ -144,14 +145,14 @@ BatchLoss multihead_mse_loss(const SchNet<T>& model, const std::vector<double>& 
 }
 
 // Validation: mean absolute EIP-energy error per atom (meV/atom) over valid (config, EIP) pairs.
-template <class T>
-Validator<T> multihead_mae(const PreparedSet& valid_set, const std::vector<double>& labels, const std::vector<char>& valid,
-                           std::size_t batch_size) {
-    return [&valid_set, &labels, &valid, batch_size](const Host& host, SchNet<T>& model) {
+template <class T, class Model = SchNet<T>>
+ModelValidator<Model> multihead_mae(const PreparedSet& valid_set, const std::vector<double>& labels,
+                                    const std::vector<char>& valid, std::size_t batch_size) {
+    return [&valid_set, &labels, &valid, batch_size](const Host& host, Model& model) {
         const std::size_t K = std::size_t(model.config.n_heads);
         double sum = 0;
         std::size_t n = 0;
-        SchNetForward<T> fw;
+        typename Model::Forward fw;
         for (std::size_t b = 0; b < valid_set.size(); b += batch_size) {
             std::vector<std::size_t> items;
             for (std::size_t i = b; i < std::min(valid_set.size(), b + batch_size); ++i) items.push_back(i);

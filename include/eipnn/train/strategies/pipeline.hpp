@@ -7,18 +7,23 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
+#include <type_traits>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "eipnn/train/energy_trainer.hpp"
+#include "eipnn/train/model_inputs.hpp"
 #include "eipnn/train/pool.hpp"
 #include "eipnn/train/strategies/eip_labels.hpp"
 #include "eipnn/train/strategies/objectives.hpp"
 
 namespace eipnn {
 
-struct PipelineConfig {
-    SchNetConfig model;                 // species and cutoff are set from the data
+template <class ModelConfig = SchNetConfig>
+struct PipelineConfigT {
+    ModelConfig model;                  // species and cutoff are set from the data
     int epochs = 100;                   // DFT training (baseline, weak, fine-tuning)
     int classifier_epochs = 100;
     int pretrain_epochs = 100;
@@ -32,6 +37,7 @@ struct PipelineConfig {
     int threads = 0;
     std::uint64_t seed = 42;
 };
+using PipelineConfig = PipelineConfigT<>;
 
 struct MethodResult {
     std::string method;                 // baseline | weak | pretrain | both
@@ -59,11 +65,15 @@ struct LabelledSplit {
     EipEnergies eip;
 };
 
-class Pipeline {
+// ModelT: SchNet or SoapNet (trained in float, evaluated in double).
+template <template <class> class ModelT = SchNet>
+class PipelineT {
 public:
+    using ModelConfig = std::decay_t<decltype(std::declval<ModelT<float>&>().config)>;
+    using Config = PipelineConfigT<ModelConfig>;
     std::function<void(const std::string&)> log = [](const std::string&) {};
 
-    Pipeline(PipelineConfig cfg, std::filesystem::path work_dir) : c_(std::move(cfg)), dir_(std::move(work_dir)) {
+    PipelineT(Config cfg, std::filesystem::path work_dir) : c_(std::move(cfg)), dir_(std::move(work_dir)) {
         std::filesystem::create_directories(dir_);
     }
 
@@ -116,7 +126,7 @@ public:
         rep.results.push_back(weak);
 
         // ---- strategy 2: pretrain on the pool's EIP energies, fine-tune on DFT ----
-        std::unique_ptr<SchNet<float>> pretrained = pretrain(pool, pool_eip);
+        std::unique_ptr<ModelT<float>> pretrained = pretrain(pool, pool_eip);
         rep.results.push_back(train_energy_model("pretrain", train.set, valid.set, test, pretrained.get(), {}, 0.0));
 
         // ---- both ----
@@ -138,8 +148,8 @@ private:
         return s;
     }
 
-    SchNetConfig model_config(const PreparedSet& data, index_t heads, index_t classes) const {
-        SchNetConfig m = c_.model;
+    ModelConfig model_config(const PreparedSet& data, index_t heads, index_t classes) const {
+        ModelConfig m = c_.model;
         m.species.clear();
         for (const auto& s : data.structures)
             for (int z : s.numbers)
@@ -190,8 +200,8 @@ private:
         log("shift estimator: " + rep.estimator);
     }
 
-    template <class T>
-    void normalize_on(SchNet<T>& m, const PreparedSet& data, index_t head = 0) const {
+    template <class Model>
+    void normalize_on(Model& m, const PreparedSet& data, index_t head = 0) const {
         std::vector<const Structure*> ptrs;
         for (const auto& s : data.structures) ptrs.push_back(&s);
         apply_normalization(m, fit_energy_normalization(ptrs, data.energies), head);
@@ -200,10 +210,10 @@ private:
     // Trains an energy model (optionally from a pretrained backbone, optionally with weak labels)
     // and evaluates its best checkpoint on the test split.
     MethodResult train_energy_model(const std::string& name, const PreparedSet& train, const PreparedSet& valid,
-                                    const PreparedSet& test, const SchNet<float>* backbone,
+                                    const PreparedSet& test, const ModelT<float>* backbone,
                                     const std::vector<char>& is_weak, double alpha) const {
         const Host host{c_.threads};
-        SchNet<float> m(model_config(train, 1, 0), unsigned(c_.seed));
+        ModelT<float> m(model_config(train, 1, 0), unsigned(c_.seed));
         // normalise on the DFT items only: weak labels must not move the reference energies
         PreparedSet dft_only;
         for (std::size_t i = 0; i < train.size(); ++i)
@@ -212,6 +222,7 @@ private:
                 dft_only.energies.push_back(train.energies[i]);
             }
         normalize_on(m, dft_only);
+        prepare_model_inputs(m, train, host);  // inputs only (no labels): every training item counts
         ScheduleConfig schedule = constant_lr();
         if (backbone) {
             transfer_backbone(*backbone, m);
@@ -221,11 +232,12 @@ private:
         char alpha_text[32];
         std::snprintf(alpha_text, sizeof alpha_text, "%g", alpha);
         const std::string tag = alpha > 0 ? name + "_alpha" + alpha_text : name;
-        EnergyTrainer<float> t(m, train, valid, options(tag, c_.epochs, schedule),
-                               is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha));
+        ModelTrainer<ModelT<float>> t(m, train, valid, options(tag, c_.epochs, schedule),
+                                      is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha));
         const TrainResult r = t.run();
-        auto best = model_from_checkpoint<double>(read_checkpoint(dir_ / (tag + ".ckpt")), tag);
-        MethodResult res{name, energy_metrics(predict_energies(*best, test, host), test).mae_meV_per_atom,
+        ModelT<double> best(model_config(train, 1, 0));
+        load_model(read_checkpoint(dir_ / (tag + ".ckpt")), best, tag);
+        MethodResult res{name, energy_metrics(predict_energies(best, test, host), test).mae_meV_per_atom,
                          r.best_valid_metric, alpha};
         log(str(tag, ": valid ", res.valid_mae_meV_per_atom, " meV/atom, test ", res.test_mae_meV_per_atom,
                 " meV/atom (best epoch ", r.best_epoch, ")"));
@@ -233,7 +245,7 @@ private:
     }
 
     MethodResult best_over_alphas(const std::string& name, const PreparedSet& combined, const std::vector<char>& is_weak,
-                                  const PreparedSet& valid, const PreparedSet& test, const SchNet<float>* backbone) const {
+                                  const PreparedSet& valid, const PreparedSet& test, const ModelT<float>* backbone) const {
         MethodResult best{name, 0, std::numeric_limits<double>::infinity(), 0};
         for (double alpha : c_.alphas) {
             const MethodResult r = train_energy_model(name, combined, valid, test, backbone, is_weak, alpha);
@@ -247,14 +259,15 @@ private:
                                       const std::vector<int>& y_valid, const PreparedSet& pool, PipelineReport& rep) const {
         const Host host{c_.threads};
         const index_t classes = index_t(rep.eip_names.size()) + 1;
-        SchNet<float> clf(model_config(train, 1, classes), unsigned(c_.seed) + 1);
+        ModelT<float> clf(model_config(train, 1, classes), unsigned(c_.seed) + 1);
+        prepare_model_inputs(clf, train, host);
         ScheduleConfig s = constant_lr();
         s.kind = ScheduleKind::slanted_triangular;  // the paper: 20 warm-up epochs of 100, ratio 32
         s.cut_frac = 0.2;
         s.ratio = 32;
-        EnergyTrainer<float> t(clf, train, valid, options("classifier", c_.classifier_epochs, s));
-        t.batch_step = classifier_step<float>(y_train);
-        t.validator = classifier_error_rate<float>(valid, y_valid, c_.batch_size);
+        ModelTrainer<ModelT<float>> t(clf, train, valid, options("classifier", c_.classifier_epochs, s));
+        t.batch_step = classifier_step<float, ModelT<float>>(y_train);
+        t.validator = classifier_error_rate<float, ModelT<float>>(valid, y_valid, c_.batch_size);
         t.metric_name = "classifier error rate";
         const TrainResult r = t.run();
         load_model(read_checkpoint(dir_ / "classifier.ckpt"), clf, "classifier");
@@ -263,7 +276,7 @@ private:
         return predict_classes(clf, pool, host, c_.batch_size);
     }
 
-    std::unique_ptr<SchNet<float>> pretrain(const PreparedSet& pool, const EipEnergies& pool_eip) const {
+    std::unique_ptr<ModelT<float>> pretrain(const PreparedSet& pool, const EipEnergies& pool_eip) const {
         const std::size_t K = pool_eip.n_eips();
         const auto parts = random_split(pool.size(), {1.0 - c_.pool_valid_fraction, c_.pool_valid_fraction}, c_.seed);
         auto subset = [&](const std::vector<std::size_t>& idx, std::vector<double>& labels, std::vector<char>& valid) {
@@ -283,7 +296,8 @@ private:
         std::vector<double> y_train, y_valid;
         std::vector<char> m_train, m_valid;
         const PreparedSet tr = subset(parts[0], y_train, m_train), va = subset(parts[1], y_valid, m_valid);
-        auto model = std::make_unique<SchNet<float>>(model_config(tr, index_t(K), 0), unsigned(c_.seed) + 2);
+        auto model = std::make_unique<ModelT<float>>(model_config(tr, index_t(K), 0), unsigned(c_.seed) + 2);
+        prepare_model_inputs(*model, tr, Host{c_.threads});
         // each head normalised on its own EIP's valid energies
         for (std::size_t k = 0; k < K; ++k) {
             std::vector<const Structure*> ptrs;
@@ -300,9 +314,9 @@ private:
         s.cut_frac = 0.2;
         s.ratio = 32;
         // its own name: the fine-tuned strategy-2 model is called "pretrain" in the table
-        EnergyTrainer<float> t(*model, tr, va, options("pretrained_eip_heads", c_.pretrain_epochs, s),
-                               multihead_mse_loss(*model, y_train, m_train));
-        t.validator = multihead_mae<float>(va, y_valid, m_valid, c_.batch_size);
+        ModelTrainer<ModelT<float>> t(*model, tr, va, options("pretrained_eip_heads", c_.pretrain_epochs, s),
+                                      multihead_mse_loss(*model, y_train, m_train));
+        t.validator = multihead_mae<float, ModelT<float>>(va, y_valid, m_valid, c_.batch_size);
         t.metric_name = "valid EIP-energy MAE (meV/atom)";
         const TrainResult r = t.run();
         load_model(read_checkpoint(dir_ / "pretrained_eip_heads.ckpt"), *model, "pretrained_eip_heads");
@@ -310,8 +324,10 @@ private:
         return model;
     }
 
-    PipelineConfig c_;
+    Config c_;
     std::filesystem::path dir_;
 };
+
+using Pipeline = PipelineT<>;
 
 }  // namespace eipnn

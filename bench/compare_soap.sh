@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# bench/compare soap [reps=3]: eipnn's SOAP power spectrum (bench_soap, Google Benchmark, 2
+# threads, double) against a NumPy implementation vectorised over edges
+# (baselines/soap_numpy_bench.py) on the mlearn Si test configurations, paper setting (n_max 8,
+# l_max 6, rc 5 Å). Neighbour lists are built outside the timing on both sides. Prints
+#   descriptor eipnn_atoms_per_s=<x> numpy_atoms_per_s=<y> ratio=<x/y>
+#   descriptor_gradient eipnn_atoms_per_s=<x> (numpy: not timed)
+set -euo pipefail
+reps=${1:-3}
+root=${EIPNN_ROOT:?run through bench/compare}
+build=${EIPNN_BUILD:?run through bench/compare}
+data=$root/../shared/data/mlearn-si/test.extxyz
+[ -f "$data" ] || { echo "mlearn Si data not found at $data" >&2; exit 77; }
+[ -f "$build/CMakeCache.txt" ] || cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" --target bench_soap -j2 >/dev/null
+export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
+json=$(EIPNN_SOAP_DATA=$data "$build/bench/bench_soap" --benchmark_format=json --benchmark_repetitions="$reps" \
+  --benchmark_report_aggregates_only=true 2>/dev/null)
+counter() {  # median atoms_per_s of one benchmark
+  echo "$json" | /usr/bin/python3 -c 'import json, sys
+for b in json.load(sys.stdin)["benchmarks"]:
+    if b["name"].startswith(sys.argv[1] + "/") and b.get("aggregate_name") == "median":
+        print("%.6g" % b["atoms_per_s"])' "$1"
+}
+e_desc=$(counter BM_soap_descriptor)
+e_grad=$(counter BM_soap_descriptor_gradient)
+n=$(/usr/bin/python3 "$root/bench/baselines/soap_numpy_bench.py" "$data" "$reps")
+echo "$n" | grep '^#' || true
+n_desc=$(echo "$n" | grep -v '^#' | tr ' ' '\n' | sed -n 's/^atoms_per_s=//p')
+awk -v a="$e_desc" -v b="$n_desc" 'BEGIN{printf "descriptor eipnn_atoms_per_s=%.4g numpy_atoms_per_s=%.4g ratio=%.1f\n", a, b, a/b}'
+echo "descriptor_gradient eipnn_atoms_per_s=$e_grad (numpy gradient not timed)"
+echo "# load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min load average; the machine is shared)"
+[ -f "$(dirname "$0")/compare_soapnet.sh" ] && bash "$(dirname "$0")/compare_soapnet.sh" "$@"
+true  # the line above fails the script only when compare_soapnet.sh itself fails
