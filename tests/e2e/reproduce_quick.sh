@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# `eipnn reproduce --quick` on mlearn Mo, then checks what it wrote: the table as Markdown, the
-# CSV with one row per method and the required columns, the bar chart, and training logs whose
-# loss went down. Exit 77 (skipped) without the real data.
+# `eipnn reproduce --quick [--model M]` on mlearn Mo, then checks what it wrote: the table as
+# Markdown, the CSV with one row per method and the required columns, the bar chart, and training
+# logs whose loss went down. Exit 77 (skipped) without the real data.
 set -euo pipefail
-eipnn=$1 data=$2 out=$3
+eipnn=$1 data=$2 out=$3 model=${4:-schnet}
 if [ ! -f "$data/mlearn-mo/training.extxyz" ]; then
   echo "SKIPPED: no real data at $data (run scripts/fetch_data.sh)"
   exit 77
 fi
 rm -rf "$out"
-"$eipnn" reproduce --element Mo --data "$data" --out "$out" --quick --threads 2 > "$out.stdout" 2> "$out.stderr" || {
+"$eipnn" reproduce --element Mo --model "$model" --data "$data" --out "$out" --quick --threads 2 > "$out.stdout" 2> "$out.stderr" || {
   cat "$out.stderr"; exit 1; }
 fail() { echo "FAIL: $*"; exit 1; }
 [ -s "$out/results.md" ] || fail "no results.md"
 grep -q "| baseline |" "$out/results.md" || fail "results.md has no baseline row"
+grep -q "^# Mo ($model)" "$out/results.md" || fail "results.md does not name the model $model"
 head -1 "$out/results.csv" | grep -qx "element,method,seed,test_energy_mae_meV_per_atom" || fail "CSV header"
 for m in baseline weak pretrain both; do
   grep -qE "^Mo,$m,0,[0-9.]+(e[-+]?[0-9]+)?$" "$out/results.csv" || fail "CSV has no finite $m row"
@@ -30,4 +31,4 @@ first, last = float(rows[0]["train_loss"]), float(rows[-1]["train_loss"])
 print("baseline train loss %.4g -> %.4g over %d epochs" % (first, last, len(rows)))
 sys.exit(0 if last < first else 1)
 PY
-echo "reproduce --quick Mo: outputs complete"
+echo "reproduce --quick Mo ($model): outputs complete"
