@@ -24,6 +24,7 @@
 #include "eipnn/nn/embedding.hpp"
 #include "eipnn/nn/graph_batch.hpp"
 #include "eipnn/nn/interaction.hpp"
+#include "eipnn/nn/output_heads.hpp"
 #include "eipnn/nn/parameters.hpp"
 #include "eipnn/nn/radial_basis.hpp"
 #include "eipnn/nn/readout.hpp"
@@ -71,21 +72,7 @@ public:
             layout.add(p + "out2.W", F, F);
             layout.add(p + "out2.b", 1, F);
         }
-        for (index_t k = 0; k < cfg.n_heads; ++k) {
-            const std::string p = head_prefix(k);
-            layout.add(p + "W1", F, cfg.head_hidden);
-            layout.add(p + "b1", 1, cfg.head_hidden);
-            layout.add(p + "W2", cfg.head_hidden, 1);
-            layout.add(p + "b2", 1, 1);
-        }
-        if (cfg.n_classes > 0) {
-            layout.add("classifier.bn.gamma", 1, F);
-            layout.add("classifier.bn.beta", 1, F);
-            layout.add("classifier.W1", F, cfg.classifier_hidden);
-            layout.add("classifier.b1", 1, cfg.classifier_hidden);
-            layout.add("classifier.W2", cfg.classifier_hidden, cfg.n_classes);
-            layout.add("classifier.b2", 1, cfg.n_classes);
-        }
+        add_output_head_parameters(layout, {F, cfg.head_hidden, cfg.n_heads, cfg.n_classes, cfg.classifier_hidden});
         params = ParameterBuffer<T>(layout);
         head_scale.assign(std::size_t(cfg.n_heads), 1.0);
         head_ref.assign(std::size_t(cfg.n_heads) * std::size_t(S), 0.0);
@@ -143,13 +130,6 @@ public:
                 g.view(p + "in.W"), g.view(p + "out1.W"), g.view(p + "out1.b"), g.view(p + "out2.W"),
                 g.view(p + "out2.b")};
     }
-    MlpParams<T> head(index_t k) const {
-        const std::string p = head_prefix(k);
-        return {cv(p + "W1"), cv(p + "b1"), cv(p + "W2"), cv(p + "b2")};
-    }
-    MlpParams<T> classifier() const {
-        return {cv("classifier.W1"), cv("classifier.b1"), cv("classifier.W2"), cv("classifier.b2")};
-    }
 
     // Backbone and energy heads. energies: (n_graphs, n_heads).
     void forward(const Host& host, const GraphBatch& batch, SchNetForward<T>& fw) const {
@@ -170,16 +150,8 @@ public:
             interaction_fwd(host, batch, fw.geom, basis, block(t), config.residual,
                             matrix_of(std::as_const(fw.x[std::size_t(t)]), F), fw.blocks[std::size_t(t)],
                             matrix_of(fw.x[std::size_t(t) + 1], F));
-        const index_t G = batch.n_graphs(), K = config.n_heads, S = index_t(config.species.size());
-        fw.heads.resize(std::size_t(K));
-        fw.energies.assign(std::size_t(G) * K, 0.0);
-        std::vector<double> e(static_cast<std::size_t>(G)), ref(static_cast<std::size_t>(S));
-        for (index_t k = 0; k < K; ++k) {
-            for (index_t s = 0; s < S; ++s) ref[std::size_t(s)] = head_ref[std::size_t(k * S + s)];
-            atomwise_head_fwd(host, batch, span_of(std::as_const(fw.species)), head(k), head_scale[std::size_t(k)], ref,
-                              features(fw), fw.heads[std::size_t(k)], span_of(e));
-            for (index_t g = 0; g < G; ++g) fw.energies[std::size_t(g * K + k)] = e[std::size_t(g)];
-        }
+        energy_heads_fwd(host, batch, params, span_of(std::as_const(fw.species)), head_scale, head_ref, features(fw),
+                         fw.heads, fw.energies);
     }
 
     MatrixView<const T> features(const SchNetForward<T>& fw) const { return matrix_of(fw.x.back(), config.n_features); }
@@ -194,22 +166,8 @@ public:
             throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), "SchNet::backward");
         std::vector<T> d_next(std::size_t(n) * F, T(0)), d_prev(std::size_t(n) * F), scratch;
         if (dL_dx_extra) d_next = *dL_dx_extra;
-        std::vector<double> dE(static_cast<std::size_t>(G));
-        for (index_t k = 0; k < K; ++k) {
-            bool any = false;
-            for (index_t g = 0; g < G; ++g) {
-                dE[std::size_t(g)] = dL_dE[g * K + k];
-                any = any || dE[std::size_t(g)] != 0.0;
-            }
-            if (!any && !grads) continue;
-            MlpGrads<T> hg{};
-            if (grads) {
-                const std::string p = head_prefix(k);
-                hg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
-            }
-            atomwise_head_bwd(host, batch, head(k), head_scale[std::size_t(k)], features(fw), fw.heads[std::size_t(k)],
-                              span_of(std::as_const(dE)), matrix_of(d_next, F), hg, scratch);
-        }
+        energy_heads_bwd(host, batch, params, head_scale, features(fw), fw.heads, dL_dE, grads, matrix_of(d_next, F),
+                         scratch);
         if (dL_dr) dL_dr->assign(std::size_t(batch.n_pairs()), T(0));
         const Span<T> dr = dL_dr ? span_of(*dL_dr) : Span<T>{};
         for (index_t t = config.n_interactions - 1; t >= 0; --t) {
@@ -238,50 +196,28 @@ public:
         forces_from_pair_gradients(host, batch, fw.geom, dE_dr, out);
     }
 
-    // dE/dr per pair -> forces (n_atoms, 3) and virial (n_graphs, 9).
+    // dE/dr per pair -> the edge gradients (only the pair's first edge carries it: the energy
+    // depends on each distance once) -> forces (n_atoms, 3) and virial (n_graphs, 9).
     static void forces_from_pair_gradients(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
                                            const std::vector<T>& dE_dr, EnergyForces<T>& out) {
-        const index_t n = batch.n_atoms(), G = batch.n_graphs();
         std::vector<T> dE_dvec(3 * std::size_t(batch.n_edges()), T(0));
         for_each(host, batch.n_pairs(),
                  PairToEdgeGradient<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(geom.r),
                                        span_of(dE_dr), matrix_of(dE_dvec, 3)});
-        out.forces.assign(3 * std::size_t(n), T(0));
-        for_each(host, n,
-                 EdgeForceGather<T>{span_of(batch.offsets), span_of(batch.reverse),
-                                    matrix_of(std::as_const(dE_dvec), 3), matrix_of(out.forces, 3)});
-        std::vector<T> per_atom(9 * std::size_t(n));
-        for_each(host, n,
-                 EdgeVirialGather<T>{span_of(batch.offsets), matrix_of(batch.vectors, 3),
-                                     matrix_of(std::as_const(dE_dvec), 3), matrix_of(per_atom, 9)});
-        out.virial.resize(9 * std::size_t(G));
-        for_each(host, G,
-                 GraphRowSum<T>{span_of(batch.atom_offsets), matrix_of(std::as_const(per_atom), 9), matrix_of(out.virial, 9)});
+        forces_from_edge_gradients(host, batch, dE_dvec, out);
     }
 
     // Classifier logits from a forward's features; updates the running statistics in training.
     void classifier_forward(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw, bool training,
                             ClassifierSaved<T>& sv) {
         require_classifier();
-        classifier_fwd(host, batch, cv("classifier.bn.gamma"), cv("classifier.bn.beta"), classifier(), bn, training,
-                       features(fw), sv);
+        classifier_head_fwd(host, batch, params, bn, training, features(fw), sv);
     }
     // dL/dx^T (n_atoms, F) from dL/dlogits, classifier gradients accumulated into grads (if any).
     std::vector<T> classifier_backward(const Host& host, const GraphBatch& batch, const ClassifierSaved<T>& sv,
                                        const std::vector<T>& dL_dlogits, ParameterBuffer<T>* grads) const {
         require_classifier();
-        std::vector<T> dx(std::size_t(batch.n_atoms()) * config.n_features, T(0));
-        MlpGrads<T> g{};
-        MatrixView<T> dgamma{}, dbeta{};
-        if (grads) {
-            g = {grads->view("classifier.W1"), grads->view("classifier.b1"), grads->view("classifier.W2"),
-                 grads->view("classifier.b2")};
-            dgamma = grads->view("classifier.bn.gamma");
-            dbeta = grads->view("classifier.bn.beta");
-        }
-        classifier_bwd(host, batch, cv("classifier.bn.gamma"), classifier(), sv,
-                       matrix_of(dL_dlogits, config.n_classes), matrix_of(dx, config.n_features), dgamma, dbeta, g);
-        return dx;
+        return classifier_head_bwd(host, batch, params, sv, dL_dlogits, config.n_classes, config.n_features, grads);
     }
 
 private:

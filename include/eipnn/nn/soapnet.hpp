@@ -24,7 +24,7 @@
 #include "eipnn/nn/parameters.hpp"
 #include "eipnn/nn/readout.hpp"
 #include "eipnn/nn/readout_functors.hpp"
-#include "eipnn/nn/schnet_config.hpp"  // EnergyForces
+#include "eipnn/nn/output_heads.hpp"
 #include "eipnn/nn/soapnet_config.hpp"
 #include "eipnn/soap/soap.hpp"
 
@@ -90,21 +90,7 @@ public:
             layout.add(layer_prefix(l) + "W", l == 0 ? D : H, H);
             layout.add(layer_prefix(l) + "b", 1, H);
         }
-        for (index_t k = 0; k < cfg.n_heads; ++k) {
-            const std::string p = head_prefix(k);
-            layout.add(p + "W1", H, cfg.head_hidden);
-            layout.add(p + "b1", 1, cfg.head_hidden);
-            layout.add(p + "W2", cfg.head_hidden, 1);
-            layout.add(p + "b2", 1, 1);
-        }
-        if (cfg.n_classes > 0) {
-            layout.add("classifier.bn.gamma", 1, H);
-            layout.add("classifier.bn.beta", 1, H);
-            layout.add("classifier.W1", H, cfg.classifier_hidden);
-            layout.add("classifier.b1", 1, cfg.classifier_hidden);
-            layout.add("classifier.W2", cfg.classifier_hidden, cfg.n_classes);
-            layout.add("classifier.b2", 1, cfg.n_classes);
-        }
+        add_output_head_parameters(layout, {H, cfg.head_hidden, cfg.n_heads, cfg.n_classes, cfg.classifier_hidden});
         params = ParameterBuffer<T>(layout);
         head_scale.assign(std::size_t(cfg.n_heads), 1.0);
         head_ref.assign(std::size_t(cfg.n_heads) * std::size_t(S), 0.0);
@@ -138,7 +124,7 @@ public:
     }
 
     static std::string layer_prefix(index_t l) { return soapnet_layer_prefix(l); }
-    static std::string head_prefix(index_t k) { return soapnet_head_prefix(k); }
+    static std::string head_prefix(index_t k) { return energy_head_prefix(k); }
     index_t n_descriptors() const { return basis.n_features(); }  // D
 
     // Glorot-uniform weights, small random biases (every bias visible to the tests), BatchNorm
@@ -174,13 +160,6 @@ public:
         return m;
     }
 
-    MlpParams<T> head(index_t k) const {
-        const std::string p = head_prefix(k);
-        return {cv(p + "W1"), cv(p + "b1"), cv(p + "W2"), cv(p + "b2")};
-    }
-    MlpParams<T> classifier() const {
-        return {cv("classifier.W1"), cv("classifier.b1"), cv("classifier.W2"), cv("classifier.b2")};
-    }
 
     // Descriptors (soap_fwd), backbone and energy heads. energies: (n_graphs, n_heads).
     void forward(const Host& host, const GraphBatch& batch, SoapNetForward<T>& fw) const {
@@ -227,22 +206,8 @@ public:
                             where);
             d_next = *dL_dx_extra;
         }
-        std::vector<double> dE(static_cast<std::size_t>(G));
-        for (index_t k = 0; k < K; ++k) {
-            bool any = false;
-            for (index_t g = 0; g < G; ++g) {
-                dE[std::size_t(g)] = dL_dE[g * K + k];
-                any = any || dE[std::size_t(g)] != 0.0;
-            }
-            if (!any && !grads) continue;
-            MlpGrads<T> hg{};
-            if (grads) {
-                const std::string p = head_prefix(k);
-                hg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
-            }
-            atomwise_head_bwd(host, batch, head(k), head_scale[std::size_t(k)], features(fw), fw.heads[std::size_t(k)],
-                              span_of(std::as_const(dE)), matrix_of(d_next, H), hg, scratch);
-        }
+        energy_heads_bwd(host, batch, params, head_scale, features(fw), fw.heads, dL_dE, grads, matrix_of(d_next, H),
+                         scratch);
         for (index_t l = L - 1; l >= 0; --l) {
             const index_t in = l == 0 ? D : H;
             // dL/da_l = dL/dx_{l+1} * ssp'(a_l), in place
@@ -281,46 +246,17 @@ public:
         forces_from_edge_gradients(host, batch, dE_dvec, out);
     }
 
-    // dE/d(r_j - r_i) per edge (n_edges, 3) -> forces (n_atoms, 3) and virial (n_graphs, 9).
-    static void forces_from_edge_gradients(const Host& host, const GraphBatch& batch, const std::vector<T>& dE_dvec,
-                                           EnergyForces<T>& out) {
-        const index_t n = batch.n_atoms(), G = batch.n_graphs();
-        out.forces.assign(3 * std::size_t(n), T(0));
-        for_each(host, n,
-                 EdgeForceGather<T>{span_of(batch.offsets), span_of(batch.reverse), matrix_of(dE_dvec, 3),
-                                    matrix_of(out.forces, 3)});
-        std::vector<T> per_atom(9 * std::size_t(n));
-        for_each(host, n,
-                 EdgeVirialGather<T>{span_of(batch.offsets), matrix_of(batch.vectors, 3), matrix_of(dE_dvec, 3),
-                                     matrix_of(per_atom, 9)});
-        out.virial.resize(9 * std::size_t(G));
-        for_each(host, G,
-                 GraphRowSum<T>{span_of(batch.atom_offsets), matrix_of(std::as_const(per_atom), 9), matrix_of(out.virial, 9)});
-    }
-
     // Classifier logits from a forward's features; updates the running statistics in training.
     void classifier_forward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw, bool training,
                             ClassifierSaved<T>& sv) {
         require_classifier();
-        classifier_fwd(host, batch, cv("classifier.bn.gamma"), cv("classifier.bn.beta"), classifier(), bn, training,
-                       features(fw), sv);
+        classifier_head_fwd(host, batch, params, bn, training, features(fw), sv);
     }
     // dL/dx^L (n_atoms, H) from dL/dlogits, classifier gradients accumulated into grads (if any).
     std::vector<T> classifier_backward(const Host& host, const GraphBatch& batch, const ClassifierSaved<T>& sv,
                                        const std::vector<T>& dL_dlogits, ParameterBuffer<T>* grads) const {
         require_classifier();
-        std::vector<T> dx(std::size_t(batch.n_atoms()) * config.hidden, T(0));
-        MlpGrads<T> g{};
-        MatrixView<T> dgamma{}, dbeta{};
-        if (grads) {
-            g = {grads->view("classifier.W1"), grads->view("classifier.b1"), grads->view("classifier.W2"),
-                 grads->view("classifier.b2")};
-            dgamma = grads->view("classifier.bn.gamma");
-            dbeta = grads->view("classifier.bn.beta");
-        }
-        classifier_bwd(host, batch, cv("classifier.bn.gamma"), classifier(), sv, matrix_of(dL_dlogits, config.n_classes),
-                       matrix_of(dx, config.hidden), dgamma, dbeta, g);
-        return dx;
+        return classifier_head_bwd(host, batch, params, sv, dL_dlogits, config.n_classes, config.hidden, grads);
     }
 
 private:
@@ -354,16 +290,8 @@ private:
                       matrix_of(a, H));
             activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(a)), span_of(y));
         }
-        const index_t G = batch.n_graphs(), K = config.n_heads, S = index_t(config.species.size());
-        fw.heads.resize(std::size_t(K));
-        fw.energies.assign(std::size_t(G) * K, 0.0);
-        std::vector<double> e(static_cast<std::size_t>(G)), ref(static_cast<std::size_t>(S));
-        for (index_t k = 0; k < K; ++k) {
-            for (index_t s = 0; s < S; ++s) ref[std::size_t(s)] = head_ref[std::size_t(k * S + s)];
-            atomwise_head_fwd(host, batch, span_of(std::as_const(fw.species)), head(k), head_scale[std::size_t(k)], ref,
-                              features(fw), fw.heads[std::size_t(k)], span_of(e));
-            for (index_t g = 0; g < G; ++g) fw.energies[std::size_t(g * K + k)] = e[std::size_t(g)];
-        }
+        energy_heads_fwd(host, batch, params, span_of(std::as_const(fw.species)), head_scale, head_ref, features(fw),
+                         fw.heads, fw.energies);
     }
 
     void require_classifier() const {

@@ -49,6 +49,5 @@ struct SoapNetConfig {
 };
 
 inline std::string soapnet_layer_prefix(index_t l) { return str("backbone", l, "."); }
-inline std::string soapnet_head_prefix(index_t k) { return str("head", k, "."); }
 
 }  // namespace eipnn

@@ -1,0 +1,149 @@
+// The output side every model shares (SchNet, SOAPNet): K parallel atom-wise energy heads on the
+// backbone's per-atom features (n_atoms, F), the optional classifier head of METHOD.md's strategy
+// 1, and the gather from per-edge position gradients to forces and virials. The layers are in
+// readout.hpp; this file names their parameters in a model's flat buffer ("head<k>.*",
+// "classifier.*") and loops over the heads, so a model only supplies its features.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "eipnn/core/error.hpp"
+#include "eipnn/geometry/edge_forces.hpp"
+#include "eipnn/nn/parameters.hpp"
+#include "eipnn/nn/readout.hpp"
+#include "eipnn/nn/schnet_config.hpp"
+
+namespace eipnn {
+
+struct OutputHeadsShape {
+    index_t features = 0;           // F, the backbone's width
+    index_t head_hidden = 0;
+    index_t n_heads = 1;            // K
+    index_t n_classes = 0;          // K+1 logits, 0 = no classifier
+    index_t classifier_hidden = 0;
+};
+
+inline std::string energy_head_prefix(index_t k) { return schnet_head_prefix(k); }
+
+inline void add_output_head_parameters(ParameterLayout& layout, const OutputHeadsShape& s) {
+    for (index_t k = 0; k < s.n_heads; ++k) {
+        const std::string p = energy_head_prefix(k);
+        layout.add(p + "W1", s.features, s.head_hidden);
+        layout.add(p + "b1", 1, s.head_hidden);
+        layout.add(p + "W2", s.head_hidden, 1);
+        layout.add(p + "b2", 1, 1);
+    }
+    if (s.n_classes > 0) {
+        layout.add("classifier.bn.gamma", 1, s.features);
+        layout.add("classifier.bn.beta", 1, s.features);
+        layout.add("classifier.W1", s.features, s.classifier_hidden);
+        layout.add("classifier.b1", 1, s.classifier_hidden);
+        layout.add("classifier.W2", s.classifier_hidden, s.n_classes);
+        layout.add("classifier.b2", 1, s.n_classes);
+    }
+}
+
+template <class T>
+MlpParams<T> energy_head_params(const ParameterBuffer<T>& p, index_t k) {
+    const std::string h = energy_head_prefix(k);
+    return {p.view(h + "W1"), p.view(h + "b1"), p.view(h + "W2"), p.view(h + "b2")};
+}
+
+template <class T>
+MlpParams<T> classifier_params(const ParameterBuffer<T>& p) {
+    return {p.view("classifier.W1"), p.view("classifier.b1"), p.view("classifier.W2"), p.view("classifier.b2")};
+}
+
+// energies (n_graphs, K): head k's scale * sum_i E_i + sum_i ref[k][s_i]. head_ref is (K, S).
+template <class T>
+void energy_heads_fwd(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
+                      Span<const index_t> species, const std::vector<double>& head_scale,
+                      const std::vector<double>& head_ref, MatrixView<const T> features,
+                      std::vector<AtomwiseHeadSaved<T>>& saved, std::vector<double>& energies) {
+    const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
+    const index_t S = K > 0 ? index_t(head_ref.size()) / K : 0;
+    saved.resize(std::size_t(K));
+    energies.assign(std::size_t(G) * K, 0.0);
+    std::vector<double> e(static_cast<std::size_t>(G)), ref(static_cast<std::size_t>(S));
+    for (index_t k = 0; k < K; ++k) {
+        for (index_t s = 0; s < S; ++s) ref[std::size_t(s)] = head_ref[std::size_t(k * S + s)];
+        atomwise_head_fwd(host, batch, species, energy_head_params(params, k), head_scale[std::size_t(k)], ref, features,
+                          saved[std::size_t(k)], span_of(e));
+        for (index_t g = 0; g < G; ++g) energies[std::size_t(g * K + k)] = e[std::size_t(g)];
+    }
+}
+
+// dL_dfeatures (n_atoms, F) += the heads' share of dL/dE (n_graphs, K); head gradients
+// accumulated into grads (if given). A head whose dL/dE is all zero is skipped unless its
+// parameter gradients are wanted.
+template <class T>
+void energy_heads_bwd(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
+                      const std::vector<double>& head_scale, MatrixView<const T> features,
+                      const std::vector<AtomwiseHeadSaved<T>>& saved, Span<const double> dL_dE,
+                      ParameterBuffer<T>* grads, MatrixView<T> dL_dfeatures, std::vector<T>& scratch) {
+    const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
+    std::vector<double> dE(static_cast<std::size_t>(G));
+    for (index_t k = 0; k < K; ++k) {
+        bool any = false;
+        for (index_t g = 0; g < G; ++g) {
+            dE[std::size_t(g)] = dL_dE[g * K + k];
+            any = any || dE[std::size_t(g)] != 0.0;
+        }
+        if (!any && !grads) continue;
+        MlpGrads<T> hg{};
+        if (grads) {
+            const std::string p = energy_head_prefix(k);
+            hg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
+        }
+        atomwise_head_bwd(host, batch, energy_head_params(params, k), head_scale[std::size_t(k)], features,
+                          saved[std::size_t(k)], span_of(std::as_const(dE)), dL_dfeatures, hg, scratch);
+    }
+}
+
+// Classifier logits from the features; updates the running statistics in training.
+template <class T>
+void classifier_head_fwd(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
+                         BatchNormState<T>& bn, bool training, MatrixView<const T> features, ClassifierSaved<T>& sv) {
+    classifier_fwd(host, batch, params.view("classifier.bn.gamma"), params.view("classifier.bn.beta"),
+                   classifier_params(params), bn, training, features, sv);
+}
+
+// dL/dfeatures (n_atoms, F) from dL/dlogits (n_graphs, C); classifier gradients accumulated into
+// grads (if given).
+template <class T>
+std::vector<T> classifier_head_bwd(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
+                                   const ClassifierSaved<T>& sv, const std::vector<T>& dL_dlogits, index_t n_classes,
+                                   index_t n_features, ParameterBuffer<T>* grads) {
+    std::vector<T> dx(std::size_t(batch.n_atoms()) * n_features, T(0));
+    MlpGrads<T> g{};
+    MatrixView<T> dgamma{}, dbeta{};
+    if (grads) {
+        g = {grads->view("classifier.W1"), grads->view("classifier.b1"), grads->view("classifier.W2"),
+             grads->view("classifier.b2")};
+        dgamma = grads->view("classifier.bn.gamma");
+        dbeta = grads->view("classifier.bn.beta");
+    }
+    classifier_bwd(host, batch, params.view("classifier.bn.gamma"), classifier_params(params), sv,
+                   matrix_of(dL_dlogits, n_classes), matrix_of(dx, n_features), dgamma, dbeta, g);
+    return dx;
+}
+
+// dE/d(r_j - r_i) per edge (n_edges, 3) -> forces (n_atoms, 3) and virial (n_graphs, 9).
+template <class T>
+void forces_from_edge_gradients(const Host& host, const GraphBatch& batch, const std::vector<T>& dE_dvec,
+                                EnergyForces<T>& out) {
+    const index_t n = batch.n_atoms(), G = batch.n_graphs();
+    out.forces.assign(3 * std::size_t(n), T(0));
+    for_each(host, n,
+             EdgeForceGather<T>{span_of(batch.offsets), span_of(batch.reverse), matrix_of(dE_dvec, 3),
+                                matrix_of(out.forces, 3)});
+    std::vector<T> per_atom(9 * std::size_t(n));
+    for_each(host, n,
+             EdgeVirialGather<T>{span_of(batch.offsets), matrix_of(batch.vectors, 3), matrix_of(dE_dvec, 3),
+                                 matrix_of(per_atom, 9)});
+    out.virial.resize(9 * std::size_t(G));
+    for_each(host, G,
+             GraphRowSum<T>{span_of(batch.atom_offsets), matrix_of(std::as_const(per_atom), 9), matrix_of(out.virial, 9)});
+}
+
+}  // namespace eipnn
