@@ -10,13 +10,17 @@
 // Every atom's energy depends on its coordination Z_i, so dE_i/dr_im carries dE_i/dZ_i f'(r_im).
 // Parameters from a LAMMPS `.edip` file (one entry 'el el el A B a c alpha beta eta gamma lambda
 // mu rho sigma Q0 u1 u2 u3 u4'; single-element EDIP only).
+// No tables: on hosts with FMA vector units exp and log are math/exp_inline.hpp's polynomials
+// (<= 2 eps relative, so SIMD loops), elsewhere the platform's.
 #pragma once
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "eipnn/eip/list_check.hpp"
 #include "eipnn/eip/potential.hpp"
 #include "eipnn/io/lammps_potential_file.hpp"
+#include "eipnn/math/exp_inline.hpp"
 #include "eipnn/eip/species.hpp"
 
 namespace eipnn {
@@ -50,6 +54,17 @@ struct EdipParams {
         return f;
     }
 
+    // The same for r < a without branches, for a loop over neighbours that vectorizes: below c,
+    // x is clamped to 0, so t = 0 and f = exp(0) = 1, df/dr = 0 exactly, as above.
+    EIPNN_HD T coordination_below_a(T r, T& df_dr) const {
+        const T x_raw = (r - c) / (a - c);
+        const T x = x_raw > T(0) ? x_raw : T(0);
+        const T t = x * x * x;
+        const T f = math::exp_inline(alpha * t / (t - T(1)));
+        df_dr = f * (-alpha / ((t - T(1)) * (t - T(1)))) * T(3) * x * x / (a - c);
+        return f;
+    }
+
     // V2(r, Z) with dV2/dr and dV2/dZ (r < a).
     EIPNN_HD T pair(T r, T Z, T& dV_dr, T& dV_dZ) const {
         using std::exp;
@@ -75,9 +90,14 @@ struct EdipParams {
     // Q(Z), tau(Z) and their Z-derivatives, once per atom.
     EIPNN_HD void environment(T Z, T& Q, T& dQ_dZ, T& tau, T& dtau_dZ) const {
         using std::exp;
-        Q = Q0 * exp(-mu * Z);
+        environment_given_exp(exp(-mu * Z), exp(-u4 * Z), Q, dQ_dZ, tau, dtau_dZ);
+    }
+
+    // The same from exp(-mu Z) and exp(-u4 Z), for callers that batch the exponentials.
+    EIPNN_HD void environment_given_exp(T e_mu, T e1, T& Q, T& dQ_dZ, T& tau, T& dtau_dZ) const {
+        Q = Q0 * e_mu;
         dQ_dZ = -mu * Q;
-        const T e1 = exp(-u4 * Z), e2 = exp(-T(2) * u4 * Z);
+        const T e2 = e1 * e1;  // exp(-2 u4 Z)
         tau = u1 + u2 * (u3 * e1 - e2);
         dtau_dZ = u2 * (-u4 * u3 * e1 + T(2) * u4 * e2);
     }
@@ -86,7 +106,11 @@ struct EdipParams {
     EIPNN_HD T angular(T l, T Q, T dQ_dZ, T tau, T dtau_dZ, T& dh_dl, T& dh_dZ) const {
         using std::exp;
         const T w = l + tau;
-        const T e = exp(-Q * w * w);
+        return angular_given_exp(w, exp(-Q * w * w), Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
+    }
+
+    // The same from w = l + tau and e = exp(-Q w^2), for callers that batch the exponentials.
+    EIPNN_HD T angular_given_exp(T w, T e, T Q, T dQ_dZ, T dtau_dZ, T& dh_dl, T& dh_dZ) const {
         const T dh_dw = lambda * (T(2) * Q * w * e + T(2) * eta * Q * w);
         const T dh_dQ = lambda * (w * w * e + eta * w * w);
         dh_dl = dh_dw;
@@ -95,7 +119,27 @@ struct EdipParams {
     }
 };
 
-template <class T>
+// In-range neighbours (r < a) of one centre atom that EdipKernel caches in local arrays. A silicon
+// atom has at most ~12-16 neighbours within a = 3.12 Å even far from equilibrium; an atom with
+// more (overlapping atoms, a huge `a`) takes the uncached path, which gives the same result.
+inline constexpr int kEdipCachedNeighbors = 32;
+// Triplets whose exponentials are evaluated together (one vectorizable loop); a multiple of 4.
+inline constexpr int kEdipTripletBatch = 32;
+static_assert(kEdipTripletBatch % 4 == 0, "the triplet batch is padded to whole 4-wide vectors");
+
+// Per-atom fused EDIP kernel: E_i and dE_i/dr_ij for every edge of i, in three steps.
+//  1. one pass over i's edges: for each in-range neighbour, every factor that depends on that
+//     neighbour alone (unit vector, 1/r, f and df/dr, (B/r)^rho, the V2 cutoff exp(sigma/(r-a)),
+//     g and dg/dr) goes into a fixed-size local array: a scalar pass compacts the in-range
+//     edges, then one branch-free loop over the array, which the compiler vectorizes, evaluates
+//     every exponential; Z_i is summed in edge order;
+//  2. the triplets j < k around i, each once, in batches: cosines, then the batch's exp(-Q w^2)
+//     in one loop, then h and its gradient parts accumulated per neighbour (and dE_i/dZ_i);
+//  3. the two-body terms (they need Z_i), then each edge's gradient, including the coordination
+//     part dE_i/dZ_i f'(r_ij) that is only known once every triplet has been seen.
+// Capacity = how many in-range neighbours fit the cache; beyond it the kernel falls back to
+// `uncached`, which recomputes pair terms inside the triplet loop (same formulas, slower).
+template <class T, int Capacity = kEdipCachedNeighbors>
 struct EdipKernel {
     Span<const index_t> offsets;       // (n_atoms + 1)
     MatrixView<const double> vectors;  // (n_edges, 3)
@@ -113,6 +157,120 @@ struct EdipKernel {
     }
 
     EIPNN_HD void operator()(index_t i) const {
+        using math::exp_inline;
+        using math::log_inline;
+        const index_t begin = offsets[i], end = offsets[i + 1];
+        // step 1: the per-neighbour cache, n in-range neighbours
+        index_t edge_of[Capacity];
+        T ux[Capacity], uy[Capacity], uz[Capacity], r[Capacity], inv_r[Capacity];
+        T df_dr[Capacity];                   // coordination f'(r)
+        T rep[Capacity], drep_dr[Capacity];  // (B/r)^rho and its r-derivative
+        T cut[Capacity], dcut_dr[Capacity];  // exp(sigma / (r - a)) and its r-derivative
+        T g[Capacity], dg_dr[Capacity];      // exp(gamma / (r - a)) and its r-derivative
+        T gx[Capacity], gy[Capacity], gz[Capacity];  // dE_i/dr_ij, triplet parts so far
+        int n = 0;
+        for (index_t e = begin; e < end; ++e) {  // compaction: which edges are in range
+            const T x = T(vectors(e, 0)), y = T(vectors(e, 1)), z = T(vectors(e, 2));
+            const T r_sq = x * x + y * y + z * z;
+            if (!(r_sq < p.a * p.a)) {
+                dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
+                continue;
+            }
+            if (n == Capacity) {  // more neighbours than the cache holds: exact, slower path
+                uncached(i);
+                return;
+            }
+            edge_of[n] = e;
+            ux[n] = x, uy[n] = y, uz[n] = z;  // made unit vectors below
+            r[n] = T(std::sqrt(r_sq));  // here, not below: sqrt's errno branch would stop the SIMD loop
+            ++n;
+        }
+        // Pad to whole 4-wide vectors with a harmless neighbour (r = c < a: finite everything),
+        // so the SIMD loop below never falls into its scalar remainder; padded slots are unused.
+        const int n_padded = (n + 3) / 4 * 4 < Capacity ? (n + 3) / 4 * 4 : Capacity;
+        for (int j = n; j < n_padded; ++j) ux[j] = p.c, uy[j] = uz[j] = T(0), r[j] = p.c;
+        T f[Capacity];  // coordination f(r)
+        for (int j = 0; j < n_padded; ++j) {  // no calls, no branches: SIMD over the neighbours
+            const T rj = r[j];
+            const T ir = T(1) / rj;
+            inv_r[j] = ir;
+            ux[j] *= ir, uy[j] *= ir, uz[j] *= ir;
+            f[j] = p.coordination_below_a(rj, df_dr[j]);
+            const T inv_ra = T(1) / (rj - p.a);  // negative inside the cutoff
+            rep[j] = exp_inline(p.rho * log_inline(p.B * ir));  // (B/r)^rho; not pow: a third of its cost, SIMD
+            drep_dr[j] = -p.rho * rep[j] * ir;
+            cut[j] = exp_inline(p.sigma * inv_ra);
+            dcut_dr[j] = -cut[j] * p.sigma * inv_ra * inv_ra;
+            g[j] = exp_inline(p.gamma * inv_ra);
+            dg_dr[j] = -g[j] * p.gamma * inv_ra * inv_ra;
+            gx[j] = gy[j] = gz[j] = T(0);
+        }
+        T Z = 0;
+        for (int j = 0; j < n; ++j) Z += f[j];  // in edge order, as the direct form
+        // the atom's own exponentials, exp(-mu Z), exp(-u4 Z), exp(-beta Z^2), as one 4-wide vector
+        T env[4] = {-p.mu * Z, -p.u4 * Z, -p.beta * Z * Z, T(0)};
+        for (int k = 0; k < 4; ++k) env[k] = exp_inline(env[k]);
+        T Q, dQ_dZ, tau, dtau_dZ;
+        p.environment_given_exp(env[0], env[1], Q, dQ_dZ, tau, dtau_dZ);
+        const T bond_order = env[2];
+        // step 2: triplets j < k, enumerated in batches; d cos / d r_ij = (rhat_ik - cos rhat_ij) / r_ij
+        T energy = 0, dE_dZ = 0;
+        int tj[kEdipTripletBatch], tk[kEdipTripletBatch];
+        T tl[kEdipTripletBatch], tw[kEdipTripletBatch], te[kEdipTripletBatch];
+        int next_j = 0, next_k = 1;
+        while (next_k < n) {
+            int m = 0;
+            for (; m < kEdipTripletBatch && next_k < n; ++m) {
+                const int j = next_j, k = next_k;
+                tj[m] = j, tk[m] = k;
+                tl[m] = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k];
+                tw[m] = tl[m] + tau;
+                te[m] = -Q * tw[m] * tw[m];
+                if (++next_k == n) next_k = ++next_j + 1;
+            }
+            const int m_padded = (m + 3) / 4 * 4;  // kEdipTripletBatch is a multiple of 4
+            for (int t = m; t < m_padded; ++t) te[t] = T(0);
+            for (int t = 0; t < m_padded; ++t) te[t] = exp_inline(te[t]);  // SIMD over the batch
+            for (int t = 0; t < m; ++t) {
+                const int j = tj[t], k = tk[t];
+                const T l = tl[t];
+                T dh_dl, dh_dZ;
+                const T h = p.angular_given_exp(tw[t], te[t], Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
+                const T gg = g[j] * g[k];
+                energy += gg * h;
+                dE_dZ += gg * dh_dZ;
+                const T c = gg * dh_dl;
+                const T cj = c * inv_r[j], ck = c * inv_r[k];
+                const T along_j = dg_dr[j] * g[k] * h - cj * l, along_k = g[j] * dg_dr[k] * h - ck * l;
+                gx[j] += along_j * ux[j] + cj * ux[k];
+                gy[j] += along_j * uy[j] + cj * uy[k];
+                gz[j] += along_j * uz[j] + cj * uz[k];
+                gx[k] += along_k * ux[k] + ck * ux[j];
+                gy[k] += along_k * uy[k] + ck * uy[j];
+                gz[k] += along_k * uz[k] + ck * uz[j];
+            }
+        }
+        // step 3: two-body terms, then the edges' gradients
+        const T dbond_dZ = -T(2) * p.beta * Z * bond_order;
+        for (int j = 0; j < n; ++j) {
+            const T bracket = rep[j] - bond_order;
+            energy += p.A * bracket * cut[j];
+            dE_dZ -= p.A * dbond_dZ * cut[j];
+        }
+        atom_energy[i] = energy;
+        for (int j = 0; j < n; ++j) {
+            const T dV_dr = p.A * (drep_dr[j] * cut[j] + (rep[j] - bond_order) * dcut_dr[j]);
+            const T along = dV_dr + dE_dZ * df_dr[j];
+            const index_t e = edge_of[j];
+            dE_dr(e, 0) = gx[j] + along * ux[j];
+            dE_dr(e, 1) = gy[j] + along * uy[j];
+            dE_dr(e, 2) = gz[j] + along * uz[j];
+        }
+    }
+
+    // The direct form, for atoms with more than Capacity in-range neighbours: O(n^3) per atom,
+    // no local arrays. Same functional form and derivatives as operator().
+    EIPNN_HD void uncached(index_t i) const {
         const index_t begin = offsets[i], end = offsets[i + 1];
         T Z = 0, unused;
         for (index_t e = begin; e < end; ++e) {
@@ -234,7 +392,14 @@ public:
 private:
     template <class T>
     void run(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
-        species_.types_of(s.numbers, source_);
+        check_neighbor_list(s, nl, p_.a, source_);
+        // element check without types_of's (n_atoms) vector: allocating and faulting in a fresh
+        // one on every call costs more than the check; types_of names the offending atom
+        for (const int z : s.numbers)
+            if (z < 0 || z >= int(species_.index.size()) || species_.index[std::size_t(z)] < 0) {
+                species_.types_of(s.numbers, source_);
+                break;
+            }
         EipWorkspace<T>& ws = thread_workspace<T>();
         const EdipParams<T> p = p_.template as<T>();
         evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
