@@ -2,7 +2,7 @@
 # The main job: installs what is needed, builds the `eipnn` tool, and runs the paper's method
 # (`eipnn reproduce`: baseline, weak labels, pretraining, both) on each real DFT set (mlearn Si,
 # Ge, Mo), beside the SNAP models fitted to the same data. Quick sizes by default (minutes);
-# EIPNN_REPRODUCE_FLAGS="--seeds 3" runs the hour-sized table, and the paper's sizes are flags of
+# EIPNN_REPRODUCE_FLAGS="--seeds 3" runs the three-seed table (~15 min on 2 idle cores), and the paper's sizes are flags of
 # `eipnn reproduce` (see its --help). Results: OUT (default out/main_job)/<El>/results.{md,csv,png}.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
