@@ -11,6 +11,7 @@
 #include "eipnn/eip/potential.hpp"
 #include "support/structures.hpp"
 #include "support/test_support.hpp"
+#include "gradcheck/eip_threads.hpp"
 
 namespace eipnn::test {
 

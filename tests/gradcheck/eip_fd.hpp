@@ -11,6 +11,7 @@
 #include "eipnn/eip/potential.hpp"
 #include "support/structures.hpp"
 #include "support/test_support.hpp"
+#include "gradcheck/eip_threads.hpp"
 
 namespace eipnn::test {
 
@@ -133,17 +134,6 @@ inline void check_float_vs_double(const Potential& pot, const Structure& s) {
     for (std::size_t i = 0; i < d.atom_energies.size(); ++i)
         CHECK(std::abs(double(f.atom_energies[i]) - d.atom_energies[i]) <= tol * e_scale);
     for (std::size_t k = 0; k < d.forces.size(); ++k) CHECK(std::abs(double(f.forces[k]) - d.forces[k]) <= tol * f_scale);
-}
-
-// The Host's reductions are thread-count independent, so 1 and 2 threads agree bit for bit.
-inline void check_threads_identical(const Potential& pot, const Structure& s) {
-    const NeighborList nl = build_neighbor_list(s, pot.cutoff());
-    EipResult<double> a, b;
-    pot.compute(s, nl, Host{1}, a);
-    pot.compute(s, nl, Host{2}, b);
-    CHECK(a.energy == b.energy);
-    CHECK(a.forces == b.forces);
-    CHECK(a.virial == b.virial);
 }
 
 }  // namespace eipnn::test

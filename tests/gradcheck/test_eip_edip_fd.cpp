@@ -23,3 +23,10 @@ TEST_CASE("edip invariances and float precision", "[eip][edip][invariance][float
     check_invariances(pot, s, "edip Si");
     check_float_matches_double(pot, s, "edip Si");
 }
+
+TEST_CASE("edip: 1, 2 and 3 threads agree bit for bit; the virial can be left out", "[eip][edip][threads]") {
+    const auto pot = EdipPotential::from_file(lammps::lammps_potential_or_skip("Si.edip").string());
+    Structure big = diamond(5.431, 11, 11, 11);  // 10,648 atoms: the parallel path of every loop
+    rattle(big, 0.1, 173);
+    check_threads_identical(pot, big);
+}

@@ -24,3 +24,11 @@ TEST_CASE("meam/spline invariances and float precision", "[eip][meam_spline][inv
     check_invariances(pot, s, "meam/spline Mo");
     check_float_matches_double(pot, s, "meam/spline Mo");
 }
+
+TEST_CASE("meam/spline: 1, 2 and 3 threads agree bit for bit; the virial can be left out",
+          "[eip][meam_spline][threads]") {
+    const auto pot = MeamSplinePotential::from_file(lammps::lammps_potential_or_skip("Si_1.meam.spline").string());
+    Structure big = diamond(5.431, 10, 10, 10);  // 8,000 atoms: the parallel path of every loop
+    rattle(big, 0.1, 174);
+    check_threads_identical(pot, big);
+}

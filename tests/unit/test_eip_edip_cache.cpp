@@ -37,7 +37,7 @@ Evaluation evaluate(const EdipParams<double>& p, const NeighborList& nl) {
         if constexpr (direct) return DirectOnly<EdipKernel<double, Capacity>>{k};
         else return k;
     }, out, ws);
-    return {out.atom_energies, ws.dE_dr};
+    return {out.atom_energies, {ws.dE_dr.begin(), ws.dE_dr.end()}};
 }
 
 std::vector<int> in_range_counts(const NeighborList& nl, double a) {

@@ -38,17 +38,17 @@ struct MatrixView {
     EIPNN_HD operator MatrixView<U>() const { return {data, rows, cols}; }
 };
 
-// Views of host owners. The const overloads give views of const elements.
-template <class T>
-Span<T> span_of(std::vector<T>& v) { return {v.data(), index_t(v.size())}; }
-template <class T>
-Span<const T> span_of(const std::vector<T>& v) { return {v.data(), index_t(v.size())}; }
-template <class T>
-MatrixView<T> matrix_of(std::vector<T>& v, index_t cols) {
+// Views of host owners (any allocator). The const overloads give views of const elements.
+template <class T, class A>
+Span<T> span_of(std::vector<T, A>& v) { return {v.data(), index_t(v.size())}; }
+template <class T, class A>
+Span<const T> span_of(const std::vector<T, A>& v) { return {v.data(), index_t(v.size())}; }
+template <class T, class A>
+MatrixView<T> matrix_of(std::vector<T, A>& v, index_t cols) {
     return {v.data(), index_t(v.size() / std::size_t(cols)), cols};
 }
-template <class T>
-MatrixView<const T> matrix_of(const std::vector<T>& v, index_t cols) {
+template <class T, class A>
+MatrixView<const T> matrix_of(const std::vector<T, A>& v, index_t cols) {
     return {v.data(), index_t(v.size() / std::size_t(cols)), cols};
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/large_vector.hpp"
 #include "eipnn/geometry/edge_forces.hpp"
 #include "eipnn/geometry/neighbor_list.hpp"
 #include "eipnn/geometry/structure.hpp"
@@ -21,6 +22,11 @@ namespace eipnn {
 
 template <class T>
 struct EipResult {
+    // Request, set by the caller (like OpenKIM's optional compute arguments): the virial costs a
+    // second read of every edge vector, and MD without a barostat or energy labelling do not need
+    // it. When false, `virial` is NaN after compute.
+    bool want_virial = true;
+
     double energy = 0;                 // total, eV (accumulated in double whatever T is)
     std::vector<T> atom_energies;      // (n_atoms) eV
     std::vector<T> forces;             // (n_atoms, 3) eV/Å, = -dE/dr
@@ -30,7 +36,7 @@ struct EipResult {
 // Scratch owned by the caller so repeated evaluations (MD, labelling) do not reallocate.
 template <class T>
 struct EipWorkspace {
-    std::vector<T> dE_dr;              // (n_edges, 3)
+    LargeVector<T> dE_dr;              // (n_edges, 3)
     GatherWorkspace<T> gather;         // per-block partial sums of the virial and energy
 };
 
@@ -51,8 +57,10 @@ struct ZeroEdgesThen {
 // Runs a per-atom kernel (fills atom_energy and dE_dr through the views it holds), then gathers.
 // `make_kernel(atom_energy, dE_dr)` returns the kernel bound to those output views; it must write
 // atom_energy[i] and may only touch the dE_dr rows of i's edges, which are zero on entry.
-// Two parallel passes, no serial pass over atoms or edges and no allocation once `out` and `ws`
-// have reached the size of the structure; bit-identical results for any thread count.
+// One parallel region, each thread keeping the same contiguous range of atoms (balanced by atoms +
+// edges) for the kernel and the gather (core/host_backend.hpp, for_each_owned_two_phase, says
+// why); no serial pass over atoms or edges and no allocation once `out` and `ws` have reached the
+// size of the structure; bit-identical results for any thread count.
 template <class T, class MakeKernel>
 void evaluate_atom_kernel(const Host& host, const NeighborList& nl, const MakeKernel& make_kernel,
                           EipResult<T>& out, EipWorkspace<T>& ws) {
@@ -64,10 +72,15 @@ void evaluate_atom_kernel(const Host& host, const NeighborList& nl, const MakeKe
     ws.dE_dr.resize(3 * std::size_t(nl.n_edges()));
     const MatrixView<T> dE_dr = matrix_of(ws.dE_dr, 3);
     const auto kernel = make_kernel(span_of(out.atom_energies), dE_dr);
-    for_each_dynamic(host, n, ZeroEdgesThen<T, decltype(kernel)>{span_of(nl.offsets), dE_dr, kernel});
-    gather_edges<T>(host, span_of(nl.offsets), span_of(nl.reverse), matrix_of(nl.vectors, 3),
-                    matrix_of(std::as_const(ws.dE_dr), 3), span_of(std::as_const(out.atom_energies)),
-                    matrix_of(out.forces, 3), out.virial, out.energy, ws.gather);
+    const ZeroEdgesThen<T, decltype(kernel)> per_atom{span_of(nl.offsets), dE_dr, kernel};
+    const EdgeGatherBlock<T> per_block =
+        prepare_gather(span_of(nl.offsets), span_of(nl.reverse), matrix_of(nl.vectors, 3),
+                       matrix_of(std::as_const(ws.dE_dr), 3), span_of(std::as_const(out.atom_energies)),
+                       matrix_of(out.forces, 3), ws.gather, out.want_virial);
+    const index_t* offsets = nl.offsets.data();
+    for_each_owned_two_phase(host, n, [offsets](index_t i) { return offsets[i] + i; }, kGatherBlock, per_atom,
+                             per_block);
+    finish_gather(ws.gather, out.want_virial, out.virial, out.energy);
 }
 
 // A workspace per thread and scalar type, for Potential::compute implementations that have no

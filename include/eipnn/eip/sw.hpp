@@ -229,7 +229,7 @@ private:
     void compute_impl(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
         check_neighbor_list(s, nl, cutoff_, source_);
         const std::vector<int> species = index_.species_of(s, source_);
-        thread_local std::vector<T> scratch;
+        thread_local LargeVector<T> scratch;
         EipWorkspace<T>& ws = thread_workspace<T>();
         scratch.resize(6 * std::size_t(nl.n_edges()));
         evaluate_atom_kernel<T>(

@@ -8,6 +8,7 @@
 // EIP kernels and the neural networks both end in this gather.
 #pragma once
 #include <array>
+#include <limits>
 #include <vector>
 
 #include "eipnn/core/host_backend.hpp"
@@ -63,7 +64,8 @@ struct EdgeVirialGather {
 };
 
 // Fused gather over a block of kGatherBlock consecutive atoms: forces of each atom, and the block's
-// partial sums of the virial (in T) and of the atom energies (in double), atoms in index order.
+// partial sums of the virial (in T; skipped when `with_virial` is false, which spares a second
+// read of every edge vector) and of the atom energies (in double), atoms in index order.
 // Summing the partials in block order afterwards gives totals whose rounding depends on neither
 // the thread count nor the schedule, in one pass over the edges instead of one per component.
 inline constexpr index_t kGatherBlock = 128;
@@ -78,6 +80,7 @@ struct EdgeGatherBlock {
     MatrixView<T> forces;               // (n_atoms, 3) out
     MatrixView<T> virial_partial;       // (n_blocks, 9) out
     Span<double> energy_partial;        // (n_blocks) out
+    bool with_virial = true;
 
     EIPNN_HD void operator()(index_t b) const {
         const index_t n = offsets.size - 1;
@@ -87,9 +90,11 @@ struct EdgeGatherBlock {
         double energy = 0;
         for (index_t k = b * kGatherBlock; k < end; ++k) {
             force(k);
-            T w[9];
-            atom_virial(offsets, vectors, dE_dr, k, w);
-            for (int c = 0; c < 9; ++c) acc[c] += w[c];
+            if (with_virial) {
+                T w[9];
+                atom_virial(offsets, vectors, dE_dr, k, w);
+                for (int c = 0; c < 9; ++c) acc[c] += w[c];
+            }
             if (atom_energy.size > 0) energy += double(atom_energy[k]);
         }
         for (int c = 0; c < 9; ++c) virial_partial(b, c) = acc[c];
@@ -106,25 +111,44 @@ struct GatherWorkspace {
     std::vector<double> energy_partial;  // (n_blocks)
 };
 
-// Host: forces (n_atoms, 3), total virial (9) and, when atom_energy is not empty, the total energy
+// Sizes the partial sums for `n_atoms` and returns the block functor that fills them.
+template <class T>
+EdgeGatherBlock<T> prepare_gather(Span<const index_t> offsets, Span<const index_t> reverse,
+                                  MatrixView<const double> vectors, MatrixView<const T> dE_dr,
+                                  Span<const T> atom_energy, MatrixView<T> forces, GatherWorkspace<T>& ws,
+                                  bool with_virial) {
+    const index_t n_blocks = gather_blocks(offsets.size - 1);
+    ws.virial_partial.resize(9 * std::size_t(n_blocks));
+    ws.energy_partial.resize(std::size_t(n_blocks));
+    return EdgeGatherBlock<T>{offsets, reverse, vectors, dE_dr, atom_energy, forces,
+                              matrix_of(ws.virial_partial, 9), span_of(ws.energy_partial), with_virial};
+}
+
+// The totals from the block partials, in block order: virial (9; NaN when with_virial is false,
+// so that reading a virial nobody asked for cannot go unnoticed) and energy (double).
+template <class T>
+void finish_gather(const GatherWorkspace<T>& ws, bool with_virial, std::array<T, 9>& virial, double& energy) {
+    virial.fill(with_virial ? T(0) : std::numeric_limits<T>::quiet_NaN());
+    energy = 0;
+    for (std::size_t b = 0; b < ws.energy_partial.size(); ++b) {
+        if (with_virial)
+            for (std::size_t c = 0; c < 9; ++c) virial[c] += ws.virial_partial[9 * b + c];
+        energy += ws.energy_partial[b];
+    }
+}
+
+// Host: forces (n_atoms, 3), total virial and, when atom_energy is not empty, the total energy
 // (double) from per-edge gradients, in one parallel pass; bit-identical for any thread count.
 template <class T>
 void gather_edges(const Host& host, Span<const index_t> offsets, Span<const index_t> reverse,
                   MatrixView<const double> vectors, MatrixView<const T> dE_dr, Span<const T> atom_energy,
-                  MatrixView<T> forces, std::array<T, 9>& virial, double& energy, GatherWorkspace<T>& ws) {
-    const index_t n_blocks = gather_blocks(offsets.size - 1);
-    ws.virial_partial.resize(9 * std::size_t(n_blocks));
-    ws.energy_partial.resize(std::size_t(n_blocks));
+                  MatrixView<T> forces, std::array<T, 9>& virial, double& energy, GatherWorkspace<T>& ws,
+                  bool with_virial = true) {
+    const EdgeGatherBlock<T> block =
+        prepare_gather(offsets, reverse, vectors, dE_dr, atom_energy, forces, ws, with_virial);
     // dynamic: a block's cost follows its neighbour counts, and a busy core must not hold the rest
-    for_each_dynamic(host, n_blocks,
-                     EdgeGatherBlock<T>{offsets, reverse, vectors, dE_dr, atom_energy, forces,
-                                        matrix_of(ws.virial_partial, 9), span_of(ws.energy_partial)});
-    virial.fill(T(0));
-    energy = 0;
-    for (index_t b = 0; b < n_blocks; ++b) {
-        for (int c = 0; c < 9; ++c) virial[std::size_t(c)] += ws.virial_partial[9 * std::size_t(b) + std::size_t(c)];
-        energy += ws.energy_partial[std::size_t(b)];
-    }
+    for_each_dynamic(host, index_t(ws.energy_partial.size()), block);
+    finish_gather(ws, with_virial, virial, energy);
 }
 
 // Host convenience: forces (n_atoms, 3) and total virial (9) from per-edge gradients.

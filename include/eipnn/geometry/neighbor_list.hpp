@@ -14,6 +14,7 @@
 
 #include "eipnn/core/error.hpp"
 #include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/large_vector.hpp"
 #include "eipnn/geometry/bin_grid.hpp"
 #include "eipnn/geometry/structure.hpp"
 
@@ -27,16 +28,17 @@ struct NeighborOptions {
     double max_bins_per_atom = 4.0;
 };
 
+// The per-edge arrays are LargeVectors (core/large_vector.hpp): every evaluation streams them.
 struct NeighborList {
     double cutoff = 0;
-    std::vector<index_t> offsets;     // (n_atoms + 1) edges of atom i: [offsets[i], offsets[i+1])
-    std::vector<index_t> centers;     // (n_edges) i
-    std::vector<index_t> neighbors;   // (n_edges) j
-    std::vector<int> shifts;          // (n_edges, 3) integer image of j
-    std::vector<double> vectors;      // (n_edges, 3) (r_j - r_i) + S · lattice, Å
-    std::vector<double> distances;    // (n_edges) |vectors|
-    std::vector<index_t> reverse;     // (n_edges) edge j -> i with shift -S
-    std::vector<std::uint64_t> sort_keys;  // (n_edges) edge_sort_key(j, S): the order inside a segment
+    LargeVector<index_t> offsets;     // (n_atoms + 1) edges of atom i: [offsets[i], offsets[i+1])
+    LargeVector<index_t> centers;     // (n_edges) i
+    LargeVector<index_t> neighbors;   // (n_edges) j
+    LargeVector<int> shifts;          // (n_edges, 3) integer image of j
+    LargeVector<double> vectors;      // (n_edges, 3) (r_j - r_i) + S · lattice, Å
+    LargeVector<double> distances;    // (n_edges) |vectors|
+    LargeVector<index_t> reverse;     // (n_edges) edge j -> i with shift -S
+    LargeVector<std::uint64_t> sort_keys;  // (n_edges) edge_sort_key(j, S): the order inside a segment
 
     // Per-atom scratch kept between rebuilds, so an MD loop does not reallocate (and, on VMs where
     // first-touch page faults are expensive, does not fault) on every step.

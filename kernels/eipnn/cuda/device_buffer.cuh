@@ -37,13 +37,20 @@ public:
         if (n > 0) EIPNN_CUDA_CHECK(cudaMalloc(&d_data_, n * sizeof(T)));
         size_ = n;
     }
-    void upload(const std::vector<T>& host) {
+    template <class A>
+    void upload(const std::vector<T, A>& host) {
         resize(host.size());
         if (size_ > 0) EIPNN_CUDA_CHECK(cudaMemcpy(d_data_, host.data(), size_ * sizeof(T), cudaMemcpyHostToDevice));
     }
-    std::vector<T> download() const {
-        std::vector<T> host(size_);
+    // Into any host vector (e.g. the LargeVectors of a NeighborList), resized to fit.
+    template <class A>
+    void download_into(std::vector<T, A>& host) const {
+        host.resize(size_);
         if (size_ > 0) EIPNN_CUDA_CHECK(cudaMemcpy(host.data(), d_data_, size_ * sizeof(T), cudaMemcpyDeviceToHost));
+    }
+    std::vector<T> download() const {
+        std::vector<T> host;
+        download_into(host);
         return host;
     }
 

@@ -31,14 +31,14 @@ struct DeviceNeighborList {
     NeighborList download() const {
         NeighborList nl;
         nl.cutoff = cutoff;
-        nl.offsets = d_offsets.download();
-        nl.centers = d_centers.download();
-        nl.neighbors = d_neighbors.download();
-        nl.shifts = d_shifts.download();
-        nl.vectors = d_vectors.download();
-        nl.distances = d_distances.download();
-        nl.reverse = d_reverse.download();
-        nl.sort_keys = d_sort_keys.download();
+        d_offsets.download_into(nl.offsets);
+        d_centers.download_into(nl.centers);
+        d_neighbors.download_into(nl.neighbors);
+        d_shifts.download_into(nl.shifts);
+        d_vectors.download_into(nl.vectors);
+        d_distances.download_into(nl.distances);
+        d_reverse.download_into(nl.reverse);
+        d_sort_keys.download_into(nl.sort_keys);
         return nl;
     }
 };

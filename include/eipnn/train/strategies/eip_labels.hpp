@@ -32,7 +32,7 @@ inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, cons
     if (report) report->failures.assign(K, 0);
     // one configuration per thread: structures are small, EIP kernels then run serially inside
     std::vector<std::string> errors(structures.size() * K);
-    for_each_dynamic(host, index_t(structures.size()), [&](index_t c) {
+    for_each_task(host, index_t(structures.size()), [&](index_t c) {
         NeighborList nl;
         EipResult<double> r;
         for (std::size_t k = 0; k < K; ++k) {
