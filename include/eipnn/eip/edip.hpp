@@ -146,6 +146,9 @@ struct EdipKernel {
     EdipParams<T> p;
     Span<T> atom_energy;               // (n_atoms) out
     MatrixView<T> dE_dr;               // (n_edges, 3) out
+    // every row is assigned: out-of-range ones zeroed during compaction, the others in step 3 (or
+    // all of them by `uncached`), so the caller need not zero them first
+    static constexpr bool assigns_every_edge = true;
 
     EIPNN_HD bool edge(index_t e, T u[3], T& r) const {
         const T x = T(vectors(e, 0)), y = T(vectors(e, 1)), z = T(vectors(e, 2));

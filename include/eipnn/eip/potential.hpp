@@ -9,6 +9,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -40,8 +41,16 @@ struct EipWorkspace {
     GatherWorkspace<T> gather;         // per-block partial sums of the virial and energy
 };
 
+// A kernel that assigns every gradient row of its atom (none left unwritten, none accumulated into
+// before being assigned) says so with `static constexpr bool assigns_every_edge = true;`.
+template <class Kernel, class = void>
+struct assigns_every_edge : std::false_type {};
+template <class Kernel>
+struct assigns_every_edge<Kernel, std::enable_if_t<Kernel::assigns_every_edge>> : std::true_type {};
+
 // Runs `kernel(i)` after zeroing the gradient rows of i's own edges, so kernels may accumulate
 // into dE_dr and the zeroing happens inside the parallel per-atom pass, on rows about to be written.
+// Kernels that assign every row themselves skip the zeroing.
 template <class T, class Kernel>
 struct ZeroEdgesThen {
     Span<const index_t> offsets;        // (n_atoms + 1)
@@ -49,7 +58,8 @@ struct ZeroEdgesThen {
     Kernel kernel;
 
     EIPNN_HD void operator()(index_t i) const {
-        for (index_t e = offsets[i]; e < offsets[i + 1]; ++e) dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
+        if constexpr (!assigns_every_edge<Kernel>::value)
+            for (index_t e = offsets[i]; e < offsets[i + 1]; ++e) dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
         kernel(i);
     }
 };
