@@ -66,11 +66,12 @@ struct ZeroEdgesThen {
 
 // Runs a per-atom kernel (fills atom_energy and dE_dr through the views it holds), then gathers.
 // `make_kernel(atom_energy, dE_dr)` returns the kernel bound to those output views; it must write
-// atom_energy[i] and may only touch the dE_dr rows of i's edges, which are zero on entry.
-// One parallel region, each thread keeping the same contiguous range of atoms (balanced by atoms +
-// edges) for the kernel and the gather (core/host_backend.hpp, for_each_owned_two_phase, says
-// why); no serial pass over atoms or edges and no allocation once `out` and `ws` have reached the
-// size of the structure; bit-identical results for any thread count.
+// atom_energy[i] and may only touch the dE_dr rows of i's edges, which are zero on entry (unless
+// it declares assigns_every_edge). One parallel region: each thread gathers the blocks of atoms it
+// ran the kernel for (core/host_backend.hpp, for_each_owned_two_phase, says why); no serial pass
+// over atoms or edges, and once `out` and `ws` have reached the size of the structure the only
+// allocations are the loop's per-thread ranges (a few bytes per 128 atoms); bit-identical results
+// for any thread count.
 template <class T, class MakeKernel>
 void evaluate_atom_kernel(const Host& host, const NeighborList& nl, const MakeKernel& make_kernel,
                           EipResult<T>& out, EipWorkspace<T>& ws) {

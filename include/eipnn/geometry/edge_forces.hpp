@@ -111,7 +111,7 @@ struct GatherWorkspace {
     std::vector<double> energy_partial;  // (n_blocks)
 };
 
-// Sizes the partial sums for `n_atoms` and returns the block functor that fills them.
+// Sizes the partial sums for the atoms of `offsets` and returns the block functor that fills them.
 template <class T>
 EdgeGatherBlock<T> prepare_gather(Span<const index_t> offsets, Span<const index_t> reverse,
                                   MatrixView<const double> vectors, MatrixView<const T> dE_dr,
