@@ -167,15 +167,13 @@ void for_each_owned_two_phase(const Host& host, index_t n, const Prefix& prefix,
     if (nt > 1 && n >= kHostOwnedParallelMin) {
         const std::vector<index_t> bounds = split_balanced(n, prefix, granule, nt);
         std::unique_ptr<detail::GranuleRange[]> ranges(new detail::GranuleRange[std::size_t(nt)]);
+        for (int r = 0; r < nt; ++r)
+            ranges[std::size_t(r)].set(std::uint32_t(bounds[std::size_t(r)] / granule),
+                                       std::uint32_t((bounds[std::size_t(r) + 1] + granule - 1) / granule));
         std::vector<int> ran_by(std::size_t(n_granules), -1);
 #pragma omp parallel num_threads(nt)
         {
             const int t = omp_get_thread_num(), team = omp_get_num_threads();  // team may be < nt
-            if (t == 0)
-                for (int r = 0; r < nt; ++r)
-                    ranges[std::size_t(r)].set(std::uint32_t(bounds[std::size_t(r)] / granule),
-                                               std::uint32_t((bounds[std::size_t(r) + 1] + granule - 1) / granule));
-#pragma omp barrier
             // own ranges first (thread t of a smaller team owns ranges t, t + team, ...), then steal
             for (int r = t; r < nt; r += team)
                 for (index_t g; (g = ranges[std::size_t(r)].take(true)) >= 0;) {
