@@ -34,7 +34,7 @@
 #include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/cfconv_functors.hpp"
 #include "eipnn/nn/dense.hpp"
-#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/radial_basis.hpp"
 
 namespace eipnn {

@@ -18,7 +18,7 @@
 #include "eipnn/core/error.hpp"
 #include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/dense.hpp"
-#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/readout_functors.hpp"
 
 namespace eipnn {

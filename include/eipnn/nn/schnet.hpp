@@ -22,7 +22,7 @@
 #include "eipnn/math/cutoff.hpp"
 #include "eipnn/math/gaussian_basis.hpp"
 #include "eipnn/nn/embedding.hpp"
-#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/interaction.hpp"
 #include "eipnn/nn/output_heads.hpp"
 #include "eipnn/nn/parameters.hpp"

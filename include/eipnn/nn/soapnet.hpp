@@ -20,7 +20,7 @@
 #include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/dense.hpp"
 #include "eipnn/nn/embedding.hpp"
-#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/parameters.hpp"
 #include "eipnn/nn/readout.hpp"
 #include "eipnn/nn/readout_functors.hpp"

@@ -37,7 +37,7 @@
 #include "eipnn/core/error.hpp"
 #include "eipnn/core/host_backend.hpp"
 #include "eipnn/core/view.hpp"
-#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/soap/soap_basis.hpp"
 #include "eipnn/soap/soap_config.hpp"
 #include "eipnn/soap/soap_functors.hpp"

@@ -3,7 +3,7 @@
 #pragma once
 #include <vector>
 
-#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/train/dataset.hpp"
 
 namespace eipnn {

@@ -10,7 +10,7 @@
 #include "eipnn/cuda/device_buffer.cuh"
 #include "eipnn/cuda/nn_cublas.cuh"
 #include "eipnn/cuda/nn_dense.cuh"
-#include "eipnn/cuda/nn_graph_batch.cuh"
+#include "eipnn/cuda/graph_batch.cuh"
 #include "eipnn/nn/activations.hpp"
 #include "eipnn/nn/cfconv_functors.hpp"
 #include "eipnn/nn/dense_functors.hpp"

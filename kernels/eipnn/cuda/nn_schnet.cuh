@@ -18,7 +18,7 @@
 #include "eipnn/cuda/nn_cfconv.cuh"
 #include "eipnn/cuda/nn_cublas.cuh"
 #include "eipnn/cuda/nn_dense.cuh"
-#include "eipnn/cuda/nn_graph_batch.cuh"
+#include "eipnn/cuda/graph_batch.cuh"
 #include "eipnn/geometry/edge_forces.hpp"
 #include "eipnn/nn/embedding.hpp"
 #include "eipnn/nn/readout_functors.hpp"

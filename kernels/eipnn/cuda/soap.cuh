@@ -19,7 +19,7 @@
 
 #include "eipnn/cuda/backend.cuh"
 #include "eipnn/cuda/device_buffer.cuh"
-#include "eipnn/cuda/nn_graph_batch.cuh"
+#include "eipnn/cuda/graph_batch.cuh"
 #include "eipnn/soap/soap.hpp"
 
 namespace eipnn::gpu {

@@ -1,8 +1,8 @@
-// A GraphBatch (include/eipnn/nn/graph_batch.hpp) uploaded to the device: the index arrays and
+// A GraphBatch (include/eipnn/geometry/graph_batch.hpp) uploaded to the device: the index arrays and
 // geometry the SchNet kernels read, as device buffers with views of the same names.
 #pragma once
 #include "eipnn/cuda/device_buffer.cuh"
-#include "eipnn/nn/graph_batch.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
 
 namespace eipnn::gpu {
 
