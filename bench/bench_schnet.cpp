@@ -1,6 +1,6 @@
 // SchNet speed: a training step (forward, backward, Adam update) and energy + forces inference of
 // the paper's SchNet in float on a batch of mlearn Si configurations, 2 threads. Run by
-// bench/compare schnet next to the identical PyTorch model (baselines/schnet_torch.py).
+// bench/compare schnet next to the identical PyTorch model (baselines/model_torch.py).
 //
 // usage: bench_schnet DATA.extxyz OUT_DIR [n_configs=32] [threads=2] [reps=5]
 // Writes OUT_DIR/weights.txt and OUT_DIR/batch.txt for the baseline, validates (float against
@@ -20,8 +20,9 @@
 
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/schnet.hpp"
-#include "eipnn/nn/weights_io.hpp"
+#include "eipnn/nn/model_weights_io.hpp"
 #include "eipnn/optim/adam.hpp"
+#include "support/model_bench.hpp"
 
 using namespace eipnn;
 using Clock = std::chrono::steady_clock;
@@ -59,26 +60,16 @@ double sgemm_gflops(int threads) {
     return 2.0 * n * n * n / (median(t) * 1e6);
 }
 
-template <class V>
-void write_line(std::ofstream& f, const char* key, const V& values) {
-    f << key;
-    for (const auto& v : values) f << ' ' << v;
-    f << '\n';
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 3) {
-        std::fprintf(stderr, "usage: %s DATA.extxyz OUT_DIR [n_configs=32] [threads=2] [reps=5]\n", argv[0]);
-        return 2;
-    }
-    const std::filesystem::path out_dir = argv[2];
-    const std::size_t n_configs = argc > 3 ? std::stoul(argv[3]) : 32;
-    const int threads = argc > 4 ? std::stoi(argv[4]) : 2;
-    const int reps = argc > 5 ? std::stoi(argv[5]) : 5;
+    bench::ModelBenchArgs args;
+    if (!args.parse(argc, argv)) return 2;
+    const std::filesystem::path& out_dir = args.out_dir;
+    const std::size_t n_configs = args.n_configs;
+    const int threads = args.threads, reps = args.reps;
     try {
-        const std::vector<Frame> frames = read_extxyz(argv[1]);
+        const std::vector<Frame> frames = read_extxyz(args.data);
         std::vector<Structure> s;
         std::vector<double> target;
         for (std::size_t k = 0; k < frames.size() && s.size() < n_configs; ++k) {
@@ -92,44 +83,25 @@ int main(int argc, char** argv) {
         SchNet<float> m = md.cast<float>();
         const GraphBatch batch = make_graph_batch(s, cfg.cutoff, host);
         std::filesystem::create_directories(out_dir);
-        write_schnet_weights(m, (out_dir / "weights.txt").string());
+        write_model_weights(m, (out_dir / "weights.txt").string());
         {
             std::ofstream f(out_dir / "batch.txt");
             f.precision(17);
             f << "graphs " << batch.n_graphs() << '\n';
-            write_line(f, "numbers", batch.numbers);
-            write_line(f, "graph_of_atom", batch.graph_of_atom);
-            write_line(f, "positions", batch.positions);
+            bench::write_line(f, "numbers", batch.numbers);
+            bench::write_line(f, "graph_of_atom", batch.graph_of_atom);
+            bench::write_line(f, "positions", batch.positions);
             std::vector<double> lat;
             for (const Mat3& L : batch.lattices)
                 for (const Vec3& row : L) lat.insert(lat.end(), row.begin(), row.end());
-            write_line(f, "lattices", lat);
-            write_line(f, "centers", batch.centers);
-            write_line(f, "neighbors", batch.neighbors);
-            write_line(f, "shifts", batch.shifts);
-            write_line(f, "targets", target);
+            bench::write_line(f, "lattices", lat);
+            bench::write_line(f, "centers", batch.centers);
+            bench::write_line(f, "neighbors", batch.neighbors);
+            bench::write_line(f, "shifts", batch.shifts);
+            bench::write_line(f, "targets", target);
         }
         // validate before timing: float against double
-        {
-            SchNetForward<double> fd;
-            SchNetForward<float> ff;
-            EnergyForces<double> ed;
-            EnergyForces<float> ef;
-            md.energy_forces(host, batch, fd, ed);
-            m.energy_forces(host, batch, ff, ef);
-            double de = 0, df = 0, fs = 0;
-            for (std::size_t g = 0; g < ed.energies.size(); ++g)
-                de = std::max(de, std::abs(ed.energies[g] - ef.energies[g]) / (1 + std::abs(ed.energies[g])));
-            for (std::size_t k = 0; k < ed.forces.size(); ++k) {
-                df = std::max(df, std::abs(ed.forces[k] - double(ef.forces[k])));
-                fs = std::max(fs, std::abs(ed.forces[k]));
-            }
-            std::printf("# validate float vs double: energy rel %.2e, force max abs %.2e (scale %.2e)\n", de, df, fs);
-            if (de > 1e-4 || df > 1e-4 * (1 + fs)) {
-                std::fprintf(stderr, "validation failed\n");
-                return 1;
-            }
-        }
+        if (!bench::float_matches_double<EnergyForces>(host, md, m, batch)) return 1;
         std::printf("# batch: %d configs, %d atoms, %d edges, %d pairs\n", batch.n_graphs(), batch.n_atoms(),
                     batch.n_edges(), batch.n_pairs());
 

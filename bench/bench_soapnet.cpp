@@ -2,7 +2,7 @@
 // on a batch of mlearn Si configurations with the SOAP descriptors precomputed (as the PyTorch
 // baseline gets them), and energy + forces inference with the descriptors computed inside the
 // timed call. 2 threads. Run by bench/compare soapnet next to the identical PyTorch model
-// (baselines/soapnet_torch.py).
+// (baselines/model_torch.py).
 //
 // usage: bench_soapnet DATA.extxyz OUT_DIR [n_configs=32] [threads=2] [reps=5]
 // Writes OUT_DIR/weights.txt and OUT_DIR/batch.txt (descriptors included) for the baseline,
@@ -19,9 +19,10 @@
 
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/soapnet.hpp"
-#include "eipnn/nn/soapnet_weights_io.hpp"
+#include "eipnn/nn/model_weights_io.hpp"
 #include "eipnn/optim/adam.hpp"
-#include "eipnn/train/soapnet_inputs.hpp"
+#include "eipnn/train/model_inputs.hpp"
+#include "support/model_bench.hpp"
 
 using namespace eipnn;
 using Clock = std::chrono::steady_clock;
@@ -43,26 +44,16 @@ double median_ms(int reps, const F& f) {
     return t[t.size() / 2];
 }
 
-template <class V>
-void write_line(std::ofstream& f, const char* key, const V& values) {
-    f << key;
-    for (const auto& v : values) f << ' ' << v;
-    f << '\n';
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 3) {
-        std::fprintf(stderr, "usage: %s DATA.extxyz OUT_DIR [n_configs=32] [threads=2] [reps=5]\n", argv[0]);
-        return 2;
-    }
-    const std::filesystem::path out_dir = argv[2];
-    const std::size_t n_configs = argc > 3 ? std::stoul(argv[3]) : 32;
-    const int threads = argc > 4 ? std::stoi(argv[4]) : 2;
-    const int reps = argc > 5 ? std::stoi(argv[5]) : 5;
+    bench::ModelBenchArgs args;
+    if (!args.parse(argc, argv)) return 2;
+    const std::filesystem::path& out_dir = args.out_dir;
+    const std::size_t n_configs = args.n_configs;
+    const int threads = args.threads, reps = args.reps;
     try {
-        const std::vector<Frame> frames = read_extxyz(argv[1]);
+        const std::vector<Frame> frames = read_extxyz(args.data);
         const SoapNetConfig cfg;  // the paper's SOAPNet: 252 features, 5 dense layers of width 128
         PreparedSet set;
         std::vector<double> target;
@@ -84,37 +75,18 @@ int main(int argc, char** argv) {
         std::vector<float> P;
         soap_fwd(host, batch, m.basis, saved, P);
         std::filesystem::create_directories(out_dir);
-        write_soapnet_weights(m, (out_dir / "weights.txt").string());
+        write_model_weights(m, (out_dir / "weights.txt").string());
         {
             std::ofstream f(out_dir / "batch.txt");
             f.precision(9);  // float descriptors, exactly
             f << "graphs " << batch.n_graphs() << '\n';
-            write_line(f, "numbers", batch.numbers);
-            write_line(f, "graph_of_atom", batch.graph_of_atom);
-            write_line(f, "descriptors", P);
-            write_line(f, "targets", target);
+            bench::write_line(f, "numbers", batch.numbers);
+            bench::write_line(f, "graph_of_atom", batch.graph_of_atom);
+            bench::write_line(f, "descriptors", P);
+            bench::write_line(f, "targets", target);
         }
-        // validate before timing: float against double, energies and forces
-        {
-            SoapNetForward<double> fd;
-            SoapNetForward<float> ff;
-            EnergyForces<double> ed;
-            EnergyForces<float> ef;
-            md.energy_forces(host, batch, fd, ed);
-            m.energy_forces(host, batch, ff, ef);
-            double de = 0, df = 0, fs = 0;
-            for (std::size_t g = 0; g < ed.energies.size(); ++g)
-                de = std::max(de, std::abs(ed.energies[g] - ef.energies[g]) / (1 + std::abs(ed.energies[g])));
-            for (std::size_t k = 0; k < ed.forces.size(); ++k) {
-                df = std::max(df, std::abs(ed.forces[k] - double(ef.forces[k])));
-                fs = std::max(fs, std::abs(ed.forces[k]));
-            }
-            std::printf("# validate float vs double: energy rel %.2e, force max abs %.2e (scale %.2e)\n", de, df, fs);
-            if (de > 1e-4 || df > 1e-4 * (1 + fs)) {
-                std::fprintf(stderr, "validation failed\n");
-                return 1;
-            }
-        }
+        // validate before timing: float against double
+        if (!bench::float_matches_double<EnergyForces>(host, md, m, batch)) return 1;
         std::printf("# batch: %d configs, %d atoms, %d edges, %d SOAP features\n", batch.n_graphs(), batch.n_atoms(),
                     batch.n_edges(), int(m.n_descriptors()));
 

@@ -8,15 +8,13 @@
 # eipnn's descriptor_gradient is BM_soap_descriptor_gradient, which times soap_fwd + soap_bwd (a
 # fixed dL/dP contracted into dL/dvec, (n_edges, 3)); the NumPy side times the descriptor plus the
 # same vector-Jacobian product for a random dL/dP (validated there against central differences).
+# Then runs compare_soapnet.sh with the same arguments.
 set -euo pipefail
+source "$(dirname "$0")/support/compare_setup.sh"
 reps=${1:-3}
-root=${EIPNN_ROOT:?run through bench/compare}
-build=${EIPNN_BUILD:?run through bench/compare}
-data=$root/../shared/data/mlearn-si/test.extxyz
-[ -f "$data" ] || { echo "mlearn Si data not found at $data" >&2; exit 77; }
-[ -f "$build/CMakeCache.txt" ] || cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target bench_soap -j2 >/dev/null
-export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
+require_mlearn_si test
+build_bench bench_soap
+export OPENBLAS_NUM_THREADS=2
 json=$(EIPNN_SOAP_DATA=$data "$build/bench/bench_soap" --benchmark_format=json --benchmark_repetitions="$reps" \
   --benchmark_report_aggregates_only=true 2>/dev/null)
 counter() {  # median atoms_per_s of one benchmark
@@ -28,7 +26,7 @@ for b in json.load(sys.stdin)["benchmarks"]:
 e_desc=$(counter BM_soap_descriptor)
 e_grad=$(counter BM_soap_descriptor_gradient)
 n=$(/usr/bin/python3 "$root/bench/baselines/soap_numpy_bench.py" "$data" "$reps")
-echo "$n" | grep '^#' || true
+comments "$n"
 rate() { echo "$n" | grep "^$1 " | tr ' ' '\n' | sed -n 's/^atoms_per_s=//p'; }
 n_desc=$(rate numpy)
 n_grad=$(rate numpy_gradient)

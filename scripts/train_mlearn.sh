@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains and evaluates a SchNet on each real DFT set (mlearn Si, Ge, Mo: training split, a
+# Trains and evaluates a model (SchNet by default, EIPNN_MODEL=soapnet for SOAPNet) on each real DFT set (mlearn Si, Ge, Mo: training split, a
 # validation part taken from it; the test split for the errors), beside the SNAP and quadratic
 # SNAP models fitted to the same data, evaluated in the same run through LAMMPS `pair_style kim`.
 #   scripts/train_mlearn.sh [OUT]    (default out/train_mlearn)
@@ -12,6 +12,7 @@ cd "$root"
 out=${1:-out/train_mlearn}
 build=${EIPNN_BUILD:-build-main}
 epochs=${EIPNN_EPOCHS:-60}
+model=${EIPNN_MODEL:-schnet}
 model_flags=${EIPNN_MODEL_FLAGS:---features 64 --rbf 64 --interactions 3 --head-hidden 64}
 elements=${EIPNN_ELEMENTS:-Si Ge Mo}
 data=${EIPNN_DATA:-$root/../shared/data}
@@ -26,13 +27,13 @@ summary="$out/summary.txt"
 for el in $elements; do
   lower=$(echo "$el" | tr 'A-Z' 'a-z')
   dir="$data/mlearn-$lower"
-  echo "== $el: SchNet ($model_flags, $epochs epochs)"
-  "$build/bin/eipnn" train --train "$dir/training.extxyz" --split 0.9 0.1 --out "$out/schnet_$lower.ckpt" \
+  echo "== $el: $model ($model_flags, $epochs epochs)"
+  "$build/bin/eipnn" train --model "$model" --train "$dir/training.extxyz" --split 0.9 0.1 --out "$out/${model}_$lower.ckpt" \
       --epochs "$epochs" $model_flags --seed 42
-  "$build/bin/eipnn" eval --model "$out/schnet_$lower.ckpt" --data "$dir/test.extxyz" --json > "$out/test_$lower.json"
+  "$build/bin/eipnn" eval --model "$out/${model}_$lower.ckpt" --data "$dir/test.extxyz" --json > "$out/test_$lower.json"
   mae=$(/usr/bin/python3 -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['energy_mae_meV_per_atom'])" "$out/test_$lower.json")
-  sec=$(/usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print('%.1f' % (sum(float(x['seconds']) for x in r)/len(r)))" "$out/schnet_$lower.ckpt.log.csv")
+  sec=$(/usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print('%.1f' % (sum(float(x['seconds']) for x in r)/len(r)))" "$out/${model}_$lower.ckpt.log.csv")
   snap=$(/usr/bin/python3 scripts/snap_baseline.py "$el" "$dir/test.extxyz" | tr '\n' ' ' || true)
-  echo "$el schnet test_mae_meV_per_atom=$mae s_per_epoch=$sec epochs=$epochs | $snap" | tee -a "$summary"
+  echo "$el $model test_mae_meV_per_atom=$mae s_per_epoch=$sec epochs=$epochs | $snap" | tee -a "$summary"
 done
 cat "$summary"

@@ -1,4 +1,6 @@
 # The command-line tests run the built `eipnn` tool (${PROJECT_BINARY_DIR}/bin/eipnn): build it first.
-if(TARGET test_cli_label AND TARGET eipnn_cli)
-  add_dependencies(test_cli_label eipnn_cli)
-endif()
+foreach(cli_test test_cli_label test_cli_models)
+  if(TARGET ${cli_test} AND TARGET eipnn_cli)
+    add_dependencies(${cli_test} eipnn_cli)
+  endif()
+endforeach()

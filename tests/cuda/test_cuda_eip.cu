@@ -122,4 +122,7 @@ TEST_CASE("cuda eip: bad input is reported like on the host", "[cuda][eip][error
     const gpu::DeviceNeighborList short_list = gpu::build_neighbor_list(Cuda{}, ok, 0.5 * pot->cutoff());
     EipResult<double> r;
     REQUIRE_THROWS_WITH(dpot->compute(Cuda{}, ok, short_list, r), Catch::Contains("below the potential"));
+    // the host's checks (Potential::check_inputs) on the device list's sizes
+    const gpu::DeviceNeighborList other = gpu::build_neighbor_list(Cuda{}, test::diamond(5.431, 2, 1, 1), pot->cutoff());
+    REQUIRE_THROWS_WITH(dpot->compute(Cuda{}, ok, other, r), Catch::Contains("belongs to another structure"));
 }

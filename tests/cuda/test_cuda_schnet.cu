@@ -89,7 +89,7 @@ void gradients_case(bool residual) {
     model.forward(Host{1}, batch, fw);
     ParameterBuffer<T> grads(model.layout);
     std::vector<T> dL_dr;
-    model.backward(Host{1}, batch, fw, span_of(std::as_const(dL_dE)), &grads, &dL_dr);
+    model.backward_pairs(Host{1}, batch, fw, span_of(std::as_const(dL_dE)), &grads, &dL_dr);
 
     gpu::SchNetDevice<T> dm(model);
     const gpu::SchNetDeviceBatch db = dm.upload(batch);

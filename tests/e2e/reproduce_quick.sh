@@ -31,4 +31,21 @@ first, last = float(rows[0]["train_loss"]), float(rows[-1]["train_loss"])
 print("baseline train loss %.4g -> %.4g over %d epochs" % (first, last, len(rows)))
 sys.exit(0 if last < first else 1)
 PY
+# `eipnn eval` reads the checkpoint reproduce wrote (any model kind) and finds the test MAE that
+# reproduce reported for the baseline (both evaluate the best checkpoint in double)
+"$eipnn" eval --model "$out/seed0/baseline.ckpt" --data "$data/mlearn-mo/test.extxyz" --json --threads 2 \
+  --out "$out/baseline_test_pred.extxyz" > "$out/eval.json" 2> "$out/eval.stderr" || { cat "$out/eval.stderr"; fail "eval failed"; }
+/usr/bin/python3 - "$out/eval.json" "$out/results.csv" "$model" "$out/baseline_test_pred.extxyz" <<'PY' || fail "eval disagrees with reproduce"
+import csv, json, math, sys
+j = json.load(open(sys.argv[1]))
+assert j["model_kind"] == sys.argv[3], "eval read a %s, reproduce wrote a %s" % (j["model_kind"], sys.argv[3])
+row = [r for r in csv.DictReader(open(sys.argv[2])) if r["method"] == "baseline"][0]
+want, got = float(row["test_energy_mae_meV_per_atom"]), j["energy_mae_meV_per_atom"]
+assert abs(got - want) <= 1e-5 * abs(want), "eval MAE %.9g vs reproduce %.9g" % (got, want)
+assert math.isfinite(j["force_mae_eV_per_A"]), "no force error"
+text = open(sys.argv[4]).read()
+assert "energy_eipnn" in text and "forces_eipnn" in text and "virial_eipnn" in text, "predictions incomplete"
+print("eval of the %s baseline checkpoint: %.4f meV/atom (reproduce: %.4f), forces %.4f eV/A" % (
+    sys.argv[3], got, want, j["force_mae_eV_per_A"]))
+PY
 echo "reproduce --quick Mo ($model): outputs complete"

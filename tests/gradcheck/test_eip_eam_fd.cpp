@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "eipnn/eip/eam.hpp"
-#include "gradcheck/eip_b_checks.hpp"
-#include "reference/eip_b_compare.hpp"
+#include "gradcheck/eip_checks.hpp"
+#include "reference/lammps_harness.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -14,7 +14,7 @@ namespace {
 std::filesystem::path lammps_file_or_skip(const std::string& name) { return lammps::lammps_potential_or_skip(name); }
 
 Structure alloy_cell(unsigned seed) {
-    Structure s = sheared(fcc(3.9, 2, 2, 1, 13), seed);
+    Structure s = sheared(crystal("fcc", 3.9, 2, 2, 1, 13), seed);
     std::mt19937_64 rng(seed);
     for (auto& z : s.numbers)
         if (rng() % 2) z = 29;
@@ -27,7 +27,7 @@ Structure alloy_cell(unsigned seed) {
 TEST_CASE("eam/alloy AlCu forces and virial match finite differences", "[eip][eam][fd]") {
     const auto pot = EamPotential::from_setfl(lammps_file_or_skip("AlCu.eam.alloy").string());
     check_finite_differences(pot, alloy_cell(3), "eam/alloy AlCu sheared");
-    Structure blob = fcc(3.9, 2, 2, 2, 13);
+    Structure blob = crystal("fcc", 3.9, 2, 2, 2, 13);
     rattle(blob, 0.1, 4);
     check_finite_differences(pot, cluster_of(blob, 5.0), "eam/alloy Al cluster");
 }
@@ -35,7 +35,7 @@ TEST_CASE("eam/alloy AlCu forces and virial match finite differences", "[eip][ea
 TEST_CASE("eam funcfl Cu+Ni forces and virial match finite differences", "[eip][eam][fd]") {
     const auto pot = EamPotential::from_funcfl(
         std::vector<std::string>{lammps_file_or_skip("Cu_u3.eam").string(), lammps_file_or_skip("Ni_u3.eam").string()});
-    Structure s = sheared(fcc(3.57, 2, 2, 1, 29), 7);
+    Structure s = sheared(crystal("fcc", 3.57, 2, 2, 1, 29), 7);
     for (std::size_t i = 0; i < s.numbers.size(); i += 3) s.numbers[i] = 28;
     rattle(s, 0.15, 8);
     check_finite_differences(pot, s, "eam CuNi sheared");
@@ -44,7 +44,7 @@ TEST_CASE("eam funcfl Cu+Ni forces and virial match finite differences", "[eip][
 TEST_CASE("eam densities beyond the F table: linear extension is differentiable", "[eip][eam][fd]") {
     // A compressed cell pushes rho past rhomax of Cu_u3 (F is continued linearly there).
     const auto pot = EamPotential::from_funcfl(lammps_file_or_skip("Cu_u3.eam").string());
-    Structure s = fcc(2.2, 1, 1, 1, 29);
+    Structure s = crystal("fcc", 2.2, 1, 1, 1, 29);
     rattle(s, 0.05, 9);
     const auto r = pot.compute(s);
     REQUIRE(std::isfinite(r.energy));
@@ -65,7 +65,7 @@ TEST_CASE("eam invariances and float precision", "[eip][eam][invariance][float]"
     const Structure s = alloy_cell(12);
     check_invariances(pot, s, "eam/alloy AlCu");
     check_float_matches_double(pot, s, "eam/alloy AlCu");
-    Structure blob = fcc(3.9, 2, 2, 2, 29);
+    Structure blob = crystal("fcc", 3.9, 2, 2, 2, 29);
     rattle(blob, 0.1, 13);
     check_invariances(pot, cluster_of(blob, 5.0), "eam/alloy Cu cluster");
 }

@@ -4,8 +4,8 @@
 #include <functional>
 
 #include "eipnn/eip/eam_zjw.hpp"
-#include "gradcheck/eip_b_checks.hpp"
-#include "reference/eip_b_compare.hpp"
+#include "gradcheck/eip_checks.hpp"
+#include "reference/lammps_harness.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -43,13 +43,13 @@ TEST_CASE("eam/zjw Mo forces and virial match finite differences in all three em
     const auto pot = ZjwEamPotential::named("ZhouJohnsonWadley_2004_Mo");
     // Equilibrium-like sheared cell (middle piece), compressed cell (rho > rho_0), stretched cell
     // and a free cluster (rho < rho_n at its surface).
-    Structure mid = sheared(bcc(3.147, 2, 2, 1, 42), 61);
+    Structure mid = sheared(crystal("bcc", 3.147, 2, 2, 1, 42), 61);
     rattle(mid, 0.1, 62);
-    Structure compressed = bcc(2.85, 2, 2, 2, 42);
+    Structure compressed = crystal("bcc", 2.85, 2, 2, 2, 42);
     rattle(compressed, 0.08, 63);
-    Structure stretched = sheared(bcc(3.6, 2, 1, 1, 42), 64);
+    Structure stretched = sheared(crystal("bcc", 3.6, 2, 1, 1, 42), 64);
     rattle(stretched, 0.1, 65);
-    Structure blob = bcc(3.147, 3, 3, 3, 42);
+    Structure blob = crystal("bcc", 3.147, 3, 3, 3, 42);
     rattle(blob, 0.1, 66);
     const Structure cluster = cluster_of(blob, 4.5);
     std::array<int, 3> seen{};
@@ -69,7 +69,7 @@ TEST_CASE("eam/zjw Mo forces and virial match finite differences in all three em
 
 TEST_CASE("eam/zjw Mo-W alloy: the mixed pair term's forces and virial match finite differences", "[eip][eam_zjw][fd]") {
     const auto pot = ZjwEamPotential::named("ZhouJohnsonWadley_2004_MoW");
-    Structure s = sheared(bcc(3.15, 2, 2, 1, 42), 71);
+    Structure s = sheared(crystal("bcc", 3.15, 2, 2, 1, 42), 71);
     for (std::size_t i = 0; i < s.numbers.size(); i += 2) s.numbers[i] = 74;
     rattle(s, 0.12, 72);
     check_finite_differences(pot, s, "eam/zjw MoW sheared");
@@ -84,7 +84,7 @@ TEST_CASE("eam/zjw alloy rule: two entries with the same parameters give the pur
     p.elements[1].element = "W";
     const ZjwEamPotential copy(p);
     const auto pure = ZjwEamPotential::named("ZhouJohnsonWadley_2004_Mo");
-    Structure mo = sheared(bcc(3.147, 2, 2, 1, 42), 81);
+    Structure mo = sheared(crystal("bcc", 3.147, 2, 2, 1, 42), 81);
     rattle(mo, 0.12, 82);
     Structure mixed = mo;
     for (std::size_t i = 0; i < mixed.numbers.size(); i += 3) mixed.numbers[i] = 74;
@@ -99,7 +99,7 @@ TEST_CASE("eam/zjw alloy rule: two entries with the same parameters give the pur
 
 TEST_CASE("eam/zjw invariances and float precision", "[eip][eam_zjw][invariance][float]") {
     const auto pot = ZjwEamPotential::named("ZhouJohnsonWadley_2004_Mo");
-    Structure s = sheared(bcc(3.147, 2, 2, 2, 42), 91);
+    Structure s = sheared(crystal("bcc", 3.147, 2, 2, 2, 42), 91);
     rattle(s, 0.1, 92);
     check_invariances(pot, s, "eam/zjw Mo sheared");
     check_float_matches_double(pot, s, "eam/zjw Mo sheared");
@@ -108,7 +108,7 @@ TEST_CASE("eam/zjw invariances and float precision", "[eip][eam_zjw][invariance]
     for (std::size_t i = 0; i < t.numbers.size(); ++i) t.numbers[i] = i % 3 == 0 ? 42 : i % 3 == 1 ? 73 : 74;
     check_invariances(alloy, t, "eam/zjw MoTaW sheared");
     check_float_matches_double(alloy, t, "eam/zjw MoTaW sheared");
-    Structure blob = bcc(3.147, 3, 3, 3, 42);
+    Structure blob = crystal("bcc", 3.147, 3, 3, 3, 42);
     rattle(blob, 0.1, 93);
     check_invariances(pot, cluster_of(blob, 5.0), "eam/zjw Mo cluster");
 }

@@ -1,7 +1,7 @@
 // EDIP: forces and virial against central differences, invariances, float vs double.
 #include "eipnn/eip/edip.hpp"
-#include "gradcheck/eip_b_checks.hpp"
-#include "reference/eip_b_compare.hpp"
+#include "gradcheck/eip_checks.hpp"
+#include "reference/lammps_harness.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -24,7 +24,7 @@ TEST_CASE("edip invariances and float precision", "[eip][edip][invariance][float
     check_float_matches_double(pot, s, "edip Si");
 }
 
-TEST_CASE("edip: 1, 2 and 3 threads agree bit for bit; the virial can be left out", "[eip][edip][threads]") {
+TEST_CASE("edip: 1, 2 and 3 threads agree bit for bit, and the virial can be left out", "[eip][edip][threads]") {
     const auto pot = EdipPotential::from_file(lammps::lammps_potential_or_skip("Si.edip").string());
     Structure big = diamond(5.431, 11, 11, 11);  // 10,648 atoms: the parallel path of every loop
     rattle(big, 0.1, 173);

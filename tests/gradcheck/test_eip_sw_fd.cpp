@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "eipnn/eip/sw.hpp"
-#include "gradcheck/eip_fd.hpp"
+#include "gradcheck/eip_checks.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -40,24 +40,20 @@ Structure rattled64(unsigned seed) {
 
 TEST_CASE("sw fd: forces and virial equal minus the energy gradient", "[eip][sw][gradcheck]") {
     const auto pot = si_sw();
-    const Structure s = rattled64(1);
-    check_forces_fd(pot, s);
-    check_virial_fd(pot, s);
+    check_finite_differences(pot, rattled64(1), "sw Si rattled64");
     Structure small = diamond(5.431);  // a cell smaller than twice the cutoff
     rattle(small, 0.1, 2);
-    check_forces_fd(pot, small);
-    check_virial_fd(pot, small);
+    check_finite_differences(pot, small, "sw Si small");
     Structure two = rattled64(3);
     for (std::size_t i = 0; i < two.numbers.size(); i += 3) two.numbers[i] = 32;
-    check_forces_fd(two_species_sw(), two);
-    check_virial_fd(two_species_sw(), two);
+    check_finite_differences(two_species_sw(), two, "sw SiGe rattled64");
 }
 
 TEST_CASE("sw fd: invariances, float vs double, threads", "[eip][sw][gradcheck]") {
     const auto pot = si_sw();
-    check_invariances(pot, rattled64(4));
-    check_invariances(pot, random_triclinic(24, 6.0, 8.0, 40, 80, 5));
-    check_float_vs_double(pot, rattled64(6));
+    check_invariances(pot, rattled64(4), "sw Si rattled64");
+    check_invariances(pot, random_triclinic(24, 6.0, 8.0, 40, 80, 5), "sw Si triclinic");
+    check_float_matches_double(pot, rattled64(6), "sw Si rattled64", true);
     // 11^3 cells = 10,648 atoms: more than 64 gather blocks (geometry/edge_forces.hpp), so both
     // the per-atom kernel pass and the fused gather really run on two threads.
     Structure big = diamond(5.431, 11, 11, 11);

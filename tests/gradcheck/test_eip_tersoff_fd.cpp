@@ -4,7 +4,7 @@
 
 #include "eipnn/eip/tersoff.hpp"
 #include "eipnn/eip/tersoff_mod.hpp"
-#include "gradcheck/eip_fd.hpp"
+#include "gradcheck/eip_checks.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -42,30 +42,26 @@ Structure rattled64(unsigned seed, double a = 5.431) {
 
 TEST_CASE("tersoff fd: forces and virial equal minus the energy gradient", "[eip][tersoff][gradcheck]") {
     const auto t2 = make<Tersoff, TersoffForm>(kT2, "Si.tersoff");
-    check_forces_fd(t2, rattled64(1));
-    check_virial_fd(t2, rattled64(1));
+    check_finite_differences(t2, rattled64(1), "tersoff T2 rattled64");
     Structure small = diamond(5.431);
     rattle(small, 0.1, 2);
-    check_forces_fd(t2, small);
-    check_virial_fd(t2, small);
+    check_finite_differences(t2, small, "tersoff T2 small");
     const auto mod = make<TersoffMod, TersoffModForm>(kMod, "Si.tersoff.mod");
-    check_forces_fd(mod, rattled64(3));
-    check_virial_fd(mod, rattled64(3));
+    check_finite_differences(mod, rattled64(3), "tersoff/mod rattled64");
     const auto ea = make<Tersoff, TersoffForm>(kEA, "SiC.tersoff");
     Structure sic = rattled64(4, 4.36);
     for (std::size_t i = 0; i < sic.numbers.size(); ++i)
         if (i % 8 >= 4) sic.numbers[i] = 6;
-    check_forces_fd(ea, sic);
-    check_virial_fd(ea, sic);
+    check_finite_differences(ea, sic, "tersoff Erhart-Albe SiC");
 }
 
 TEST_CASE("tersoff fd: invariances, float vs double, threads", "[eip][tersoff][gradcheck]") {
     const auto t2 = make<Tersoff, TersoffForm>(kT2, "Si.tersoff");
     const auto mod = make<TersoffMod, TersoffModForm>(kMod, "Si.tersoff.mod");
     for (const Potential* p : {static_cast<const Potential*>(&t2), static_cast<const Potential*>(&mod)}) {
-        check_invariances(*p, rattled64(5));
-        check_invariances(*p, random_triclinic(24, 6.0, 8.0, 40, 80, 6));
-        check_float_vs_double(*p, rattled64(7));
+        check_invariances(*p, rattled64(5), p->style() + " rattled64");
+        check_invariances(*p, random_triclinic(24, 6.0, 8.0, 40, 80, 6), p->style() + " triclinic");
+        check_float_matches_double(*p, rattled64(7), p->style() + " rattled64", true);
         // 11^3 cells = 10,648 atoms: more than 64 gather blocks (geometry/edge_forces.hpp), so both
         // the per-atom kernel pass and the fused gather really run on two threads.
         Structure big = diamond(5.431, 11, 11, 11);

@@ -15,3 +15,10 @@ add_test(NAME install.consumer_add_subdirectory
     ${EIPNN_CONSUMER_DIR}/subdirectory --build-generator ${CMAKE_GENERATOR}
     --build-options -DEIPNN_SOURCE_DIR=${PROJECT_SOURCE_DIR}
     --test-command ${EIPNN_CONSUMER_DIR}/subdirectory/count_neighbors)
+# The installed `eipnn` tool, run from a copy of the prefix with no source or build tree in reach:
+# pool, one tiny epoch of train, the learning-curve PNG (where matplotlib exists), the data lookup.
+if(TARGET eipnn_cli)
+  add_test(NAME install.tool_from_prefix
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/installed_tool.sh ${EIPNN_CONSUMER_DIR}/prefix ${PROJECT_SOURCE_DIR})
+  set_tests_properties(install.tool_from_prefix PROPERTIES DEPENDS install.into_prefix TIMEOUT 300)
+endif()

@@ -3,34 +3,12 @@
 #include <set>
 
 #include "eipnn/eip/eam.hpp"
-#include "reference/eip_b_compare.hpp"
+#include "reference/eip_vs_reference.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
 
 namespace {
-
-// The five structures of the issue for a cubic metal of lattice constant a.
-std::vector<std::pair<std::string, Structure>> metal_structures(bool is_bcc, double a, int z, unsigned seed) {
-    auto crystal = [&](int n0, int n1, int n2) { return is_bcc ? bcc(a, n0, n1, n2, z) : fcc(a, n0, n1, n2, z); };
-    std::vector<std::pair<std::string, Structure>> out;
-    // 8 atoms: bcc 2x2x1 or fcc 2x1x1, both narrower than twice any cutoff here
-    out.emplace_back("cell8", is_bcc ? crystal(2, 2, 1) : crystal(2, 1, 1));
-    Structure big = is_bcc ? crystal(4, 4, 2) : crystal(2, 2, 4);  // 64 atoms
-    rattle(big, 0.12, seed);
-    out.emplace_back("rattled64", big);
-    Structure blob = crystal(3, 3, 3);
-    rattle(blob, 0.08, seed + 1);
-    out.emplace_back("cluster", cluster_of(blob, 1.3 * a));
-    // a 2-atom (bcc) / 4-atom (fcc) conventional cell: width a, far below twice the cutoff
-    Structure small = crystal(1, 1, 1);
-    rattle(small, 0.1, seed + 2);
-    out.emplace_back("small", small);
-    Structure shear = sheared(crystal(2, 2, 2), seed + 3);
-    rattle(shear, 0.1, seed + 4);
-    out.emplace_back("sheared", shear);
-    return out;
-}
 
 void alloy(Structure& s, int z_other, unsigned seed) {
     std::mt19937_64 rng(seed);
@@ -45,7 +23,7 @@ TEST_CASE("eam funcfl Cu_u3 matches LAMMPS pair_style eam", "[eip][eam][lammps]"
     const auto pot = EamPotential::from_funcfl(file.string());
     lammps::Setup setup;
     setup.interactions = "pair_style eam\npair_coeff 1 1 " + file.string();
-    for (const auto& [name, s] : metal_structures(false, 3.615, 29, 11)) compare_to_lammps(pot, s, setup, "eam-Cu-" + name);
+    for (const auto& [name, s] : standard_structures("fcc", 3.615, 29, 11, 1.3 * 3.615)) compare_to_lammps(pot, s, setup, "eam-Cu-" + name);
 }
 
 TEST_CASE("eam funcfl Cu_u3 + Ni_u3 (different grids) matches LAMMPS", "[eip][eam][lammps]") {
@@ -55,7 +33,7 @@ TEST_CASE("eam funcfl Cu_u3 + Ni_u3 (different grids) matches LAMMPS", "[eip][ea
     lammps::Setup setup;  // types in increasing Z: 1 = Ni, 2 = Cu
     setup.interactions = "pair_style eam\npair_coeff 1 1 " + ni.string() + "\npair_coeff 2 2 " + cu.string();
     unsigned seed = 21;
-    for (auto& [name, s] : metal_structures(false, 3.57, 29, 21)) {
+    for (auto& [name, s] : standard_structures("fcc", 3.57, 29, 21, 1.3 * 3.57)) {
         alloy(s, 28, ++seed);
         if (std::set<int>(s.numbers.begin(), s.numbers.end()).size() < 2) s.numbers[0] = 28;
         compare_to_lammps(pot, s, setup, "eam-CuNi-" + name);
@@ -66,7 +44,7 @@ TEST_CASE("eam/alloy Al_zhou matches LAMMPS", "[eip][eam][lammps]") {
     const auto file = lammps::lammps_potential_or_skip("Al_zhou.eam.alloy");
     const auto pot = EamPotential::from_setfl(file.string());
     const auto setup = lammps::file_setup("eam/alloy", file);
-    for (const auto& [name, s] : metal_structures(false, 4.05, 13, 31)) compare_to_lammps(pot, s, setup, "eamalloy-Al-" + name);
+    for (const auto& [name, s] : standard_structures("fcc", 4.05, 13, 31, 1.3 * 4.05)) compare_to_lammps(pot, s, setup, "eamalloy-Al-" + name);
 }
 
 TEST_CASE("eam/alloy AlCu (two elements) matches LAMMPS", "[eip][eam][lammps]") {
@@ -74,7 +52,7 @@ TEST_CASE("eam/alloy AlCu (two elements) matches LAMMPS", "[eip][eam][lammps]") 
     const auto pot = EamPotential::from_setfl(file.string());
     const auto setup = lammps::file_setup("eam/alloy", file);
     unsigned seed = 41;
-    for (auto& [name, s] : metal_structures(false, 3.9, 13, 41)) {
+    for (auto& [name, s] : standard_structures("fcc", 3.9, 13, 41, 1.3 * 3.9)) {
         alloy(s, 29, ++seed);
         if (std::set<int>(s.numbers.begin(), s.numbers.end()).size() < 2) s.numbers[0] = 29;
         compare_to_lammps(pot, s, setup, "eamalloy-AlCu-" + name);
@@ -85,7 +63,7 @@ TEST_CASE("eam/alloy Mo_ZhouJohnsonWadley_2004 matches LAMMPS", "[eip][eam][lamm
     const auto file = data_file_or_skip("potentials/Mo_ZhouJohnsonWadley_2004.eam.alloy");
     const auto pot = EamPotential::from_setfl(file.string());
     const auto setup = lammps::file_setup("eam/alloy", file);
-    for (const auto& [name, s] : metal_structures(true, 3.147, 42, 51)) compare_to_lammps(pot, s, setup, "eamalloy-Mo-" + name);
+    for (const auto& [name, s] : standard_structures("bcc", 3.147, 42, 51, 1.3 * 3.147)) compare_to_lammps(pot, s, setup, "eamalloy-Mo-" + name);
 }
 
 TEST_CASE("eam/alloy with a species mapping uses the mapped entry", "[eip][eam][lammps]") {
@@ -94,7 +72,7 @@ TEST_CASE("eam/alloy with a species mapping uses the mapped entry", "[eip][eam][
     const auto pot = EamPotential::from_setfl(file.string(), {{"W", "Al"}});
     CHECK(pot.supported_numbers() == std::vector<int>{13, 74});
     const auto setup = lammps::file_setup("eam/alloy", file, {{74, "Al"}});
-    Structure s = fcc(4.05, 2, 1, 1, 74);
+    Structure s = crystal("fcc", 4.05, 2, 1, 1, 74);
     rattle(s, 0.1, 61);
     compare_to_lammps(pot, s, setup, "eamalloy-mapped");
 }

@@ -1,4 +1,4 @@
-// Every test configuration of mlearn Mo (sheared triclinic DFT cells) with the part-B potentials
+// Every test configuration of mlearn Mo (sheared triclinic DFT cells) with the EAM, spline-MEAM, Morse and EDIP potentials
 // against their oracles: eam/alloy and meam/spline through LAMMPS with the same files, Morse
 // through the OpenKIM models; mlearn Si with meam/spline (LAMMPS) and EDIP (OpenKIM, energies and
 // forces only, see test_eip_edip_kim.cpp). Same tolerances as the synthetic structures.
@@ -7,7 +7,7 @@
 #include "eipnn/eip/meam_spline.hpp"
 #include "eipnn/eip/morse.hpp"
 #include "eipnn/io/extxyz.hpp"
-#include "reference/eip_b_compare.hpp"
+#include "reference/eip_vs_reference.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -15,19 +15,13 @@ using namespace eipnn::test;
 namespace {
 
 void run_all(const Potential& pot, const std::string& data, const lammps::Setup& setup, const std::string& tag,
-             bool per_atom = true) {
+             Compared what = Compared::everything) {
     const auto frames = read_extxyz(data_file_or_skip(data));
     REQUIRE(!frames.empty());
     ReferenceErrors worst;
-    for (std::size_t k = 0; k < frames.size(); ++k) {
-        const auto e = compare_to_lammps(pot, frames[k].structure, setup, tag + "-" + std::to_string(k), 1e-10, 1e-9, per_atom);
-        worst.energy_rel = std::max(worst.energy_rel, e.energy_rel);
-        worst.force = std::max(worst.force, e.force);
-        worst.atom_energy = std::max(worst.atom_energy, e.atom_energy);
-        worst.virial = std::max(worst.virial, e.virial);
-    }
-    std::printf("%s over %zu configurations: max dE/E %.2e, max dF %.2e eV/Å, max dEi %.2e, max dW %.2e\n", tag.c_str(),
-                frames.size(), worst.energy_rel, worst.force, worst.atom_energy, worst.virial);
+    for (std::size_t k = 0; k < frames.size(); ++k)
+        worst.keep_worst(compare_to_lammps(pot, frames[k].structure, setup, tag + "-" + std::to_string(k), what));
+    worst.print(tag + " over " + std::to_string(frames.size()) + " configurations");
 }
 
 }  // namespace
@@ -62,5 +56,5 @@ TEST_CASE("mlearn Si test set: meam/spline Si_1 matches LAMMPS", "[eip][meam_spl
 TEST_CASE("mlearn Si test set: EDIP matches OpenKIM", "[eip][edip][kim][mlearn]") {
     const auto file = lammps::lammps_potential_or_skip("Si.edip");
     run_all(EdipPotential::from_file(file.string()), "mlearn-si/test.extxyz",
-            lammps::kim_setup("EDIP_JustoBazantKaxiras_1998_Si__MO_958932894036_002"), "mlearn-Si-edip", false);
+            lammps::kim_setup("EDIP_JustoBazantKaxiras_1998_Si__MO_958932894036_002"), "mlearn-Si-edip", Compared::energy_and_forces);
 }

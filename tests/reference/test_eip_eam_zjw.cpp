@@ -16,7 +16,7 @@
 #include "eipnn/eip/eam.hpp"
 #include "eipnn/eip/eam_zjw.hpp"
 #include "eipnn/io/extxyz.hpp"
-#include "reference/eip_b_compare.hpp"
+#include "reference/eip_vs_reference.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -233,26 +233,6 @@ void compare_to_table(const ZjwEamPotential& pot, const EamPotential& table, con
     compare(pot, s, ref.energy, ref.atom_energies, ref.forces, ref.virial, name, worst, print);
 }
 
-// The five structures of the issue for bcc Mo (a = 3.147 Å).
-std::vector<std::pair<std::string, Structure>> mo_structures() {
-    const double a = 3.147;
-    std::vector<std::pair<std::string, Structure>> out;
-    out.emplace_back("cell8", bcc(a, 2, 2, 1, 42));
-    Structure big = bcc(a, 4, 4, 2, 42);  // 64 atoms
-    rattle(big, 0.12, 51);
-    out.emplace_back("rattled64", big);
-    Structure blob = bcc(a, 3, 3, 3, 42);
-    rattle(blob, 0.08, 52);
-    out.emplace_back("cluster", cluster_of(blob, 1.3 * a));
-    Structure small = bcc(a, 1, 1, 1, 42);  // width a, far below twice the 6.1 Å cutoff
-    rattle(small, 0.1, 53);
-    out.emplace_back("small", small);
-    Structure shear = sheared(bcc(a, 2, 2, 2, 42), 54);
-    rattle(shear, 0.1, 55);
-    out.emplace_back("sheared", shear);
-    return out;
-}
-
 void report(const Worst& w, const std::string& what) {
     std::printf("%s: worst error/tolerance: E %.2f, E_i %.2f, F %.2f, W %.2f; max |dE|/atom %.2e eV, max |dF| %.2e eV/Å\n",
                 what.c_str(), w.energy, w.atom_energy, w.force, w.virial, w.energy_abs, w.force_abs);
@@ -293,7 +273,7 @@ TEST_CASE("eam/zjw Mo: standard structures match the setfl table within its inte
     const auto pot = ZjwEamPotential::named("ZhouJohnsonWadley_2004_Mo");
     const auto table = EamPotential::from_setfl(data_file_or_skip(kTable).string());
     Worst worst;
-    for (const auto& [name, s] : mo_structures()) compare_to_table(pot, table, s, "zjw-table-" + name, worst);
+    for (const auto& [name, s] : standard_structures("bcc", 3.147, 42, 51, 1.3 * 3.147)) compare_to_table(pot, table, s, "zjw-table-" + name, worst);
     report(worst, "standard structures vs table");
 }
 
@@ -315,7 +295,7 @@ TEST_CASE("eam/zjw Mo: standard structures match the OpenKIM model within its in
     lammps::lmp_binary_or_skip();
     const auto setup = lammps::kim_setup(kKimModel);
     Worst worst;
-    for (const auto& [name, s] : mo_structures()) {
+    for (const auto& [name, s] : standard_structures("bcc", 3.147, 42, 51, 1.3 * 3.147)) {
         const lammps::Result ref = lammps::run_lammps(s, setup, "zjw-kim-" + name);
         compare(pot, ref.structure, ref.energy, ref.atom_energies, ref.forces, ref.virial, "zjw-kim-" + name, worst);
     }

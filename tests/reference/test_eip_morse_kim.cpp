@@ -2,7 +2,7 @@
 // Al through LAMMPS `pair_style kim`: the same closed form, so energies to 1e-10 relative and
 // forces to 1e-9 eV/Å.
 #include "eipnn/eip/morse.hpp"
-#include "reference/eip_b_compare.hpp"
+#include "reference/eip_vs_reference.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -25,25 +25,6 @@ const KimMorse kAl[] = {
     {"GirifalcoWeizer_Al_high", "Morse_Shifted_GirifalcoWeizer_1959HighCutoff_Al__MO_140175748626_004"},
 };
 
-std::vector<std::pair<std::string, Structure>> structures(bool is_bcc, double a, int z, unsigned seed) {
-    auto crystal = [&](int n0, int n1, int n2) { return is_bcc ? bcc(a, n0, n1, n2, z) : fcc(a, n0, n1, n2, z); };
-    std::vector<std::pair<std::string, Structure>> out;
-    out.emplace_back("cell8", is_bcc ? crystal(2, 2, 1) : crystal(2, 1, 1));
-    Structure big = is_bcc ? crystal(4, 4, 2) : crystal(2, 2, 4);
-    rattle(big, 0.12, seed);
-    out.emplace_back("rattled64", big);
-    Structure blob = crystal(3, 3, 3);
-    rattle(blob, 0.08, seed + 1);
-    out.emplace_back("cluster", cluster_of(blob, 1.6 * a));
-    Structure small = crystal(1, 1, 1);  // one conventional cell: far below twice the cutoff
-    rattle(small, 0.1, seed + 2);
-    out.emplace_back("small", small);
-    Structure shear = sheared(crystal(2, 2, 2), seed + 3);
-    rattle(shear, 0.1, seed + 4);
-    out.emplace_back("sheared", shear);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("morse Girifalco-Weizer Mo matches the OpenKIM models", "[eip][morse][kim]") {
@@ -51,7 +32,7 @@ TEST_CASE("morse Girifalco-Weizer Mo matches the OpenKIM models", "[eip][morse][
     for (const auto& m : kMo) {
         const auto pot = MorsePotential::named(m.set);
         const auto setup = lammps::kim_setup(m.model);
-        for (const auto& [name, s] : structures(true, 3.147, 42, 71)) compare_to_lammps(pot, s, setup, std::string(m.set) + "-" + name);
+        for (const auto& [name, s] : standard_structures("bcc", 3.147, 42, 71, 1.6 * 3.147)) compare_to_lammps(pot, s, setup, std::string(m.set) + "-" + name);
     }
 }
 
@@ -60,6 +41,6 @@ TEST_CASE("morse Girifalco-Weizer Al matches the OpenKIM models", "[eip][morse][
     for (const auto& m : kAl) {
         const auto pot = MorsePotential::named(m.set);
         const auto setup = lammps::kim_setup(m.model);
-        for (const auto& [name, s] : structures(false, 4.05, 13, 81)) compare_to_lammps(pot, s, setup, std::string(m.set) + "-" + name);
+        for (const auto& [name, s] : standard_structures("fcc", 4.05, 13, 81, 1.6 * 4.05)) compare_to_lammps(pot, s, setup, std::string(m.set) + "-" + name);
     }
 }

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "eipnn/eip/sw.hpp"
-#include "reference/eip_vs_lammps.hpp"
+#include "reference/eip_vs_reference.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -28,22 +28,14 @@ TEST_CASE("sw vs lammps: crystals, small and sheared cells, a free cluster", "[e
     for (const auto& f : sw_files()) {
         const auto pot = StillingerWeber::from_file(f.path);
         const auto setup = lammps::file_setup("sw", f.path);
-        Structure rattled = diamond(5.431, 2, 2, 2);
-        rattle(rattled, 0.1, 7);
-        const std::vector<std::pair<std::string, Structure>> cases = {
-            {"diamond8", diamond(5.431)},
-            {"rattled64", rattled},
-            {"cluster", diamond_cluster(5.431, 6.0, 3)},
-            {"primitive2", primitive_diamond(5.431, 11)},
-            {"sheared64", sheared_diamond(5.431, 5)},
-        };
-        for (const auto& [name, s] : cases) require_matches_lammps(pot, s, setup, "sw-" + f.name + "-" + name);
+        for (const auto& [name, s] : standard_structures("diamond", 5.431, 14, 7, 6.0))
+            compare_to_lammps(pot, s, setup, "sw-" + f.name + "-" + name, Compared::no_atom_energies);
     }
 }
 
 TEST_CASE("sw vs lammps: every mlearn test configuration (Si, Ge, Mo as Si)", "[eip][sw][lammps][mlearn]") {
     for (const auto& f : sw_files()) {
-        LammpsDiff worst;
+        ReferenceErrors worst;
         for (const char* el : {"si", "ge", "mo"}) {
             const auto structures = mlearn_structures(std::string("mlearn-") + el, "test");
             // LAMMPS maps atom types to file entries; here every element uses the Si entry
@@ -51,9 +43,9 @@ TEST_CASE("sw vs lammps: every mlearn test configuration (Si, Ge, Mo as Si)", "[
             const auto pot = StillingerWeber::from_file(f.path, map);
             const auto setup = lammps::file_setup("sw", f.path, {{32, "Si"}, {42, "Si"}});
             for (std::size_t k = 0; k < structures.size(); ++k)
-                require_matches_lammps(pot, structures[k], setup, str("sw-", f.name, "-", el, k), &worst);
+                worst.keep_worst(compare_to_lammps(pot, structures[k], setup, str("sw-", f.name, "-", el, k),
+                                                    Compared::no_atom_energies));
         }
-        std::cout << "sw " << f.name << " mlearn worst: energy rel " << worst.energy_rel << ", force "
-                  << worst.force_abs << " eV/A, virial rel " << worst.virial_rel << "\n";
+        worst.print("sw " + f.name + " mlearn");
     }
 }

@@ -5,7 +5,7 @@
 
 #include "eipnn/eip/tersoff.hpp"
 #include "eipnn/eip/tersoff_mod.hpp"
-#include "reference/eip_vs_lammps.hpp"
+#include "reference/eip_vs_reference.hpp"
 
 using namespace eipnn;
 using namespace eipnn::test;
@@ -22,18 +22,13 @@ Structure zincblende_sic(double a, int n, double sigma, unsigned seed) {
 }
 
 std::vector<std::pair<std::string, Structure>> crystal_cases(double a, int z) {
-    Structure rattled = diamond(a, 2, 2, 2, z);
-    rattle(rattled, 0.1, 7);
-    return {{"diamond8", diamond(a, 1, 1, 1, z)},
-            {"rattled64", rattled},
-            {"cluster", diamond_cluster(a, 6.0, 3, z)},
-            {"primitive2", primitive_diamond(a, 11, z)},
-            {"sheared64", sheared_diamond(a, 5, z)}};
+    return standard_structures("diamond", a, z, 7, 6.0);
 }
 
 template <class Pot>
 void check_cases(const Pot& pot, const lammps::Setup& setup, const std::string& tag, double a, int z) {
-    for (const auto& [name, s] : crystal_cases(a, z)) require_matches_lammps(pot, s, setup, tag + "-" + name);
+    for (const auto& [name, s] : crystal_cases(a, z))
+        compare_to_lammps(pot, s, setup, tag + "-" + name, Compared::no_atom_energies);
 }
 
 }  // namespace
@@ -52,8 +47,8 @@ TEST_CASE("tersoff vs lammps: Erhart-Albe SiC, two species and m = 1", "[eip][te
     const auto f = lammps::lammps_potential_or_skip("SiC_Erhart-Albe.tersoff");
     const Tersoff pot = Tersoff::from_file(f);
     const auto setup = lammps::file_setup("tersoff", f);
-    require_matches_lammps(pot, zincblende_sic(4.36, 2, 0.1, 3), setup, "EA-sic64");
-    require_matches_lammps(pot, zincblende_sic(4.36, 1, 0.15, 4), setup, "EA-sic8");
+    compare_to_lammps(pot, zincblende_sic(4.36, 2, 0.1, 3), setup, "EA-sic64", Compared::no_atom_energies);
+    compare_to_lammps(pot, zincblende_sic(4.36, 1, 0.15, 4), setup, "EA-sic8", Compared::no_atom_energies);
     check_cases(pot, setup, "EA-si", 5.431, 14);
 }
 
@@ -79,14 +74,14 @@ TEST_CASE("tersoff vs lammps: every mlearn test configuration", "[eip][tersoff][
         if (c.style == "tersoff") pot = std::make_unique<Tersoff>(Tersoff::from_file(f, map));
         else pot = std::make_unique<TersoffMod>(TersoffMod::from_file(f, map));
         const auto setup = lammps::file_setup(c.style, f, {{14, c.entry}, {32, c.entry}, {42, c.entry}});
-        LammpsDiff worst;
+        ReferenceErrors worst;
         for (const char* el : {"si", "ge", "mo"}) {
             const auto structures = mlearn_structures(std::string("mlearn-") + el, "test");
             for (std::size_t k = 0; k < structures.size(); ++k)
-                require_matches_lammps(*pot, structures[k], setup, str(c.tag, "-", el, k), &worst);
+                worst.keep_worst(
+                    compare_to_lammps(*pot, structures[k], setup, str(c.tag, "-", el, k), Compared::no_atom_energies));
         }
-        std::cout << c.tag << " mlearn worst: energy rel " << worst.energy_rel << ", force " << worst.force_abs
-                  << " eV/A, virial rel " << worst.virial_rel << "\n";
+        worst.print(c.tag + " mlearn");
     }
 }
 
@@ -98,12 +93,12 @@ TEST_CASE("tersoff vs openkim: T2 and T3 models through pair_style kim", "[eip][
     const auto kim_t2 = lammps::kim_setup("Tersoff_LAMMPS_Tersoff_1988T2_Si__MO_245095684871_003");
     const auto kim_t3 = lammps::kim_setup("Tersoff_LAMMPS_Tersoff_1988T3_Si__MO_186459956893_003");
     for (const auto& [name, s] : crystal_cases(5.431, 14)) {
-        require_matches_lammps(t2, s, kim_t2, "kimT2-" + name);
-        require_matches_lammps(t3, s, kim_t3, "kimT3-" + name);
+        compare_to_lammps(t2, s, kim_t2, "kimT2-" + name, Compared::no_atom_energies);
+        compare_to_lammps(t3, s, kim_t3, "kimT3-" + name, Compared::no_atom_energies);
     }
     const auto structures = mlearn_structures("mlearn-si", "test");
     for (std::size_t k = 0; k < structures.size(); ++k) {
-        require_matches_lammps(t2, structures[k], kim_t2, str("kimT2-si", k));
-        require_matches_lammps(t3, structures[k], kim_t3, str("kimT3-si", k));
+        compare_to_lammps(t2, structures[k], kim_t2, str("kimT2-si", k), Compared::no_atom_energies);
+        compare_to_lammps(t3, structures[k], kim_t3, str("kimT3-si", k), Compared::no_atom_energies);
     }
 }

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 namespace eipnn::test {
@@ -60,6 +61,18 @@ constexpr T eps() { return std::numeric_limits<T>::epsilon(); }
 
 inline bool close(double a, double b, double abs_tol, double rel_tol) {
     return std::abs(a - b) <= abs_tol + rel_tol * std::abs(b);
+}
+
+// The message of the exception (a std::exception, so eipnn::Error too) that f throws, or
+// "nothing was thrown": a test matches the message's parts, and the latter matches none of them.
+template <class F>
+std::string thrown_message(F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "nothing was thrown";
 }
 
 }  // namespace eipnn::test

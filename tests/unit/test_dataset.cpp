@@ -43,7 +43,7 @@ TEST_CASE("batch sampler covers each item once per epoch and resumes exactly", "
     REQUIRE(e.back().size() == 9);
 }
 
-TEST_CASE("loading a dataset: energies, forces, config types; clear errors", "[dataset][errors]") {
+TEST_CASE("loading a dataset: energies, forces, config types, clear errors", "[dataset][errors]") {
     const auto dir = test::scratch_dir("dataset_load");
     {
         std::ofstream f(dir / "ok.extxyz");

@@ -1,12 +1,12 @@
 // The pieces of METHOD.md's strategies: EIP alignment and masking, class labels on hand-made
-// cases, the weak-label and multi-head losses against finite differences, backbone transfer with
-// a re-initialised head, and a classifier that learns to tell crystal structures apart.
+// cases, the weak-label and multi-head losses against finite differences, and a classifier that
+// learns to tell crystal structures apart. (Backbone transfer, for every model kind:
+// gradcheck/test_models.cpp.)
 #include <catch2/catch.hpp>
 
-#include "eipnn/train/pool.hpp"
 #include "eipnn/train/strategies/eip_alignment.hpp"
 #include "eipnn/train/strategies/objectives.hpp"
-#include "support/test_support.hpp"
+#include "support/model_fixtures.hpp"
 
 using namespace eipnn;
 
@@ -56,14 +56,9 @@ TEST_CASE("class labels: nearest valid EIP within tau, else K", "[strategies]") 
 }
 
 TEST_CASE("weak-label and multi-head losses: gradients match finite differences", "[strategies][gradcheck]") {
-    SchNetConfig c;
-    c.species = {14};
-    c.n_features = 4;
-    c.n_rbf = 4;
-    c.n_interactions = 1;
-    c.head_hidden = 4;
-    c.n_heads = 2;
-    SchNet<double> model(c);
+    // the losses read the model's head count and scales only
+    SchNet<double> model(test::ModelFixture<SchNet<double>>::small_config());
+    REQUIRE(model.config.n_heads == 2);
     model.head_scale = {0.3, 0.7};
     PreparedSet train;
     train.energies = {-10, -12, -9, -30, -31, -8};
@@ -101,54 +96,18 @@ TEST_CASE("weak-label and multi-head losses: gradients match finite differences"
     }
 }
 
-TEST_CASE("backbone transfer copies the backbone and leaves a fresh head", "[strategies]") {
-    SchNetConfig c;
-    c.species = {14};
-    c.n_features = 6;
-    c.n_rbf = 5;
-    c.n_interactions = 2;
-    c.head_hidden = 6;
-    c.n_heads = 3;
-    const SchNet<double> pretrained(c, 1);
-    SchNetConfig fine = c;
-    fine.n_heads = 1;
-    SchNet<double> target(fine, 2);
-    const SchNet<double> fresh(fine, 2);
-    transfer_backbone(pretrained, target);
-    for (const ParameterEntry& e : target.layout.entries()) {
-        const bool backbone = e.name == "embedding" || e.name.rfind("interaction", 0) == 0;
-        const auto got = target.params.view(e.name);
-        const auto want = backbone ? pretrained.params.view(e.name) : fresh.params.view(e.name);
-        for (index_t r = 0; r < e.rows; ++r)
-            for (index_t k = 0; k < e.cols; ++k) REQUIRE(got(r, k) == want(r, k));
-    }
-    SchNetConfig other = fine;
-    other.n_features = 8;
-    SchNet<double> mismatched(other, 3);
-    REQUIRE_THROWS_WITH(transfer_backbone(pretrained, mismatched), Catch::Contains("backbone differs"));
-}
-
 TEST_CASE("the auxiliary classifier learns to tell bcc from fcc", "[strategies][train]") {
-    PoolConfig pc = default_pool_config("Mo");
-    pc.max_atoms = 16;
-    pc.prototypes = {"bcc", "fcc"};
     Dataset d;
     std::vector<int> labels;
-    for (std::uint64_t k = 0; k < 48; ++k) {
-        const PoolItem item = make_pool_item(pc, k);
+    std::size_t k = 0;
+    for (const PoolItem& item : test::mo_pool_items(48, PoolConfig{}.seed)) {
         Sample s;
         s.structure = item.structure;
-        s.source = str("pool ", k);
+        s.source = str("pool ", k++);
         d.samples.push_back(s);
         labels.push_back(item.prototype == "bcc" ? 0 : 1);
     }
-    SchNetConfig c;
-    c.species = {42};
-    c.cutoff = 4.5;
-    c.n_features = 8;
-    c.n_rbf = 10;
-    c.n_interactions = 2;
-    c.head_hidden = 8;
+    SchNetConfig c = test::ModelFixture<SchNet<double>>::mo_config();
     c.n_classes = 2;
     c.classifier_hidden = 8;
     const auto split = random_split(d.size(), {0.75, 0.25}, 1);
@@ -157,18 +116,13 @@ TEST_CASE("the auxiliary classifier learns to tell bcc from fcc", "[strategies][
     for (std::size_t i : split[0]) train_labels.push_back(labels[i]);
     for (std::size_t i : split[1]) valid_labels.push_back(labels[i]);
     SchNet<double> model(c, 3);
-    TrainOptions o;
-    o.epochs = 60;
-    o.batch_size = 8;
-    o.schedule.lr = 3e-3;
-    o.threads = 1;
-    o.out = test::scratch_dir("classifier") / "clf.ckpt";
-    EnergyTrainer<double> t(model, train, valid, o);
-    t.batch_step = classifier_step<double>(train_labels);
-    t.validator = classifier_error_rate<double>(valid, valid_labels, 8);
+    const TrainOptions o = test::small_train_options("classifier", 60, 3e-3);
+    ModelTrainer<SchNet<double>> t(model, train, valid, o);
+    t.batch_step = classifier_step<SchNet<double>>(train_labels);
+    t.validator = classifier_error_rate<SchNet<double>>(valid, valid_labels, 8);
     const double before = t.validator(Host{1}, model);
     const TrainResult r = t.run();
-    const double train_error = classifier_error_rate<double>(train, train_labels, 8)(Host{1}, model);
+    const double train_error = classifier_error_rate<SchNet<double>>(train, train_labels, 8)(Host{1}, model);
     INFO("validation error rate before " << before << ", best " << r.best_valid_metric << "; final training error "
                                          << train_error);
     CHECK(train_error <= 0.1);

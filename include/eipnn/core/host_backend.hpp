@@ -56,10 +56,11 @@ void for_each(const Host& host, index_t n, const F& f) {
 // Chunk size of for_each_dynamic: about 16 chunks per thread, never fewer than 16 indices.
 // Handing out a chunk moves the schedule's shared counter between cores, and neighbouring chunks
 // taken by different cores share the cache lines at their borders (atom energies, edge rows).
-// With chunks of 16 cheap atoms (~2 us of work) that traffic cost as much as the work on our
-// 2-vCPU machines: the SW kernel on 64,000 atoms ran 1.0x faster on 2 threads than on 1 with
-// chunks of 16, 1.9x with chunks of ~2,000 (the kernel pass alone). 16 chunks per thread still leave
-// room to balance atoms of uneven cost and a core that the host slows down.
+// With chunks of 16 cheap atoms (microseconds of work) that traffic costs as much as the work on
+// small shared VMs: there the SW kernel gained nothing from a second thread with chunks of 16 and
+// scaled almost linearly with chunks of ~2,000 (bench/compare eip prints the 1 -> 2 thread
+// scaling). 16 chunks per thread still leave room to balance atoms of uneven cost and a core that
+// the host slows down.
 inline index_t dynamic_chunk(index_t n, int threads) {
     const index_t per_thread = n / (index_t(threads) * 16);
     return per_thread > 16 ? per_thread : 16;
@@ -148,12 +149,13 @@ struct alignas(64) GranuleRange {
 // (indices [g granule, (g + 1) granule)), where the thread that ran a granule's phase 1 also runs
 // its phase 2. Each thread starts on its own contiguous range (split_balanced by `prefix`) and,
 // when done, takes granules from the back of the others' ranges.
-// Why: what phase 1 writes (per-edge gradients), phase 2 reads back, and on our 2-vCPU VMs a cache
-// line written by one core and read by the other costs more than the work on it. With two dynamic
-// loops (chunks go to either core, differently each call), EDIP on 64,000 atoms took 9.3 ms on 2
-// threads against 12.4 ms on 1; with fixed ranges, 6.5 ms, but then a core the host slows down
-// (the two often differ by 30 % for minutes) holds everyone up, hence the stealing. One parallel
-// region, so phase 2 costs no second wake-up.
+// Why: what phase 1 writes (per-edge gradients), phase 2 reads back, and on small shared VMs a
+// cache line written by one core and read by the other costs more than the work on it. With two
+// dynamic loops (chunks go to either core, differently each call) EDIP gained little from a second
+// thread; with fixed ranges (each core reads back what it wrote) it gained much more, but then a
+// core the host slows down (on such VMs the two cores' speeds often differ for minutes) holds
+// everyone up, hence the stealing. bench/compare eip measures the scaling. One parallel region,
+// so phase 2 costs no second wake-up.
 template <class Prefix, class F1, class F2>
 void for_each_owned_two_phase(const Host& host, index_t n, const Prefix& prefix, index_t granule, const F1& phase1,
                               const F2& phase2) {

@@ -3,12 +3,13 @@
 // pages once a buffer reaches 2 MiB.
 //
 // Why: an EIP call on 64,000 atoms walks ~30 MB of such arrays, i.e. ~7,500 ordinary 4 KiB pages
-// against 15 huge pages. On our 2-vCPU VMs a thread that sleeps between parallel regions comes
-// back with a cold TLB, and the page walks then cost more than the second core gains: the SW
-// call ran 7.9 ms on 2 threads vs 12.1 ms on 1 (1.5x) with 4 KiB pages and 5.8 ms (2.0x) with
-// huge pages, kernel and gather themselves unchanged (measured with the system switched to
-// `transparent_hugepage=always`). Most distributions default to `madvise`, under which only
-// memory advised like this gets huge pages; elsewhere the advice is a no-op.
+// against 15 huge pages. On small shared VMs a thread that sleeps between parallel regions comes
+// back with a cold TLB, and the page walks then eat much of what the second core gains: the SW
+// call scaled clearly better from 1 to 2 threads with huge pages than with 4 KiB pages, kernel
+// and gather themselves unchanged (seen with the system switched to
+// `transparent_hugepage=always`; bench/compare eip prints the scaling). Most distributions
+// default to `madvise`, under which only memory advised like this gets huge pages; elsewhere the
+// advice is a no-op.
 #pragma once
 #include <cstddef>
 #include <cstdlib>

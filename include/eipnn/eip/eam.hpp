@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "eipnn/eip/eam_tables.hpp"
-#include "eipnn/eip/potential.hpp"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/eip/species.hpp"
 #include "eipnn/math/uniform_table_spline.hpp"
 
@@ -83,7 +83,15 @@ struct EamSplines {
     std::vector<T> frho, rhor, z2r;
 };
 
-class EamPotential : public Potential {
+// The spline tables a kernel reads, wherever they live (host or device memory).
+template <class T>
+struct EamTableViews {
+    const T* frho;                      // (n_elements, nrho, 7)
+    const T* rhor;                      // (n_elements, nr, 7)
+    const T* z2r;                       // (n_pairs, nr, 7)
+};
+
+class EamPotential : public AtomKernelPotential<EamPotential> {
 public:
     // `pair_style eam`: one funcfl file per element.
     static EamPotential from_funcfl(const std::vector<std::string>& paths, const SpeciesMap& mapping = {}) {
@@ -120,40 +128,32 @@ public:
 
     std::string style() const override { return tables_.style; }
     double cutoff() const override { return tables_.cut; }
-    std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
+    const std::string& source() const override { return source_; }
     const EamTables& tables() const { return tables_; }
-
-    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
-    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, source_); }
     template <class T>
     const EamSplines<T>& splines() const {
         if constexpr (std::is_same_v<T, float>) return f_;
         else return d_;
     }
-    const std::string& source() const { return source_; }
 
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
-        run(s, nl, host, d_, out);
+    // The kernel factory (atom_kernel_potential.hpp), shared with kernels/eipnn/cuda/eip.cuh.
+    static constexpr int scratch_per_edge = 0;
+    template <class T>
+    EamTableViews<T> kernel_tables() const {
+        const EamSplines<T>& sp = splines<T>();
+        return {sp.frho.data(), sp.rhor.data(), sp.z2r.data()};
     }
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const override {
-        run(s, nl, host, f_, out);
+    template <class T>
+    EamKernel<T> kernel(const AtomKernelArgs<T>& a, const EamTableViews<T>& t) const {
+        return {a.offsets, a.neighbors, a.vectors, a.types, t.frho, t.rhor, t.z2r, tables_.n_elements(), tables_.nrho,
+                tables_.nr, T(1.0 / tables_.drho), T(1.0 / tables_.dr), T(tables_.rhomax),
+                T(tables_.cut * tables_.cut), a.atom_energy, a.dE_dr};
     }
-    using Potential::compute;
+
+protected:
+    const SpeciesTable& species() const override { return species_; }
 
 private:
-    template <class T>
-    void run(const Structure& s, const NeighborList& nl, const Host& host, const EamSplines<T>& sp,
-             EipResult<T>& out) const {
-        const std::vector<int> types = species_.types_of(s.numbers, source_);
-        EipWorkspace<T>& ws = thread_workspace<T>();
-        evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return EamKernel<T>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3), span_of(types),
-                                sp.frho.data(), sp.rhor.data(), sp.z2r.data(), tables_.n_elements(), tables_.nrho,
-                                tables_.nr, T(1.0 / tables_.drho), T(1.0 / tables_.dr), T(tables_.rhomax),
-                                T(tables_.cut * tables_.cut), energy, grad};
-        }, out, ws);
-    }
-
     EamTables tables_;
     std::string source_;
     SpeciesTable species_;

@@ -29,7 +29,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "eipnn/eip/potential.hpp"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/eip/species.hpp"
 
 namespace eipnn {
@@ -215,16 +215,23 @@ inline ZjwParams zjw_named(const std::string& name) {
     return p;
 }
 
-class ZjwEamPotential : public Potential {
+// The per-element functions a kernel reads, wherever they live (host or device memory).
+template <class T>
+struct ZjwTables {
+    const ZjwFunctions<T>* elements;    // (n_elements)
+};
+
+class ZjwEamPotential : public AtomKernelPotential<ZjwEamPotential> {
 public:
     static ZjwEamPotential named(const std::string& name, const SpeciesMap& mapping = {}) {
         return ZjwEamPotential(zjw_named(name), mapping);
     }
 
-    explicit ZjwEamPotential(ZjwParams p, const SpeciesMap& mapping = {}) : p_(std::move(p)) {
-        if (p_.elements.empty()) throw Error("no elements", "eam/zjw " + p_.name, "give at least one element's parameters");
+    explicit ZjwEamPotential(ZjwParams p, const SpeciesMap& mapping = {})
+        : p_(std::move(p)), source_("eam/zjw " + p_.name) {
+        if (p_.elements.empty()) throw Error("no elements", source_, "give at least one element's parameters");
         if (!(p_.cutoff > 0) || !std::isfinite(p_.cutoff))
-            throw Error(str("cutoff = ", p_.cutoff, ": must be positive and finite"), "eam/zjw " + p_.name,
+            throw Error(str("cutoff = ", p_.cutoff, ": must be positive and finite"), source_,
                         "use ZjwParams::tabulation_cutoff(elements)");
         std::vector<std::string> names;
         for (const auto& e : p_.elements) {
@@ -234,50 +241,41 @@ public:
             for (double x : v) finite = finite && std::isfinite(x);
             // r_e, f_e, rho_e, rho_s > 0 keep x, f and ln(rho/rho_s) defined (f > 0 is what the alloy rule divides by)
             if (!finite || !(e.re > 0) || !(e.fe > 0) || !(e.rho_e > 0) || !(e.rho_s > 0))
-                throw Error(str("invalid parameters for ", e.element), "eam/zjw " + p_.name,
+                throw Error(str("invalid parameters for ", e.element), source_,
                             "all must be finite, r_e, f_e, rho_e and rho_s positive");
             names.push_back(e.element);
             d_.push_back(ZjwFunctions<double>::from(e));
             f_.push_back(ZjwFunctions<float>::from(e));
         }
-        species_ = resolve_species(names, mapping, "eam/zjw " + p_.name);
+        species_ = resolve_species(names, mapping, source_);
     }
 
     std::string style() const override { return "eam/zjw"; }
     double cutoff() const override { return p_.cutoff; }
-    std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
+    const std::string& source() const override { return source_; }
     const ZjwParams& params() const { return p_; }
     const ZjwFunctions<double>& functions(int entry) const { return d_.at(std::size_t(entry)); }
-
-    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
-    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, "eam/zjw " + p_.name); }
     template <class T>
     const std::vector<ZjwFunctions<T>>& function_table() const {
         if constexpr (std::is_same_v<T, float>) return f_;
         else return d_;
     }
 
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
-        run(s, nl, host, d_, out);
+    // The kernel factory (atom_kernel_potential.hpp), shared with kernels/eipnn/cuda/eip.cuh.
+    static constexpr int scratch_per_edge = 0;
+    template <class T>
+    ZjwTables<T> kernel_tables() const { return {function_table<T>().data()}; }
+    template <class T>
+    ZjwEamKernel<T> kernel(const AtomKernelArgs<T>& a, const ZjwTables<T>& t) const {
+        return {a.offsets, a.neighbors, a.vectors, a.types, t.elements, T(p_.cutoff * p_.cutoff), a.atom_energy, a.dE_dr};
     }
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const override {
-        run(s, nl, host, f_, out);
-    }
-    using Potential::compute;
+
+protected:
+    const SpeciesTable& species() const override { return species_; }
 
 private:
-    template <class T>
-    void run(const Structure& s, const NeighborList& nl, const Host& host, const std::vector<ZjwFunctions<T>>& fns,
-             EipResult<T>& out) const {
-        const std::vector<int> types = species_.types_of(s.numbers, "eam/zjw " + p_.name);
-        EipWorkspace<T>& ws = thread_workspace<T>();
-        evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return ZjwEamKernel<T>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3), span_of(types),
-                                   fns.data(), T(p_.cutoff * p_.cutoff), energy, grad};
-        }, out, ws);
-    }
-
     ZjwParams p_;
+    std::string source_;
     SpeciesTable species_;
     std::vector<ZjwFunctions<double>> d_;
     std::vector<ZjwFunctions<float>> f_;

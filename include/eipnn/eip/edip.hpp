@@ -17,8 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "eipnn/eip/list_check.hpp"
-#include "eipnn/eip/potential.hpp"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/io/lammps_potential_file.hpp"
 #include "eipnn/math/exp_inline.hpp"
 #include "eipnn/eip/species.hpp"
@@ -364,7 +363,7 @@ inline EdipParams<double> read_edip(const std::string& path, std::string* elemen
     return p;
 }
 
-class EdipPotential : public Potential {
+class EdipPotential : public AtomKernelPotential<EdipPotential> {
 public:
     static EdipPotential from_file(const std::string& path, const SpeciesMap& mapping = {}) {
         std::string element;
@@ -379,37 +378,24 @@ public:
 
     std::string style() const override { return "edip"; }
     double cutoff() const override { return p_.a; }
-    std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
+    const std::string& source() const override { return source_; }
     const EdipParams<double>& params() const { return p_; }
-    // Checks the structure's elements (one entry: the kernel needs no types).
-    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, source_); }
 
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
-        run(s, nl, host, out);
+    // The kernel factory (atom_kernel_potential.hpp), shared with kernels/eipnn/cuda/eip.cuh. One
+    // entry: the kernel reads no types, and its parameters travel by value.
+    static constexpr int scratch_per_edge = 0;
+    static constexpr bool tables_by_value = true;
+    template <class T>
+    EdipParams<T> kernel_tables() const { return p_.template as<T>(); }
+    template <class T>
+    EdipKernel<T> kernel(const AtomKernelArgs<T>& a, const EdipParams<T>& p) const {
+        return {a.offsets, a.vectors, p, a.atom_energy, a.dE_dr};
     }
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const override {
-        run(s, nl, host, out);
-    }
-    using Potential::compute;
+
+protected:
+    const SpeciesTable& species() const override { return species_; }
 
 private:
-    template <class T>
-    void run(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
-        check_neighbor_list(s, nl, p_.a, source_);
-        // element check without types_of's (n_atoms) vector: allocating and faulting in a fresh
-        // one on every call costs more than the check; types_of names the offending atom
-        for (const int z : s.numbers)
-            if (z < 0 || z >= int(species_.index.size()) || species_.index[std::size_t(z)] < 0) {
-                species_.types_of(s.numbers, source_);
-                break;
-            }
-        EipWorkspace<T>& ws = thread_workspace<T>();
-        const EdipParams<T> p = p_.template as<T>();
-        evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return EdipKernel<T>{span_of(nl.offsets), matrix_of(nl.vectors, 3), p, energy, grad};
-        }, out, ws);
-    }
-
     EdipParams<double> p_;
     std::string element_, source_;
     SpeciesTable species_;

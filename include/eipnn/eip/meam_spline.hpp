@@ -13,11 +13,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include "eipnn/eip/potential.hpp"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/eip/potential_file_lines.hpp"
 #include "eipnn/eip/species.hpp"
 #include "eipnn/math/cubic_spline.hpp"
@@ -209,7 +210,18 @@ struct MeamSplineKernel {
     }
 };
 
-class MeamSplinePotential : public Potential {
+// The splines a kernel reads, wherever they live (host or device memory).
+template <class T>
+struct MeamSplineTables {
+    const CubicSplineView<T>* phi;      // (n_pairs)
+    const CubicSplineView<T>* rho;      // (n)
+    const CubicSplineView<T>* U;        // (n)
+    const CubicSplineView<T>* f;        // (n)
+    const CubicSplineView<T>* g;        // (n_pairs)
+    const T* U_at_zero;                 // (n)
+};
+
+class MeamSplinePotential : public AtomKernelPotential<MeamSplinePotential> {
 public:
     static MeamSplinePotential from_file(const std::string& path, const SpeciesMap& mapping = {},
                                          const std::string& element = "") {
@@ -217,60 +229,63 @@ public:
     }
 
     MeamSplinePotential(MeamSplineParams p, const SpeciesMap& mapping, std::string source)
-        : p_(std::move(p)), source_(std::move(source)) {
-        species_ = resolve_species(p_.elements, mapping, source_);
-        for (const auto& u : p_.U) {
-            U0_d_.push_back(u.view<double>()(0.0));
-            U0_f_.push_back(float(u.view<double>()(0.0)));
-        }
+        : p_(std::make_shared<const MeamSplineParams>(std::move(p))), source_(std::move(source)),
+          d_(*p_), f_(*p_) {
+        species_ = resolve_species(p_->elements, mapping, source_);
     }
 
     std::string style() const override { return "meam/spline"; }
-    double cutoff() const override { return p_.cutoff; }
-    std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
-    const MeamSplineParams& params() const { return p_; }
-
-    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
-    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, source_); }
+    double cutoff() const override { return p_->cutoff; }
+    const std::string& source() const override { return source_; }
+    const MeamSplineParams& params() const { return *p_; }
     template <class T>
-    const std::vector<T>& U_at_zero() const {
-        if constexpr (std::is_same_v<T, float>) return U0_f_;
-        else return U0_d_;
+    const std::vector<T>& U_at_zero() const { return views<T>().U_at_zero; }
+
+    // The kernel factory (atom_kernel_potential.hpp), shared with kernels/eipnn/cuda/eip.cuh.
+    static constexpr int scratch_per_edge = 0;
+    template <class T>
+    MeamSplineTables<T> kernel_tables() const {
+        const Views<T>& v = views<T>();
+        return {v.phi.data(), v.rho.data(), v.U.data(), v.f.data(), v.g.data(), v.U_at_zero.data()};
+    }
+    template <class T>
+    MeamSplineKernel<T> kernel(const AtomKernelArgs<T>& a, const MeamSplineTables<T>& t) const {
+        return {a.offsets, a.neighbors, a.vectors, a.types, t.phi, t.rho, t.U, t.f, t.g, t.U_at_zero,
+                p_->n_elements(), T(p_->cutoff * p_->cutoff), a.atom_energy, a.dE_dr};
     }
 
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
-        run(s, nl, host, U0_d_, out);
-    }
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const override {
-        run(s, nl, host, U0_f_, out);
-    }
-    using Potential::compute;
+protected:
+    const SpeciesTable& species() const override { return species_; }
 
 private:
+    // Views of the splines in one scalar type. They point into *p_, which copies of the potential
+    // share (the parameters never change), so a copied potential's views stay valid.
     template <class T>
-    static std::vector<CubicSplineView<T>> views(const std::vector<CubicSpline>& v) {
-        std::vector<CubicSplineView<T>> out;
-        for (const auto& s : v) out.push_back(s.view<T>());
-        return out;
+    struct Views {
+        std::vector<CubicSplineView<T>> phi, rho, U, f, g;
+        std::vector<T> U_at_zero;  // U(0), subtracted so an isolated atom has zero energy
+
+        explicit Views(const MeamSplineParams& p)
+            : phi(of(p.phi)), rho(of(p.rho)), U(of(p.U)), f(of(p.f)), g(of(p.g)) {
+            for (const auto& u : p.U) U_at_zero.push_back(T(u.view<double>()(0.0)));
+        }
+        static std::vector<CubicSplineView<T>> of(const std::vector<CubicSpline>& splines) {
+            std::vector<CubicSplineView<T>> out;
+            for (const auto& s : splines) out.push_back(s.view<T>());
+            return out;
+        }
+    };
+    template <class T>
+    const Views<T>& views() const {
+        if constexpr (std::is_same_v<T, float>) return f_;
+        else return d_;
     }
 
-    template <class T>
-    void run(const Structure& s, const NeighborList& nl, const Host& host, const std::vector<T>& U0, EipResult<T>& out) const {
-        const std::vector<int> types = species_.types_of(s.numbers, source_);
-        const auto phi = views<T>(p_.phi), rho = views<T>(p_.rho), U = views<T>(p_.U), f = views<T>(p_.f), g = views<T>(p_.g);
-        EipWorkspace<T>& ws = thread_workspace<T>();
-        evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return MeamSplineKernel<T>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3), span_of(types),
-                                       phi.data(), rho.data(), U.data(), f.data(), g.data(), U0.data(), p_.n_elements(),
-                                       T(p_.cutoff * p_.cutoff), energy, grad};
-        }, out, ws);
-    }
-
-    MeamSplineParams p_;
+    std::shared_ptr<const MeamSplineParams> p_;
     std::string source_;
     SpeciesTable species_;
-    std::vector<double> U0_d_;
-    std::vector<float> U0_f_;
+    Views<double> d_;
+    Views<float> f_;
 };
 
 }  // namespace eipnn

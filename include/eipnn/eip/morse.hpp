@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "eipnn/eip/potential.hpp"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/eip/species.hpp"
 
 namespace eipnn {
@@ -92,14 +92,15 @@ struct MorseKernel {
     }
 };
 
-class MorsePotential : public Potential {
+class MorsePotential : public AtomKernelPotential<MorsePotential> {
 public:
     // mapping {"W": "Mo"} evaluates W atoms with the Mo set.
-    explicit MorsePotential(MorseParams p, const SpeciesMap& mapping = {}) : p_(std::move(p)) {
+    explicit MorsePotential(MorseParams p, const SpeciesMap& mapping = {})
+        : p_(std::move(p)), source_("morse " + p_.element) {
         if (!(p_.C > 0) || !(p_.cutoff > 0) || !std::isfinite(p_.epsilon) || !std::isfinite(p_.R0))
             throw Error(str("invalid Morse parameters eps=", p_.epsilon, " C=", p_.C, " R0=", p_.R0, " rcut=", p_.cutoff),
                         "morse", "C and the cutoff must be positive, eps and R0 finite");
-        species_ = resolve_species({p_.element}, mapping, "morse " + p_.element);
+        species_ = resolve_species({p_.element}, mapping, source_);
     }
     static MorsePotential named(const std::string& name, const SpeciesMap& mapping = {}) {
         return MorsePotential(morse_named(name), mapping);
@@ -107,34 +108,26 @@ public:
 
     std::string style() const override { return "morse"; }
     double cutoff() const override { return p_.cutoff; }
-    std::vector<int> supported_numbers() const override { return species_.supported_numbers(); }
+    const std::string& source() const override { return source_; }
     const MorseParams& params() const { return p_; }
 
-    // Checks the structure's elements (one entry: the kernel needs no types) and returns the pair.
-    std::vector<int> atom_types(const Structure& s) const { return species_.types_of(s.numbers, "morse " + p_.element); }
+    // The kernel factory (atom_kernel_potential.hpp), shared with kernels/eipnn/cuda/eip.cuh. One
+    // entry: the kernel reads no types, and its few parameters travel by value.
+    static constexpr int scratch_per_edge = 0;
+    static constexpr bool tables_by_value = true;
     template <class T>
-    MorsePair<T> pair() const { return {T(p_.epsilon), T(p_.C), T(p_.R0), T(p_.shift())}; }
+    MorsePair<T> kernel_tables() const { return {T(p_.epsilon), T(p_.C), T(p_.R0), T(p_.shift())}; }
+    template <class T>
+    MorseKernel<T> kernel(const AtomKernelArgs<T>& a, const MorsePair<T>& pair) const {
+        return {a.offsets, a.vectors, pair, T(p_.cutoff * p_.cutoff), a.atom_energy, a.dE_dr};
+    }
 
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
-        run(s, nl, host, out);
-    }
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const override {
-        run(s, nl, host, out);
-    }
-    using Potential::compute;
+protected:
+    const SpeciesTable& species() const override { return species_; }
 
 private:
-    template <class T>
-    void run(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
-        species_.types_of(s.numbers, "morse " + p_.element);  // throws on an element the set lacks
-        EipWorkspace<T>& ws = thread_workspace<T>();
-        const MorsePair<T> pair{T(p_.epsilon), T(p_.C), T(p_.R0), T(p_.shift())};
-        evaluate_atom_kernel<T>(host, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return MorseKernel<T>{span_of(nl.offsets), matrix_of(nl.vectors, 3), pair, T(p_.cutoff * p_.cutoff), energy, grad};
-        }, out, ws);
-    }
-
     MorseParams p_;
+    std::string source_;
     SpeciesTable species_;
 };
 

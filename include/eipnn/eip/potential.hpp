@@ -4,7 +4,8 @@
 // neighbour list: for atom i it computes its energy E_i and, for each of i's edges e = i -> j,
 // the gradient g_e = dE_i/dr_ij, two- and three-body terms in one pass. Forces and virial then
 // come from the shared gather in geometry/edge_forces.hpp (no atomics, thread-count independent).
-// `Potential` is the runtime face of a parameterised form, used by the command line and pools.
+// `Potential` is the runtime face of a parameterised form, used by the command line and pools;
+// eip/atom_kernel_potential.hpp connects a style's kernel factory to it.
 #pragma once
 #include <array>
 #include <memory>
@@ -15,6 +16,8 @@
 
 #include "eipnn/core/host_backend.hpp"
 #include "eipnn/core/large_vector.hpp"
+#include "eipnn/eip/list_check.hpp"
+#include "eipnn/eip/species.hpp"
 #include "eipnn/geometry/edge_forces.hpp"
 #include "eipnn/geometry/neighbor_list.hpp"
 #include "eipnn/geometry/structure.hpp"
@@ -102,23 +105,65 @@ EipWorkspace<T>& thread_workspace() {
     return ws;
 }
 
+// A parameterised functional form. `compute` is the one way every style runs: it checks the
+// inputs the same way for all of them (check_inputs), then calls the style's `evaluate`.
 class Potential {
 public:
     virtual ~Potential() = default;
     virtual std::string style() const = 0;      // e.g. "sw", "tersoff", "eam/alloy"
     virtual double cutoff() const = 0;          // largest interaction range, Å
-    // Atomic numbers the parameters cover (after any species mapping).
-    virtual std::vector<int> supported_numbers() const = 0;
+    virtual const std::string& source() const = 0;  // file or parameter set, names it in messages
 
-    // The neighbour list must have been built with cutoff >= cutoff() for this structure.
-    virtual void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const = 0;
-    virtual void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const = 0;
+    // Atomic numbers the parameters cover (after any species mapping), ascending.
+    std::vector<int> supported_numbers() const { return species().supported_numbers(); }
+
+    // The neighbour list must have been built for this structure with cutoff >= cutoff().
+    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const {
+        run_checked(s, nl, host, out);
+    }
+    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const {
+        run_checked(s, nl, host, out);
+    }
 
     // Builds the list itself; convenient for one-off calls.
     EipResult<double> compute(const Structure& s, const Host& host = {}) const {
         EipResult<double> out;
         compute(s, build_neighbor_list(s, cutoff()), host, out);
         return out;
+    }
+
+    // What compute checks, public for evaluations elsewhere (kernels/eipnn/cuda/eip.cuh): the list
+    // belongs to `s`, reaches cutoff() and is complete; every atom's element is covered. Fills
+    // `types` with each atom's entry (or species) index, the kernels' `types`.
+    void check_inputs(const Structure& s, const NeighborListShape& list, std::vector<int>& types) const {
+        check_neighbor_list(list, s.size(), cutoff(), source());
+        const SpeciesTable& table = species();
+        types.resize(s.numbers.size());
+        for (std::size_t i = 0; i < types.size(); ++i) {
+            const int z = s.numbers[i];
+            const int k = (z >= 0 && z < int(table.index.size())) ? table.index[std::size_t(z)] : -1;
+            if (k < 0) table.types_of(s.numbers, source());  // throws, naming the atom and its element
+            types[i] = k;
+        }
+        check_types(types);
+    }
+
+protected:
+    // Atomic number -> entry (or species) index of the parameters.
+    virtual const SpeciesTable& species() const = 0;
+    // Further demands on the species present (three-body files: an entry for every triplet).
+    virtual void check_types(const std::vector<int>& /*types*/) const {}
+    // The style's evaluation, on inputs check_inputs has accepted.
+    virtual void evaluate(const NeighborList& nl, Span<const int> types, const Host& host, EipResult<double>& out) const = 0;
+    virtual void evaluate(const NeighborList& nl, Span<const int> types, const Host& host, EipResult<float>& out) const = 0;
+
+private:
+    template <class T>
+    void run_checked(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
+        // per thread, so repeated calls (MD, labelling) neither allocate nor fault in a fresh vector
+        thread_local std::vector<int> types;
+        check_inputs(s, shape_of(nl), types);
+        evaluate(nl, span_of(std::as_const(types)), host, out);
     }
 };
 

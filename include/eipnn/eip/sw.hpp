@@ -15,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "eipnn/eip/list_check.hpp"
-#include "eipnn/eip/potential.hpp"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/eip/species.hpp"
 #include "eipnn/eip/triplet_index.hpp"
 #include "eipnn/io/lammps_potential_file.hpp"
@@ -168,7 +167,13 @@ struct SwAtomKernel {
     }
 };
 
-class StillingerWeber : public Potential {
+// The pair and triplet tables a kernel reads, wherever they live (host or device memory).
+struct SwTables {
+    Span<const SwPair> pairs;           // (n_species^2)
+    Span<const SwTriple> triples;       // (n_species^3)
+};
+
+class StillingerWeber : public AtomKernelPotential<StillingerWeber> {
 public:
     StillingerWeber(std::vector<SwEntry> entries, const SpeciesMap& map = {}, std::string source = "sw")
         : entries_(std::move(entries)), source_(std::move(source)) {
@@ -205,43 +210,24 @@ public:
 
     std::string style() const override { return "sw"; }
     double cutoff() const override { return cutoff_; }
-    std::vector<int> supported_numbers() const override { return index_.species.numbers; }
+    const std::string& source() const override { return source_; }
     const std::vector<SwEntry>& entries() const { return entries_; }
 
-    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs: per-atom species
-    // indices (with the same checks as compute) and the (n^2) pair and (n^3) triplet tables.
-    std::vector<int> atom_types(const Structure& s) const { return index_.species_of(s, source_); }
-    int n_species() const { return index_.n(); }
-    const std::vector<SwPair>& pair_table() const { return pairs_; }
-    const std::vector<SwTriple>& triple_table() const { return triples_; }
-    const std::string& source() const { return source_; }
+    // The kernel factory (atom_kernel_potential.hpp), shared with kernels/eipnn/cuda/eip.cuh.
+    static constexpr int scratch_per_edge = 6;
+    template <class T>
+    SwTables kernel_tables() const { return {span_of(pairs_), span_of(triples_)}; }
+    template <class T>
+    SwAtomKernel<T> kernel(const AtomKernelArgs<T>& a, const SwTables& t) const {
+        return {a.offsets, a.neighbors, a.vectors, a.distances, a.types, index_.n(), t.pairs, t.triples,
+                a.scratch, a.atom_energy, a.dE_dr};
+    }
 
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
-        compute_impl(s, nl, host, out);
-    }
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const override {
-        compute_impl(s, nl, host, out);
-    }
-    using Potential::compute;
+protected:
+    const SpeciesTable& species() const override { return index_.species; }
+    void check_types(const std::vector<int>& types) const override { index_.check_types(types, source_); }
 
 private:
-    template <class T>
-    void compute_impl(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
-        check_neighbor_list(s, nl, cutoff_, source_);
-        const std::vector<int> species = index_.species_of(s, source_);
-        thread_local LargeVector<T> scratch;
-        EipWorkspace<T>& ws = thread_workspace<T>();
-        scratch.resize(6 * std::size_t(nl.n_edges()));
-        evaluate_atom_kernel<T>(
-            host, nl,
-            [&](Span<T> atom_energy, MatrixView<T> dE_dr) {
-                return SwAtomKernel<T>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3),
-                                       span_of(nl.distances), span_of(species), index_.n(), span_of(pairs_),
-                                       span_of(triples_), matrix_of(scratch, 6), atom_energy, dE_dr};
-            },
-            out, ws);
-    }
-
     std::vector<SwEntry> entries_;
     std::string source_;
     TripletIndex index_;

@@ -16,8 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "eipnn/eip/list_check.hpp"
-#include "eipnn/eip/potential.hpp"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/eip/species.hpp"
 #include "eipnn/eip/triplet_index.hpp"
 #include "eipnn/io/lammps_potential_file.hpp"
@@ -266,8 +265,13 @@ struct TersoffAtomKernel {
 };
 
 // A Tersoff-family potential read from a LAMMPS file; Form = TersoffForm or TersoffModForm.
+// The parameter table a kernel reads, wherever it lives (host or device memory).
+struct TersoffTables {
+    Span<const TersoffParam> params;    // (n_species^3), entry (i, j, k)
+};
+
 template <class Form>
-class TersoffFamily : public Potential {
+class TersoffFamily : public AtomKernelPotential<TersoffFamily<Form>> {
 public:
     TersoffFamily(std::vector<TersoffEntry> entries, const SpeciesMap& map = {}, std::string source = Form::style)
         : entries_(std::move(entries)), source_(std::move(source)) {
@@ -305,42 +309,24 @@ public:
 
     std::string style() const override { return Form::style; }
     double cutoff() const override { return cutoff_; }
-    std::vector<int> supported_numbers() const override { return index_.species.numbers; }
+    const std::string& source() const override { return source_; }
     const std::vector<TersoffEntry>& entries() const { return entries_; }
 
-    // What a kernel launched elsewhere (kernels/eipnn/cuda/eip.cuh) needs.
-    std::vector<int> atom_types(const Structure& s) const { return index_.species_of(s, source_); }
-    int n_species() const { return index_.n(); }
-    const std::vector<TersoffParam>& param_table() const { return params_; }  // (n^3)
-    bool fc_from_edge() const { return fc_from_edge_; }
-    const std::string& source() const { return source_; }
+    // The kernel factory (atom_kernel_potential.hpp), shared with kernels/eipnn/cuda/eip.cuh.
+    static constexpr int scratch_per_edge = 9;
+    template <class T>
+    TersoffTables kernel_tables() const { return {span_of(params_)}; }
+    template <class T>
+    TersoffAtomKernel<T, Form> kernel(const AtomKernelArgs<T>& a, const TersoffTables& t) const {
+        return {a.offsets, a.neighbors, a.vectors, a.distances, a.types, index_.n(), t.params, fc_from_edge_,
+                a.scratch, a.atom_energy, a.dE_dr};
+    }
 
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<double>& out) const override {
-        compute_impl(s, nl, host, out);
-    }
-    void compute(const Structure& s, const NeighborList& nl, const Host& host, EipResult<float>& out) const override {
-        compute_impl(s, nl, host, out);
-    }
-    using Potential::compute;
+protected:
+    const SpeciesTable& species() const override { return index_.species; }
+    void check_types(const std::vector<int>& types) const override { index_.check_types(types, source_); }
 
 private:
-    template <class T>
-    void compute_impl(const Structure& s, const NeighborList& nl, const Host& host, EipResult<T>& out) const {
-        check_neighbor_list(s, nl, cutoff_, source_);
-        const std::vector<int> species = index_.species_of(s, source_);
-        thread_local LargeVector<T> scratch;
-        EipWorkspace<T>& ws = thread_workspace<T>();
-        scratch.resize(9 * std::size_t(nl.n_edges()));
-        evaluate_atom_kernel<T>(
-            host, nl,
-            [&](Span<T> atom_energy, MatrixView<T> dE_dr) {
-                return TersoffAtomKernel<T, Form>{span_of(nl.offsets), span_of(nl.neighbors), matrix_of(nl.vectors, 3),
-                                                  span_of(nl.distances), span_of(species), index_.n(), span_of(params_),
-                                                  fc_from_edge_, matrix_of(scratch, 9), atom_energy, dE_dr};
-            },
-            out, ws);
-    }
-
     std::vector<TersoffEntry> entries_;
     std::string source_;
     TripletIndex index_;

@@ -72,13 +72,11 @@ struct TripletIndex {
                                     source, "use a file with every triplet of the structure's elements");
     }
 
-    // Species index of every atom plus the completeness check for the species present.
-    std::vector<int> species_of(const Structure& s, const std::string& source) const {
-        std::vector<int> sp = species.species_of(s, source);
+    // The completeness check for the species of a structure (its atoms' species indices).
+    void check_types(const std::vector<int>& types, const std::string& source) const {
         std::vector<char> present(std::size_t(n()), 0);
-        for (int k : sp) present[std::size_t(k)] = 1;
+        for (int k : types) present[std::size_t(k)] = 1;
         check_complete(present, source);
-        return sp;
     }
 };
 

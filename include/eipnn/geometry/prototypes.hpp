@@ -8,6 +8,7 @@
 //   the Si high-pressure value), sh (simple hexagonal, hP1, c/a = 0.94, Si-V), graphite A9 hP4
 //   (c/a = 2.73), bc8 (Si-III, cI16, Ia-3, 16c with x = 0.1003), A15 (beta-W, cP8).
 #pragma once
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -86,33 +87,33 @@ inline double nearest_neighbor_distance(const Structure& s) {
     return d;
 }
 
-// The prototype as a periodic structure of atomic number z, repeated reps[0..2] times, scaled so
-// its nearest-neighbour distance is `bond` Å.
-inline Structure build_prototype(const Prototype& p, int z, double bond, const std::array<int, 3>& reps = {1, 1, 1}) {
-    if (!(bond > 0)) throw Error(str("bond length must be positive, got ", bond), "build_prototype");
-    Structure unit;
-    unit.cell = Cell::periodic(p.lattice);
-    for (const Vec3& f : p.fractional) {
-        const Vec3 r = row_times(f, p.lattice);
-        unit.positions.insert(unit.positions.end(), r.begin(), r.end());
-        unit.numbers.push_back(z);
-    }
-    const double scale = bond / nearest_neighbor_distance(unit);
+// The prototype's conventional cell with lattice constant `a` Å (its a = 1 lattice scaled by a),
+// repeated reps[0..2] times, all atoms of atomic number z: e.g. conventional_cell(prototype("bcc"),
+// 42, 3.147, {2, 2, 1}) for 8 atoms of bcc Mo.
+inline Structure conventional_cell(const Prototype& p, int z, double a, const std::array<int, 3>& reps = {1, 1, 1}) {
+    if (!(a > 0)) throw Error(str("lattice constant must be positive, got ", a), "conventional_cell");
     Structure s;
     Mat3 L = p.lattice;
     for (int d = 0; d < 3; ++d)
-        for (int k = 0; k < 3; ++k) L[d][k] *= scale * reps[d];
+        for (int k = 0; k < 3; ++k) L[d][k] *= a * reps[d];
     s.cell = Cell::periodic(L);
-    for (int a = 0; a < reps[0]; ++a)
-        for (int b = 0; b < reps[1]; ++b)
-            for (int c = 0; c < reps[2]; ++c)
+    for (int i = 0; i < reps[0]; ++i)
+        for (int j = 0; j < reps[1]; ++j)
+            for (int k = 0; k < reps[2]; ++k)
                 for (const Vec3& f : p.fractional) {
-                    const Vec3 shifted{(f[0] + a) / reps[0], (f[1] + b) / reps[1], (f[2] + c) / reps[2]};
+                    const Vec3 shifted{(f[0] + i) / reps[0], (f[1] + j) / reps[1], (f[2] + k) / reps[2]};
                     const Vec3 r = row_times(shifted, L);
                     s.positions.insert(s.positions.end(), r.begin(), r.end());
                     s.numbers.push_back(z);
                 }
     return s;
+}
+
+// The prototype as a periodic structure of atomic number z, repeated reps[0..2] times, scaled so
+// its nearest-neighbour distance is `bond` Å.
+inline Structure build_prototype(const Prototype& p, int z, double bond, const std::array<int, 3>& reps = {1, 1, 1}) {
+    if (!(bond > 0)) throw Error(str("bond length must be positive, got ", bond), "build_prototype");
+    return conventional_cell(p, z, bond / nearest_neighbor_distance(conventional_cell(p, z, 1.0)), reps);
 }
 
 // Applies the deformation F = I + strain (symmetric 3x3) to cell and positions: r' = r (I + e).

@@ -11,7 +11,8 @@
 #include "eipnn/geometry/edge_forces.hpp"
 #include "eipnn/nn/parameters.hpp"
 #include "eipnn/nn/readout.hpp"
-#include "eipnn/nn/schnet_config.hpp"
+#include "eipnn/nn/energy_forces.hpp"
+#include "eipnn/nn/parameter_names.hpp"
 
 namespace eipnn {
 
@@ -22,8 +23,6 @@ struct OutputHeadsShape {
     index_t n_classes = 0;          // K+1 logits, 0 = no classifier
     index_t classifier_hidden = 0;
 };
-
-inline std::string energy_head_prefix(index_t k) { return schnet_head_prefix(k); }
 
 inline void add_output_head_parameters(ParameterLayout& layout, const OutputHeadsShape& s) {
     for (index_t k = 0; k < s.n_heads; ++k) {

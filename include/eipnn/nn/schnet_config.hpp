@@ -1,5 +1,5 @@
 // The parts of the SchNet model (schnet.hpp) that do not compute: its configuration, the
-// parameter names, the per-block parameter views and the energy/force result. Portable (no
+// parameter names and the per-block parameter views. Portable (no
 // Eigen), so the device model (kernels/eipnn/cuda/nn_schnet.cuh) shares them.
 #pragma once
 #include <string>
@@ -8,6 +8,8 @@
 #include "eipnn/core/error.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/nn/cfconv_functors.hpp"
+#include "eipnn/nn/energy_forces.hpp"
+#include "eipnn/nn/parameter_names.hpp"
 
 namespace eipnn {
 
@@ -24,6 +26,18 @@ struct SchNetConfig {
     index_t n_classes = 0;          // classifier logits (K+1); 0 = no classifier
     index_t classifier_hidden = 128;
 
+    // The backbone's fields by their text-weights keys (nn/model.hpp adds the common ones).
+    template <class F>
+    void visit_backbone_fields(F&& f) {
+        f("features", n_features);
+        f("rbf", n_rbf);
+        f("rbf_width", rbf_width);
+        f("interactions", n_interactions);
+        f("residual", residual);
+    }
+    template <class F>
+    void visit_backbone_fields(F&& f) const { const_cast<SchNetConfig*>(this)->visit_backbone_fields(f); }
+
     void validate() const {
         const char* where = "SchNetConfig";
         if (species.empty()) throw Error("no species", where, "list the atomic numbers the model covers");
@@ -37,7 +51,6 @@ struct SchNetConfig {
 };
 
 inline std::string schnet_block_prefix(index_t t) { return str("interaction", t, "."); }
-inline std::string schnet_head_prefix(index_t k) { return str("head", k, "."); }
 
 // One interaction block's parameters (interaction.hpp) and gradients to accumulate into.
 template <class T>
@@ -52,13 +65,6 @@ template <class T>
 struct InteractionGrads {
     FilterGrads<T> filter;
     MatrixView<T> W_in, W_o1, b_o1, W_o2, b_o2;
-};
-
-template <class T>
-struct EnergyForces {
-    std::vector<double> energies;  // (n_graphs) head 0
-    std::vector<T> forces;         // (n_atoms, 3) eV/Å
-    std::vector<T> virial;         // (n_graphs, 9) eV, W = -sum_e r_e (x) dE/dr_e
 };
 
 }  // namespace eipnn

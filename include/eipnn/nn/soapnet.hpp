@@ -5,12 +5,14 @@
 //   E_g   = scale * sum_i [ssp(x^L_i W1 + b1) W2 + b2] + sum_i ref[Z_i]   per head (readout.hpp)
 // plus an optional classifier head (sum of x^L per graph -> BatchNorm -> MLP -> K+1 logits).
 //
-// The same interface as SchNet (schnet.hpp), so the trainer and the strategies take either:
-// forward() saves what backward() needs in SoapNetForward; backward() turns dL/dE per graph (and
-// head) into parameter gradients and/or dL/d(r_j - r_i) per edge through soap_bwd;
-// energy_forces() gathers the latter into forces and virials (geometry/edge_forces.hpp).
+// The model interface (heads, classifier, forces, transfer, copies, casts) is nn/model.hpp's;
+// this file adds the backbone and its fixed input standardisation (fit_inputs). forward() saves
+// what backward() needs in SoapNetForward; backward() turns dL/dE per graph (and head) into
+// parameter gradients and/or dL/d(r_j - r_i) per edge through soap_bwd.
 #pragma once
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/dense.hpp"
 #include "eipnn/nn/embedding.hpp"
+#include "eipnn/nn/model.hpp"
 #include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/parameters.hpp"
 #include "eipnn/nn/readout.hpp"
@@ -67,103 +70,61 @@ struct SoapNetForward {
     std::vector<double> energies;             // (n_graphs, n_heads)
 };
 
-template <class T>
-class SoapNet {
-public:
-    using Scalar = T;
-    using Forward = SoapNetForward<T>;
+// Relative floor of the input standard deviations (SoapNet::fit_inputs says why).
+inline constexpr double kSoapStdFloor = 1e-3;
 
-    SoapNetConfig config;
+template <class T>
+class SoapNet : public ModelBase<SoapNet<T>, T, SoapNetConfig> {
+    using Base = ModelBase<SoapNet<T>, T, SoapNetConfig>;
+
+public:
+    using Forward = SoapNetForward<T>;
+    template <class U>
+    using Rebind = SoapNet<U>;
+    static constexpr const char* kind = "soapnet";
+    using Base::config;
+    using Base::params;
+
     SoapBasis basis;                     // built from config.soap_config()
-    ParameterLayout layout;
-    ParameterBuffer<T> params;
-    std::vector<double> head_scale;      // (n_heads)
-    std::vector<double> head_ref;        // (n_heads, n_species)
-    BatchNormState<T> bn;
-    std::vector<double> input_mean;      // (D) fixed standardisation (train/soapnet_inputs.hpp)
+    std::vector<double> input_mean;      // (D) fixed standardisation, set by fit_inputs
     std::vector<double> input_inv_std;   // (D)
 
     explicit SoapNet(const SoapNetConfig& cfg = {}, unsigned seed = 42)
-        : config(validated(cfg)), basis(SoapBasis::make(config.soap_config())) {
-        const index_t D = n_descriptors(), H = cfg.hidden, S = index_t(cfg.species.size());
-        for (index_t l = 0; l < cfg.n_backbone_layers; ++l) {
-            layout.add(layer_prefix(l) + "W", l == 0 ? D : H, H);
-            layout.add(layer_prefix(l) + "b", 1, H);
+        : Base(cfg), basis(SoapBasis::make(config.soap_config())) {
+        const index_t D = n_descriptors(), H = config.hidden;
+        for (index_t l = 0; l < config.n_backbone_layers; ++l) {
+            this->layout.add(layer_prefix(l) + "W", l == 0 ? D : H, H);
+            this->layout.add(layer_prefix(l) + "b", 1, H);
         }
-        add_output_head_parameters(layout, {H, cfg.head_hidden, cfg.n_heads, cfg.n_classes, cfg.classifier_hidden});
-        params = ParameterBuffer<T>(layout);
-        head_scale.assign(std::size_t(cfg.n_heads), 1.0);
-        head_ref.assign(std::size_t(cfg.n_heads) * std::size_t(S), 0.0);
-        bn.running_mean.assign(std::size_t(H), T(0));
-        bn.running_var.assign(std::size_t(H), T(1));
         input_mean.assign(std::size_t(D), 0.0);
         input_inv_std.assign(std::size_t(D), 1.0);
-        initialize(seed);
-    }
-
-    // The parameter buffer points at its own model's layout: copies re-point it.
-    SoapNet(const SoapNet& o)
-        : config(o.config), basis(o.basis), layout(o.layout), params(o.params), head_scale(o.head_scale),
-          head_ref(o.head_ref), bn(o.bn), input_mean(o.input_mean), input_inv_std(o.input_inv_std) {
-        params.layout = &layout;
-    }
-    SoapNet& operator=(const SoapNet& o) {
-        if (this != &o) {
-            config = o.config;
-            basis = o.basis;
-            layout = o.layout;
-            params = o.params;
-            params.layout = &layout;
-            head_scale = o.head_scale;
-            head_ref = o.head_ref;
-            bn = o.bn;
-            input_mean = o.input_mean;
-            input_inv_std = o.input_inv_std;
-        }
-        return *this;
+        this->finish_layout(H, seed);
     }
 
     static std::string layer_prefix(index_t l) { return soapnet_layer_prefix(l); }
-    static std::string head_prefix(index_t k) { return energy_head_prefix(k); }
     index_t n_descriptors() const { return basis.n_features(); }  // D
 
-    // Glorot-uniform weights, small random biases (every bias visible to the tests), BatchNorm
-    // gamma = 1, beta = 0; as SchNet.
-    void initialize(unsigned seed) {
-        std::mt19937_64 rng(seed);
-        for (const ParameterEntry& e : layout.entries()) {
-            MatrixView<T> m = params.at(e);
-            const bool bias = e.rows == 1 && e.name.find(".b") != std::string::npos;
-            std::uniform_real_distribution<double> u(-1.0, 1.0);
-            const double a = bias ? 0.1 : std::sqrt(6.0 / double(e.rows + e.cols));
-            for (index_t k = 0; k < e.size(); ++k) m.data[k] = T(a * u(rng));
-            if (e.name == "classifier.bn.gamma")
-                for (index_t k = 0; k < e.size(); ++k) m.data[k] = T(1);
-            if (e.name == "classifier.bn.beta")
-                for (index_t k = 0; k < e.size(); ++k) m.data[k] = T(0);
-        }
+    // The non-trained state, by name (checkpoints, text weights, casts, backbone transfer).
+    template <class F>
+    void visit_fixed_arrays(F&& f) {
+        f("input_mean", input_mean);
+        f("input_inv_std", input_inv_std);
+    }
+    template <class F>
+    void visit_fixed_arrays(F&& f) const {
+        f("input_mean", input_mean);
+        f("input_inv_std", input_inv_std);
     }
 
-    // The same model in another scalar type (float for training, double for checks).
-    template <class U>
-    SoapNet<U> cast() const {
-        SoapNet<U> m(config);
-        for (std::size_t k = 0; k < params.data.size(); ++k) m.params.data[k] = U(params.data[k]);
-        m.head_scale = head_scale;
-        m.head_ref = head_ref;
-        for (std::size_t c = 0; c < bn.running_mean.size(); ++c) {
-            m.bn.running_mean[c] = U(bn.running_mean[c]);
-            m.bn.running_var[c] = U(bn.running_var[c]);
-        }
-        m.input_mean = input_mean;
-        m.input_inv_std = input_inv_std;
-        return m;
+    // Values that follow from the configuration, written beside it for readers of the weights.
+    template <class F>
+    void visit_derived_fields(F&& f) const {
+        f("descriptors", n_descriptors());
     }
-
 
     // Descriptors (soap_fwd), backbone and energy heads. energies: (n_graphs, n_heads).
     void forward(const Host& host, const GraphBatch& batch, SoapNetForward<T>& fw) const {
-        check_batch(batch);
+        this->check_batch_cutoff(batch, "SoapNet::forward");
         fw.species = species_indices(config.species, batch.numbers, "SoapNet::forward");
         soap_fwd(host, batch, basis, fw.soap, fw.P);
         fw.has_soap = true;
@@ -206,8 +167,8 @@ public:
                             where);
             d_next = *dL_dx_extra;
         }
-        energy_heads_bwd(host, batch, params, head_scale, features(fw), fw.heads, dL_dE, grads, matrix_of(d_next, H),
-                         scratch);
+        energy_heads_bwd(host, batch, params, this->head_scale, features(fw), fw.heads, dL_dE, grads,
+                         matrix_of(d_next, H), scratch);
         for (index_t l = L - 1; l >= 0; --l) {
             const index_t in = l == 0 ? D : H;
             // dL/da_l = dL/dx_{l+1} * ssp'(a_l), in place
@@ -231,39 +192,59 @@ public:
         soap_bwd(host, batch, basis, fw.soap, fw.P, matrix_of(std::as_const(dL_dP), D), *dL_dvec);
     }
 
-    // Energies (head 0), forces and per-graph virials (descriptors included).
-    void energy_forces(const Host& host, const GraphBatch& batch, SoapNetForward<T>& fw, EnergyForces<T>& out) const {
-        forward(host, batch, fw);
-        const index_t G = batch.n_graphs(), K = config.n_heads;
-        std::vector<double> seed(std::size_t(G) * K, 0.0);
-        out.energies.resize(std::size_t(G));
-        for (index_t g = 0; g < G; ++g) {
-            seed[std::size_t(g * K)] = 1.0;
-            out.energies[std::size_t(g)] = fw.energies[std::size_t(g * K)];
+    // The input standardisation: per-feature mean and spread over all atoms of the training
+    // batches (descriptors in double, batches merged with Chan et al.'s pairwise update of mean
+    // and sum of squared deviations, which loses no digits to cancellation), so the dense layers
+    // see O(1) inputs although SOAP components span orders of magnitude across (n, n', l). Every
+    // std is floored at kSoapStdFloor times the largest one: a feature (nearly) constant in the
+    // training data -- a species pair that never occurs, a component that vanishes by symmetry --
+    // would otherwise get 1/std ~ 1/0, and its rounding noise, or a small change in an unseen
+    // configuration, would reach the network amplified by ~1e10. The floor caps that
+    // amplification at 1e3 relative to the widest feature and leaves every feature alone whose
+    // spread is above 0.1% of it. All features constant: no scaling.
+    void fit_inputs(const Host& host, index_t n_batches, const std::function<GraphBatch(index_t)>& batch_at) {
+        const char* where = "SoapNet::fit_inputs";
+        if (n_batches == 0) throw Error("the training set is empty", where, "give at least one configuration");
+        const index_t D = n_descriptors();
+        std::vector<double> mean(std::size_t(D), 0.0), m2(std::size_t(D), 0.0), P;
+        double count = 0;
+        SoapSaved<double> saved;
+        for (index_t b = 0; b < n_batches; ++b) {
+            const GraphBatch batch = batch_at(b);
+            this->check_batch_cutoff(batch, where);
+            species_indices(config.species, batch.numbers, where);
+            soap_fwd(host, batch, basis, saved, P);
+            const index_t n = batch.n_atoms();
+            if (n == 0) continue;
+            for (index_t c = 0; c < D; ++c) {
+                double bm = 0, bm2 = 0;
+                for (index_t i = 0; i < n; ++i) bm += P[std::size_t(i) * D + c];
+                bm /= double(n);
+                for (index_t i = 0; i < n; ++i) {
+                    const double d = P[std::size_t(i) * D + c] - bm;
+                    bm2 += d * d;
+                }
+                const double delta = bm - mean[std::size_t(c)], total = count + double(n);
+                mean[std::size_t(c)] += delta * double(n) / total;
+                m2[std::size_t(c)] += bm2 + delta * delta * count * double(n) / total;
+            }
+            count += double(n);
         }
-        std::vector<T> dE_dvec;
-        backward(host, batch, fw, span_of(std::as_const(seed)), nullptr, &dE_dvec);
-        forces_from_edge_gradients(host, batch, dE_dvec, out);
-    }
-
-    // Classifier logits from a forward's features; updates the running statistics in training.
-    void classifier_forward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw, bool training,
-                            ClassifierSaved<T>& sv) {
-        require_classifier();
-        classifier_head_fwd(host, batch, params, bn, training, features(fw), sv);
-    }
-    // dL/dx^L (n_atoms, H) from dL/dlogits, classifier gradients accumulated into grads (if any).
-    std::vector<T> classifier_backward(const Host& host, const GraphBatch& batch, const ClassifierSaved<T>& sv,
-                                       const std::vector<T>& dL_dlogits, ParameterBuffer<T>* grads) const {
-        require_classifier();
-        return classifier_head_bwd(host, batch, params, sv, dL_dlogits, config.n_classes, config.hidden, grads);
+        if (count == 0) throw Error("the training set has no atoms", where);
+        std::vector<double> sd(static_cast<std::size_t>(D));
+        double largest = 0;
+        for (index_t c = 0; c < D; ++c) {
+            sd[std::size_t(c)] = std::sqrt(m2[std::size_t(c)] / count);
+            largest = std::max(largest, sd[std::size_t(c)]);
+        }
+        input_mean = mean;
+        input_inv_std.assign(std::size_t(D), 1.0);
+        if (largest > 0)
+            for (index_t c = 0; c < D; ++c)
+                input_inv_std[std::size_t(c)] = 1.0 / std::max(sd[std::size_t(c)], kSoapStdFloor * largest);
     }
 
 private:
-    static const SoapNetConfig& validated(const SoapNetConfig& c) {
-        c.validate();
-        return c;
-    }
     MatrixView<const T> cv(const std::string& name) const { return params.view(name); }
     MatrixView<const T> layer_W(index_t l) const { return cv(layer_prefix(l) + "W"); }
     MatrixView<const T> layer_b(index_t l) const { return cv(layer_prefix(l) + "b"); }
@@ -274,7 +255,7 @@ private:
         if (input_mean.size() != std::size_t(D) || input_inv_std.size() != std::size_t(D))
             throw Error(str("input standardisation has ", input_mean.size(), " / ", input_inv_std.size(),
                             " values, the descriptors ", D),
-                        "SoapNet::forward", "set input_mean and input_inv_std with prepare_model_inputs");
+                        "SoapNet::forward", "set input_mean and input_inv_std with fit_inputs");
         fw.x.resize(std::size_t(L) + 1);
         fw.a.resize(std::size_t(L));
         fw.x[0].resize(std::size_t(n) * D);
@@ -290,42 +271,9 @@ private:
                       matrix_of(a, H));
             activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(a)), span_of(y));
         }
-        energy_heads_fwd(host, batch, params, span_of(std::as_const(fw.species)), head_scale, head_ref, features(fw),
-                         fw.heads, fw.energies);
-    }
-
-    void require_classifier() const {
-        if (config.n_classes <= 0)
-            throw Error("this model has no classifier head", "SoapNet", "set SoapNetConfig::n_classes to K+1");
-    }
-    void check_batch(const GraphBatch& batch) const {
-        if (std::abs(batch.cutoff - config.cutoff) > 1e-12 * config.cutoff && batch.n_edges() > 0)
-            throw Error(str("the batch's lists use cutoff ", batch.cutoff, " Å, the model ", config.cutoff, " Å"),
-                        "SoapNet::forward", "build the neighbour lists with the model's cutoff");
+        energy_heads_fwd(host, batch, params, span_of(std::as_const(fw.species)), this->head_scale, this->head_ref,
+                         features(fw), fw.heads, fw.energies);
     }
 };
-
-// Copies the backbone (dense layers and input standardisation) of `from` into `to`; heads and the
-// classifier of `to` keep their own initialisation. Descriptor and backbone sizes must match.
-template <class T>
-void transfer_backbone(const SoapNet<T>& from, SoapNet<T>& to) {
-    const SoapConfig a = from.config.soap_config(), b = to.config.soap_config();
-    if (a.species != b.species || a.cutoff != b.cutoff || a.n_max != b.n_max || a.l_max != b.l_max ||
-        a.sigma != b.sigma || a.cutoff_width != b.cutoff_width || a.normalization != b.normalization ||
-        from.config.hidden != to.config.hidden || from.config.n_backbone_layers != to.config.n_backbone_layers)
-        throw Error("the pretrained backbone differs in species, cutoff, SOAP basis, width or depth", "transfer_backbone",
-                    "fine-tune a model with the pretrained model's SOAP and backbone settings");
-    std::size_t copied = 0;
-    for (const ParameterEntry& e : to.layout.entries()) {
-        if (e.name.rfind("backbone", 0) != 0) continue;
-        const MatrixView<const T> src = from.params.view(e.name);
-        MatrixView<T> dst = to.params.at(e);
-        for (index_t k = 0; k < e.size(); ++k) dst.data[k] = src.data[k];
-        ++copied;
-    }
-    if (copied == 0) throw Error("no backbone parameters found", "transfer_backbone");
-    to.input_mean = from.input_mean;
-    to.input_inv_std = from.input_inv_std;
-}
 
 }  // namespace eipnn

@@ -34,6 +34,20 @@ struct SoapNetConfig {
         return s;
     }
 
+    // The backbone's fields by their text-weights keys (nn/model.hpp adds the common ones).
+    template <class F>
+    void visit_backbone_fields(F&& f) {
+        f("n_max", soap.n_max);
+        f("l_max", soap.l_max);
+        f("sigma", soap.sigma);
+        f("cutoff_width", soap.cutoff_width);
+        f("normalization", soap.normalization);  // 0 none, 1 l2
+        f("hidden", hidden);
+        f("backbone_layers", n_backbone_layers);
+    }
+    template <class F>
+    void visit_backbone_fields(F&& f) const { const_cast<SoapNetConfig*>(this)->visit_backbone_fields(f); }
+
     void validate() const {
         const char* where = "SoapNetConfig";
         if (species.empty()) throw Error("no species", where, "list the atomic numbers the model covers");

@@ -1,6 +1,5 @@
 // Trains an energy model on total energies (METHOD.md's baseline and the backbone of every
-// strategy). Any model with SchNet's interface works (SchNet, SoapNet: Scalar, Forward, forward,
-// backward, heads, params, store_model/load_model overloads):
+// strategy). Any model of nn/model.hpp's interface (SchNet, SoapNet, ...); nothing here names one:
 // Adam, gradient clipping by global norm, a learning-rate schedule per optimizer step, validation
 // every epoch, the best checkpoint by validation energy MAE per atom, early stopping, a CSV log,
 // atomic checkpoints, exact resumption and bit-for-bit determinism for a given seed and thread
@@ -9,9 +8,9 @@
 //
 // Two things are pluggable, for the strategies of METHOD.md:
 //  - the loss on a batch's predicted energies (BatchLoss; default: MSE of the total energy per
-//    configuration in units of the model's output scale), or the whole batch step (BatchStep:
+//    configuration in units of the model's output scale), or the whole batch step (ModelBatchStep:
 //    forward, loss, parameter gradients; the classifier uses this);
-//  - the validation metric that picks the best checkpoint (lower is better; default: the energy
+//  - the validation metric that picks the best checkpoint (ModelValidator, lower is better; default: the energy
 //    MAE per atom of head 0 on the validation set).
 #pragma once
 #include <chrono>
@@ -90,13 +89,11 @@ std::vector<double> predict_energies(const Model& model, const PreparedSet& set,
                                      std::size_t batch_size = 32, index_t head = 0) {
     std::vector<double> out(set.size());
     typename Model::Forward fw;
-    for (std::size_t b = 0; b < set.size(); b += batch_size) {
-        std::vector<std::size_t> items;
-        for (std::size_t i = b; i < std::min(set.size(), b + batch_size); ++i) items.push_back(i);
+    for_each_batch(set.size(), batch_size, [&](const std::vector<std::size_t>& items) {
         model.forward(host, set.batch(items), fw);
         for (std::size_t k = 0; k < items.size(); ++k)
             out[items[k]] = fw.energies[k * std::size_t(model.config.n_heads) + std::size_t(head)];
-    }
+    });
     return out;
 }
 
@@ -121,14 +118,10 @@ template <class Model>
 using ModelBatchStep = std::function<double(const Host& host, Model& model, const GraphBatch& batch,
                                             const std::vector<std::size_t>& items,
                                             ParameterBuffer<typename Model::Scalar>& grads)>;
-template <class T>
-using BatchStep = ModelBatchStep<SchNet<T>>;
 
 // Validation metric of the current model; lower is better.
 template <class Model>
 using ModelValidator = std::function<double(const Host& host, Model& model)>;
-template <class T>
-using Validator = ModelValidator<SchNet<T>>;
 
 template <class Model>
 BatchLoss energy_mse_loss(const Model& model, const PreparedSet& train) {
@@ -156,6 +149,7 @@ struct TrainResult {
 
 template <class Model>
 class ModelTrainer {
+    static_assert(is_model_v<Model>, "ModelTrainer trains a model (nn/model.hpp)");
     using T = typename Model::Scalar;
 
 public:
@@ -169,10 +163,10 @@ public:
                   BatchLoss loss = nullptr)
         : model_(model), train_(train), valid_(valid), opt_(std::move(opt)),
           loss_(loss ? std::move(loss) : energy_mse_loss(model, train)) {
-        if (train_.size() == 0) throw Error("the training set is empty", "EnergyTrainer", "give training data");
-        if (valid_.size() == 0) throw Error("the validation set is empty", "EnergyTrainer", "give validation data or a split");
-        if (opt_.epochs < 1) throw Error(str("epochs must be at least 1, got ", opt_.epochs), "EnergyTrainer");
-        if (opt_.out.empty()) throw Error("no output path for checkpoints", "EnergyTrainer", "pass --out");
+        if (train_.size() == 0) throw Error("the training set is empty", "ModelTrainer", "give training data");
+        if (valid_.size() == 0) throw Error("the validation set is empty", "ModelTrainer", "give validation data or a split");
+        if (opt_.epochs < 1) throw Error(str("epochs must be at least 1, got ", opt_.epochs), "ModelTrainer");
+        if (opt_.out.empty()) throw Error("no output path for checkpoints", "ModelTrainer", "pass --out");
     }
 
     TrainResult run() {
@@ -324,9 +318,5 @@ private:
     TrainOptions opt_;
     BatchLoss loss_;
 };
-
-// The SchNet trainer by its scalar type (the common case).
-template <class T>
-using EnergyTrainer = ModelTrainer<SchNet<T>>;
 
 }  // namespace eipnn

@@ -1,6 +1,7 @@
 // Configurations ready for a model: structures with their neighbour lists (built once, at the
 // model's cutoff) and labels. Batches are assembled from these without recomputing lists.
 #pragma once
+#include <algorithm>
 #include <vector>
 
 #include "eipnn/geometry/graph_batch.hpp"
@@ -29,6 +30,18 @@ struct PreparedSet {
         return make_graph_batch(s, l);
     }
 };
+
+// Calls f(items) for consecutive batches of indices 0..n-1 of at most batch_size each (evaluation
+// order: predictions, validation metrics, input statistics).
+template <class F>
+void for_each_batch(std::size_t n, std::size_t batch_size, F&& f) {
+    std::vector<std::size_t> items;
+    for (std::size_t b = 0; b < n; b += batch_size) {
+        items.clear();
+        for (std::size_t i = b; i < std::min(n, b + batch_size); ++i) items.push_back(i);
+        f(items);
+    }
+}
 
 inline PreparedSet prepare(const Dataset& d, double cutoff, const Host& host = {}) {
     PreparedSet p;

@@ -1,7 +1,9 @@
 // Empirical potentials on the device: the host's per-atom kernels (include/eipnn/eip/*.hpp) and
 // the host's gather functors (geometry/edge_forces.hpp), launched by for_each(Cuda{}, ...) over
 // a DeviceNeighborList. Nothing is re-implemented here: each style's parameter tables are copied
-// to device memory once, and the same EIPNN_HD functor is bound to device views.
+// to device memory once (DeviceTables below), and the style's own kernel factory
+// (eip/atom_kernel_potential.hpp) binds the same EIPNN_HD functor to those device views; the
+// inputs are checked by the host's Potential::check_inputs.
 //
 //   per atom:  ZeroEdgesThen<Kernel>   E_i, dE_i/dr_ij for i's edges      (n_atoms threads)
 //   per atom:  EdgeForceGather         F_k from k's edges and their reverses
@@ -25,6 +27,7 @@
 #include "eipnn/cuda/backend.cuh"
 #include "eipnn/cuda/device_buffer.cuh"
 #include "eipnn/cuda/neighbor_list.cuh"
+#include "eipnn/eip/atom_kernel_potential.hpp"
 #include "eipnn/eip/eam.hpp"
 #include "eipnn/eip/eam_zjw.hpp"
 #include "eipnn/eip/edip.hpp"
@@ -106,6 +109,15 @@ void evaluate_atom_kernel(const Cuda& dev, const DeviceNeighborList& nl, const M
     }
 }
 
+// What Potential::check_inputs reads of a device list: sizes, known on the host without a copy.
+// offsets[n_atoms] stays on the device (reading it would synchronise); the builder derives
+// n_edges from it.
+inline NeighborListShape shape_of(const DeviceNeighborList& nl) {
+    const index_t n_atoms = nl.d_offsets.size() == 0 ? 0 : index_t(nl.d_offsets.size()) - 1;
+    const index_t n_edges = index_t(nl.d_neighbors.size());
+    return {nl.cutoff, n_atoms, n_edges, n_edges, nl.d_vectors.size(), nl.d_distances.size(), nl.d_reverse.size()};
+}
+
 // An EIP evaluated on the device. Built from a host Potential by make_device_potential; holds
 // device copies of its tables and reuses device workspace, so compute is not const and one
 // DevicePotential must not be used from two host threads at once.
@@ -124,200 +136,90 @@ public:
         compute(dev, s, build_neighbor_list(dev, s, cutoff()), out);
         return out;
     }
-
-protected:
-    void check_list(const Structure& s, const DeviceNeighborList& nl) const {
-        const std::string who = "gpu " + host().style();
-        if (nl.n_atoms != s.size())
-            throw Error(str("the device neighbour list has ", nl.n_atoms, " atoms, the structure ", s.size()), who,
-                        "build the list for this structure");
-        if (nl.cutoff < cutoff())
-            throw Error(str("the device neighbour list cutoff ", nl.cutoff, " Å is below the potential's ", cutoff(), " Å"),
-                        who, "build the list with gpu::build_neighbor_list(dev, s, potential.cutoff())");
-    }
 };
 
 namespace detail {
+template <class Style, class = void>
+struct has_tables_by_value : std::false_type {};
+template <class Style>
+struct has_tables_by_value<Style, std::enable_if_t<Style::tables_by_value>> : std::true_type {};
 
-// Tables of one style in both scalar types; Derived::run<T>(dev, s, nl, ws, out) does the work.
-template <class Derived, class HostPotential>
-class DeviceStyle : public DevicePotential {
-public:
-    explicit DeviceStyle(const HostPotential& p) : host_(p) {}
-    const Potential& host() const override { return host_; }
-    void compute(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, EipResult<double>& out) override {
-        check_list(s, nl);
-        static_cast<Derived*>(this)->template run<double>(dev, s, nl, ws_d_, out);
-    }
-    void compute(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, EipResult<float>& out) override {
-        check_list(s, nl);
-        static_cast<Derived*>(this)->template run<float>(dev, s, nl, ws_f_, out);
-    }
-    using DevicePotential::compute;
-
-protected:
-    // Uploads the per-atom types (this also runs the host's element checks).
-    template <class T>
-    Span<const int> upload_types(const Structure& s, DeviceEipWorkspace<T>& ws) const {
-        ws.types.upload(host_.atom_types(s));
-        return std::as_const(ws.types).span();
-    }
-
-    const HostPotential& host_;
-    DeviceEipWorkspace<double> ws_d_;
-    DeviceEipWorkspace<float> ws_f_;
-};
-
-template <class T>
-std::vector<T> converted(const std::vector<double>& v) { return std::vector<T>(v.begin(), v.end()); }
-
+template <class U>
+std::vector<U> host_copy(Span<const U> s) { return std::vector<U>(s.begin(), s.end()); }
 }  // namespace detail
 
-class DeviceSw : public detail::DeviceStyle<DeviceSw, StillingerWeber> {
-public:
-    explicit DeviceSw(const StillingerWeber& p)
-        : DeviceStyle(p), d_pairs_(p.pair_table()), d_triples_(p.triple_table()) {}
-
+// Device copies of a style's kernel tables; view<T>() is what the style's kernel_tables<T>() is
+// on the host. Styles whose parameters travel by value have nothing to copy.
+template <class Style>
+struct DeviceTables {
+    static_assert(detail::has_tables_by_value<Style>::value,
+                  "kernel_tables() of this style holds host pointers: add a DeviceTables specialisation");
+    const Style& host;
+    explicit DeviceTables(const Style& p) : host(p) {}
     template <class T>
-    void run(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, DeviceEipWorkspace<T>& ws,
-             EipResult<T>& out) {
-        const Span<const int> types = upload_types(s, ws);
-        ws.scratch.resize(6 * std::size_t(nl.n_edges));
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return SwAtomKernel<T>{nl.d_offsets.span(), nl.d_neighbors.span(), nl.d_vectors.matrix(3),
-                                   nl.d_distances.span(), types, host_.n_species(), std::as_const(d_pairs_).span(),
-                                   std::as_const(d_triples_).span(), ws.scratch.matrix(6), energy, grad};
-        }, ws, out);
-    }
+    auto view() const { return host.template kernel_tables<T>(); }
+};
 
-private:
-    DeviceBuffer<SwPair> d_pairs_;
-    DeviceBuffer<SwTriple> d_triples_;
+template <>
+struct DeviceTables<StillingerWeber> {
+    DeviceBuffer<SwPair> pairs;
+    DeviceBuffer<SwTriple> triples;
+    explicit DeviceTables(const StillingerWeber& p)
+        : pairs(detail::host_copy(p.kernel_tables<double>().pairs)),
+          triples(detail::host_copy(p.kernel_tables<double>().triples)) {}
+    template <class T>
+    SwTables view() const { return {pairs.span(), triples.span()}; }
 };
 
 template <class Form>
-class DeviceTersoff : public detail::DeviceStyle<DeviceTersoff<Form>, TersoffFamily<Form>> {
-    using Base = detail::DeviceStyle<DeviceTersoff<Form>, TersoffFamily<Form>>;
-
-public:
-    explicit DeviceTersoff(const TersoffFamily<Form>& p) : Base(p), d_params_(p.param_table()) {}
-
+struct DeviceTables<TersoffFamily<Form>> {
+    DeviceBuffer<TersoffParam> params;
+    explicit DeviceTables(const TersoffFamily<Form>& p)
+        : params(detail::host_copy(p.template kernel_tables<double>().params)) {}
     template <class T>
-    void run(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, DeviceEipWorkspace<T>& ws,
-             EipResult<T>& out) {
-        const Span<const int> types = this->upload_types(s, ws);
-        ws.scratch.resize(9 * std::size_t(nl.n_edges));
-        const auto& h = this->host_;
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return TersoffAtomKernel<T, Form>{nl.d_offsets.span(), nl.d_neighbors.span(), nl.d_vectors.matrix(3),
-                                              nl.d_distances.span(), types, h.n_species(),
-                                              std::as_const(d_params_).span(), h.fc_from_edge(), ws.scratch.matrix(9),
-                                              energy, grad};
-        }, ws, out);
-    }
-
-private:
-    DeviceBuffer<TersoffParam> d_params_;
+    TersoffTables view() const { return {params.span()}; }
 };
 
-class DeviceEam : public detail::DeviceStyle<DeviceEam, EamPotential> {
+template <>
+struct DeviceTables<EamPotential> {
     template <class T>
-    struct Tables {
+    struct Splines {
         DeviceBuffer<T> frho, rhor, z2r;
-        explicit Tables(const EamSplines<T>& sp) : frho(sp.frho), rhor(sp.rhor), z2r(sp.z2r) {}
+        explicit Splines(const EamSplines<T>& sp) : frho(sp.frho), rhor(sp.rhor), z2r(sp.z2r) {}
     };
-
-public:
-    explicit DeviceEam(const EamPotential& p) : DeviceStyle(p), d_(p.splines<double>()), f_(p.splines<float>()) {}
-
+    Splines<double> d;
+    Splines<float> f;
+    explicit DeviceTables(const EamPotential& p) : d(p.splines<double>()), f(p.splines<float>()) {}
     template <class T>
-    void run(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, DeviceEipWorkspace<T>& ws,
-             EipResult<T>& out) {
-        const Span<const int> types = upload_types(s, ws);
-        const Tables<T>& tb = tables<T>();
-        const EamTables& t = host_.tables();
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return EamKernel<T>{nl.d_offsets.span(), nl.d_neighbors.span(), nl.d_vectors.matrix(3), types,
-                                tb.frho.data(), tb.rhor.data(), tb.z2r.data(), t.n_elements(), t.nrho, t.nr,
-                                T(1.0 / t.drho), T(1.0 / t.dr), T(t.rhomax), T(t.cut * t.cut), energy, grad};
-        }, ws, out);
-    }
-
-private:
-    template <class T>
-    const Tables<T>& tables() const {
-        if constexpr (std::is_same_v<T, float>) return f_;
-        else return d_;
-    }
-    Tables<double> d_;
-    Tables<float> f_;
-};
-
-class DeviceZjwEam : public detail::DeviceStyle<DeviceZjwEam, ZjwEamPotential> {
-public:
-    explicit DeviceZjwEam(const ZjwEamPotential& p)
-        : DeviceStyle(p), d_(p.function_table<double>()), f_(p.function_table<float>()) {}
-
-    template <class T>
-    void run(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, DeviceEipWorkspace<T>& ws,
-             EipResult<T>& out) {
-        const Span<const int> types = upload_types(s, ws);
-        const ZjwFunctions<T>* fns;
-        if constexpr (std::is_same_v<T, float>) fns = f_.data();
-        else fns = d_.data();
-        const double cut = host_.cutoff();
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return ZjwEamKernel<T>{nl.d_offsets.span(), nl.d_neighbors.span(), nl.d_vectors.matrix(3), types, fns,
-                                   T(cut * cut), energy, grad};
-        }, ws, out);
-    }
-
-private:
-    DeviceBuffer<ZjwFunctions<double>> d_;
-    DeviceBuffer<ZjwFunctions<float>> f_;
-};
-
-// Morse and EDIP hold their few parameters by value in the kernel: nothing to copy.
-class DeviceMorse : public detail::DeviceStyle<DeviceMorse, MorsePotential> {
-public:
-    using DeviceStyle::DeviceStyle;
-
-    template <class T>
-    void run(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, DeviceEipWorkspace<T>& ws,
-             EipResult<T>& out) {
-        host_.atom_types(s);  // element check only
-        const MorsePair<T> pair = host_.pair<T>();
-        const double cut = host_.cutoff();
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return MorseKernel<T>{nl.d_offsets.span(), nl.d_vectors.matrix(3), pair, T(cut * cut), energy, grad};
-        }, ws, out);
+    EamTableViews<T> view() const {
+        const Splines<T>* s;
+        if constexpr (std::is_same_v<T, float>) s = &f;
+        else s = &d;
+        return {s->frho.data(), s->rhor.data(), s->z2r.data()};
     }
 };
 
-class DeviceEdip : public detail::DeviceStyle<DeviceEdip, EdipPotential> {
-public:
-    using DeviceStyle::DeviceStyle;
-
+template <>
+struct DeviceTables<ZjwEamPotential> {
+    DeviceBuffer<ZjwFunctions<double>> d;
+    DeviceBuffer<ZjwFunctions<float>> f;
+    explicit DeviceTables(const ZjwEamPotential& p) : d(p.function_table<double>()), f(p.function_table<float>()) {}
     template <class T>
-    void run(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, DeviceEipWorkspace<T>& ws,
-             EipResult<T>& out) {
-        host_.atom_types(s);  // element check only
-        const EdipParams<T> p = host_.params().template as<T>();
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return EdipKernel<T>{nl.d_offsets.span(), nl.d_vectors.matrix(3), p, energy, grad};
-        }, ws, out);
+    ZjwTables<T> view() const {
+        if constexpr (std::is_same_v<T, float>) return {f.data()};
+        else return {d.data()};
     }
 };
 
 // Spline MEAM: the host's CubicSplineView points into host vectors, so each spline's arrays are
 // copied to the device and the views rebuilt around the device copies (a device-side view array).
-class DeviceMeamSpline : public detail::DeviceStyle<DeviceMeamSpline, MeamSplinePotential> {
+template <>
+struct DeviceTables<MeamSplinePotential> {
     template <class T>
     struct SplineSet {
         std::vector<DeviceBuffer<T>> arrays;     // keeps the knot arrays alive
         DeviceBuffer<CubicSplineView<T>> views;  // (n_splines) views of device arrays
 
-        SplineSet() = default;
         explicit SplineSet(const std::vector<CubicSpline>& splines) {
             std::vector<CubicSplineView<T>> host_views;
             for (const CubicSpline& s : splines) {
@@ -337,48 +239,76 @@ class DeviceMeamSpline : public detail::DeviceStyle<DeviceMeamSpline, MeamSpline
         }
     };
     template <class T>
-    struct Tables {
+    struct Splines {
         SplineSet<T> phi, rho, U, f, g;
         DeviceBuffer<T> U_at_zero;
-        Tables(const MeamSplineParams& p, const std::vector<T>& U0)
-            : phi(p.phi), rho(p.rho), U(p.U), f(p.f), g(p.g), U_at_zero(U0) {}
+        explicit Splines(const MeamSplinePotential& p)
+            : phi(p.params().phi), rho(p.params().rho), U(p.params().U), f(p.params().f), g(p.params().g),
+              U_at_zero(p.U_at_zero<T>()) {}
+        MeamSplineTables<T> view() const {
+            return {phi.views.data(), rho.views.data(), U.views.data(), f.views.data(), g.views.data(), U_at_zero.data()};
+        }
     };
+    Splines<double> d;
+    Splines<float> f;
+    explicit DeviceTables(const MeamSplinePotential& p) : d(p), f(p) {}
+    template <class T>
+    MeamSplineTables<T> view() const {
+        if constexpr (std::is_same_v<T, float>) return f.view();
+        else return d.view();
+    }
+};
 
+// One style on the device: its checks, its tables on the device, its kernel factory.
+template <class Style>
+class DeviceStyle final : public DevicePotential {
 public:
-    explicit DeviceMeamSpline(const MeamSplinePotential& p)
-        : DeviceStyle(p), d_(p.params(), p.U_at_zero<double>()), f_(p.params(), p.U_at_zero<float>()) {}
+    explicit DeviceStyle(const Style& p) : host_(p), tables_(p) {}
+    const Potential& host() const override { return host_; }
+    void compute(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, EipResult<double>& out) override {
+        run(dev, s, nl, ws_d_, out);
+    }
+    void compute(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, EipResult<float>& out) override {
+        run(dev, s, nl, ws_f_, out);
+    }
+    using DevicePotential::compute;
 
+private:
     template <class T>
     void run(const Cuda& dev, const Structure& s, const DeviceNeighborList& nl, DeviceEipWorkspace<T>& ws,
              EipResult<T>& out) {
-        const Span<const int> types = upload_types(s, ws);
-        const Tables<T>* tb;
-        if constexpr (std::is_same_v<T, float>) tb = &f_;
-        else tb = &d_;
-        const MeamSplineParams& p = host_.params();
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> energy, MatrixView<T> grad) {
-            return MeamSplineKernel<T>{nl.d_offsets.span(), nl.d_neighbors.span(), nl.d_vectors.matrix(3), types,
-                                       tb->phi.views.data(), tb->rho.views.data(), tb->U.views.data(),
-                                       tb->f.views.data(), tb->g.views.data(), tb->U_at_zero.data(), p.n_elements(),
-                                       T(p.cutoff * p.cutoff), energy, grad};
+        host_.check_inputs(s, shape_of(nl), types_);
+        ws.types.upload(types_);
+        constexpr index_t cols = Style::scratch_per_edge;
+        ws.scratch.resize(std::size_t(cols) * std::size_t(nl.n_edges));
+        const auto tables = tables_.template view<T>();
+        const Span<const int> types = std::as_const(ws.types).span();
+        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> atom_energy, MatrixView<T> dE_dr) {
+            const AtomKernelArgs<T> args{nl.d_offsets.span(),   nl.d_neighbors.span(),
+                                         nl.d_vectors.matrix(3), nl.d_distances.span(),
+                                         types,                 MatrixView<T>{ws.scratch.data(), nl.n_edges, cols},
+                                         atom_energy,           dE_dr};
+            return host_.template kernel<T>(args, tables);
         }, ws, out);
     }
 
-private:
-    Tables<double> d_;
-    Tables<float> f_;
+    const Style& host_;
+    DeviceTables<Style> tables_;
+    std::vector<int> types_;  // host copy of the per-atom types, reused
+    DeviceEipWorkspace<double> ws_d_;
+    DeviceEipWorkspace<float> ws_f_;
 };
 
 // The device version of a host potential (its tables copied now; `p` must outlive the result).
 inline std::unique_ptr<DevicePotential> make_device_potential(const Potential& p) {
-    if (auto* x = dynamic_cast<const StillingerWeber*>(&p)) return std::make_unique<DeviceSw>(*x);
-    if (auto* x = dynamic_cast<const Tersoff*>(&p)) return std::make_unique<DeviceTersoff<TersoffForm>>(*x);
-    if (auto* x = dynamic_cast<const TersoffMod*>(&p)) return std::make_unique<DeviceTersoff<TersoffModForm>>(*x);
-    if (auto* x = dynamic_cast<const EamPotential*>(&p)) return std::make_unique<DeviceEam>(*x);
-    if (auto* x = dynamic_cast<const ZjwEamPotential*>(&p)) return std::make_unique<DeviceZjwEam>(*x);
-    if (auto* x = dynamic_cast<const MorsePotential*>(&p)) return std::make_unique<DeviceMorse>(*x);
-    if (auto* x = dynamic_cast<const EdipPotential*>(&p)) return std::make_unique<DeviceEdip>(*x);
-    if (auto* x = dynamic_cast<const MeamSplinePotential*>(&p)) return std::make_unique<DeviceMeamSpline>(*x);
+    if (auto* x = dynamic_cast<const StillingerWeber*>(&p)) return std::make_unique<DeviceStyle<StillingerWeber>>(*x);
+    if (auto* x = dynamic_cast<const Tersoff*>(&p)) return std::make_unique<DeviceStyle<Tersoff>>(*x);
+    if (auto* x = dynamic_cast<const TersoffMod*>(&p)) return std::make_unique<DeviceStyle<TersoffMod>>(*x);
+    if (auto* x = dynamic_cast<const EamPotential*>(&p)) return std::make_unique<DeviceStyle<EamPotential>>(*x);
+    if (auto* x = dynamic_cast<const ZjwEamPotential*>(&p)) return std::make_unique<DeviceStyle<ZjwEamPotential>>(*x);
+    if (auto* x = dynamic_cast<const MorsePotential*>(&p)) return std::make_unique<DeviceStyle<MorsePotential>>(*x);
+    if (auto* x = dynamic_cast<const EdipPotential*>(&p)) return std::make_unique<DeviceStyle<EdipPotential>>(*x);
+    if (auto* x = dynamic_cast<const MeamSplinePotential*>(&p)) return std::make_unique<DeviceStyle<MeamSplinePotential>>(*x);
     throw Error(str("no device implementation of style '", p.style(), "'"), "gpu::make_device_potential",
                 "evaluate it on the host (Potential::compute)");
 }

@@ -151,7 +151,7 @@ public:
             for (index_t g = 0; g < b.n_graphs; ++g) any = any || dL_dE[std::size_t(g * K + k)] != 0.0;
             if (!any && !d_grads) continue;
             const std::size_t u = std::size_t(k);
-            const std::string p = schnet_head_prefix(k);
+            const std::string p = energy_head_prefix(k);
             for_each(dev, n, HeadEnergySeed<T>{b.graph_of_atom.span(), d_dL_dE_.span(), head_scale_[u], d_e_.span(), K, k});
             const MatrixView<T> d_a{d_a_.data(), n, H};
             dense_bwd(dev, blas_, MatrixView<const T>(fw.head_h[u].matrix(H)), head(k).W2,
@@ -237,7 +237,7 @@ private:
                 view(p + "in.W"), view(p + "out1.W"), view(p + "out1.b"), view(p + "out2.W"), view(p + "out2.b")};
     }
     MlpParams<T> head(index_t k) const {
-        const std::string p = schnet_head_prefix(k);
+        const std::string p = energy_head_prefix(k);
         return {view(p + "W1"), view(p + "b1"), view(p + "W2"), view(p + "b2")};
     }
 

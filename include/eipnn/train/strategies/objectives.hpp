@@ -2,8 +2,8 @@
 //  - the auxiliary classifier (softmax cross-entropy over K+1 classes on the shared backbone,
 //    chosen by validation accuracy);
 //  - the weak-label loss, MSE(DFT items) + alpha·(|D_train|/|D_weak|)·mean Tukey(weak items);
-//  - K-head pretraining on EIP energies with invalid entries masked;
-//  - the transfer of a pretrained backbone into a fresh model.
+//  - K-head pretraining on EIP energies with invalid entries masked.
+// The transfer of a pretrained backbone is the models' own (nn/model.hpp, transfer_backbone).
 #pragma once
 #include <cmath>
 #include <vector>
@@ -17,8 +17,9 @@ namespace eipnn {
 
 // Batch step: backbone forward, classifier forward (batch statistics), cross-entropy, classifier
 // backward into dL/dx, backbone backward with no energy term. labels: class per training item.
-template <class T, class Model = SchNet<T>>
+template <class Model>
 ModelBatchStep<Model> classifier_step(const std::vector<int>& labels) {
+    using T = typename Model::Scalar;
     return [&labels](const Host& host, Model& model, const GraphBatch& batch, const std::vector<std::size_t>& items,
                      ParameterBuffer<T>& grads) {
         typename Model::Forward fw;
@@ -44,9 +45,7 @@ std::vector<int> predict_classes(Model& model, const PreparedSet& set, const Hos
     typename Model::Forward fw;
     ClassifierSaved<typename Model::Scalar> sv;
     const index_t C = model.config.n_classes;
-    for (std::size_t b = 0; b < set.size(); b += batch_size) {
-        std::vector<std::size_t> items;
-        for (std::size_t i = b; i < std::min(set.size(), b + batch_size); ++i) items.push_back(i);
+    for_each_batch(set.size(), batch_size, [&](const std::vector<std::size_t>& items) {
         const GraphBatch batch = set.batch(items);
         model.forward(host, batch, fw);
         model.classifier_forward(host, batch, fw, false, sv);
@@ -56,12 +55,12 @@ std::vector<int> predict_classes(Model& model, const PreparedSet& set, const Hos
                 if (sv.logits[k * std::size_t(C) + std::size_t(c)] > sv.logits[k * std::size_t(C) + std::size_t(arg)]) arg = c;
             out[items[k]] = int(arg);
         }
-    }
+    });
     return out;
 }
 
 // Validation metric: 1 - accuracy (lower is better, as the trainer expects).
-template <class T, class Model = SchNet<T>>
+template <class Model>
 ModelValidator<Model> classifier_error_rate(const PreparedSet& valid, const std::vector<int>& valid_labels,
                                             std::size_t batch_size) {
     return [&valid, &valid_labels, batch_size](const Host& host, Model& model) {
@@ -145,7 +144,7 @@ BatchLoss multihead_mse_loss(const Model& model, const std::vector<double>& labe
 }
 
 // Validation: mean absolute EIP-energy error per atom (meV/atom) over valid (config, EIP) pairs.
-template <class T, class Model = SchNet<T>>
+template <class Model>
 ModelValidator<Model> multihead_mae(const PreparedSet& valid_set, const std::vector<double>& labels,
                                     const std::vector<char>& valid, std::size_t batch_size) {
     return [&valid_set, &labels, &valid, batch_size](const Host& host, Model& model) {
@@ -153,9 +152,7 @@ ModelValidator<Model> multihead_mae(const PreparedSet& valid_set, const std::vec
         double sum = 0;
         std::size_t n = 0;
         typename Model::Forward fw;
-        for (std::size_t b = 0; b < valid_set.size(); b += batch_size) {
-            std::vector<std::size_t> items;
-            for (std::size_t i = b; i < std::min(valid_set.size(), b + batch_size); ++i) items.push_back(i);
+        for_each_batch(valid_set.size(), batch_size, [&](const std::vector<std::size_t>& items) {
             model.forward(host, valid_set.batch(items), fw);
             for (std::size_t g = 0; g < items.size(); ++g)
                 for (std::size_t k = 0; k < K; ++k)
@@ -164,32 +161,9 @@ ModelValidator<Model> multihead_mae(const PreparedSet& valid_set, const std::vec
                                double(valid_set.structures[items[g]].size());
                         ++n;
                     }
-        }
+        });
         return n ? 1e3 * sum / double(n) : 0.0;
     };
-}
-
-// ---- transfer --------------------------------------------------------------------------------
-
-// Copies the backbone (embedding and interaction blocks) of `from` into `to`; heads and the
-// classifier of `to` keep their own (fresh) initialisation. Sizes must match.
-template <class T>
-void transfer_backbone(const SchNet<T>& from, SchNet<T>& to) {
-    if (from.config.species != to.config.species || from.config.n_features != to.config.n_features ||
-        from.config.n_rbf != to.config.n_rbf || from.config.n_interactions != to.config.n_interactions ||
-        from.config.cutoff != to.config.cutoff)
-        throw Error("the pretrained backbone differs in species, features, basis, depth or cutoff", "transfer_backbone",
-                    "fine-tune a model with the pretrained model's backbone sizes");
-    std::size_t copied = 0;
-    for (const ParameterEntry& e : to.layout.entries()) {
-        if (e.name != "embedding" && e.name.rfind("interaction", 0) != 0) continue;
-        const MatrixView<const T> src = from.params.view(e.name);
-        MatrixView<T> dst = to.params.at(e);
-        for (index_t r = 0; r < e.rows; ++r)
-            for (index_t c = 0; c < e.cols; ++c) dst(r, c) = src(r, c);
-        ++copied;
-    }
-    if (copied == 0) throw Error("no backbone parameters found", "transfer_backbone");
 }
 
 }  // namespace eipnn

@@ -21,9 +21,8 @@
 
 namespace eipnn {
 
-template <class ModelConfig = SchNetConfig>
-struct PipelineConfigT {
-    ModelConfig model;                  // species and cutoff are set from the data
+// Everything but the model's own configuration.
+struct PipelineSizes {
     int epochs = 100;                   // DFT training (baseline, weak, fine-tuning)
     int classifier_epochs = 100;
     int pretrain_epochs = 100;
@@ -37,7 +36,11 @@ struct PipelineConfigT {
     int threads = 0;
     std::uint64_t seed = 42;
 };
-using PipelineConfig = PipelineConfigT<>;
+
+template <class ModelConfig>
+struct PipelineConfigT : PipelineSizes {
+    ModelConfig model;                  // species are set from the data
+};
 
 struct MethodResult {
     std::string method;                 // baseline | weak | pretrain | both
@@ -65,11 +68,11 @@ struct LabelledSplit {
     EipEnergies eip;
 };
 
-// ModelT: SchNet or SoapNet (trained in float, evaluated in double).
-template <template <class> class ModelT = SchNet>
+// ModelT: any model template of nn/models.hpp (trained in float, evaluated in double).
+template <template <class> class ModelT>
 class PipelineT {
 public:
-    using ModelConfig = std::decay_t<decltype(std::declval<ModelT<float>&>().config)>;
+    using ModelConfig = typename ModelT<float>::ConfigType;
     using Config = PipelineConfigT<ModelConfig>;
     std::function<void(const std::string&)> log = [](const std::string&) {};
 
@@ -266,8 +269,8 @@ private:
         s.cut_frac = 0.2;
         s.ratio = 32;
         ModelTrainer<ModelT<float>> t(clf, train, valid, options("classifier", c_.classifier_epochs, s));
-        t.batch_step = classifier_step<float, ModelT<float>>(y_train);
-        t.validator = classifier_error_rate<float, ModelT<float>>(valid, y_valid, c_.batch_size);
+        t.batch_step = classifier_step<ModelT<float>>(y_train);
+        t.validator = classifier_error_rate<ModelT<float>>(valid, y_valid, c_.batch_size);
         t.metric_name = "classifier error rate";
         const TrainResult r = t.run();
         load_model(read_checkpoint(dir_ / "classifier.ckpt"), clf, "classifier");
@@ -316,7 +319,7 @@ private:
         // its own name: the fine-tuned strategy-2 model is called "pretrain" in the table
         ModelTrainer<ModelT<float>> t(*model, tr, va, options("pretrained_eip_heads", c_.pretrain_epochs, s),
                                       multihead_mse_loss(*model, y_train, m_train));
-        t.validator = multihead_mae<float, ModelT<float>>(va, y_valid, m_valid, c_.batch_size);
+        t.validator = multihead_mae<ModelT<float>>(va, y_valid, m_valid, c_.batch_size);
         t.metric_name = "valid EIP-energy MAE (meV/atom)";
         const TrainResult r = t.run();
         load_model(read_checkpoint(dir_ / "pretrained_eip_heads.ckpt"), *model, "pretrained_eip_heads");
@@ -327,7 +330,5 @@ private:
     Config c_;
     std::filesystem::path dir_;
 };
-
-using Pipeline = PipelineT<>;
 
 }  // namespace eipnn

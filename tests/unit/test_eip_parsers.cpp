@@ -39,7 +39,7 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST_CASE("eam setfl: a valid small file parses", "[eip][eam][parser]") {
-    const auto dir = scratch_dir("parsers_b_valid");
+    const auto dir = scratch_dir("eip_parsers_valid");
     const auto p = write(dir, "ok.eam.alloy", setfl_text());
     const auto t = read_eam_setfl(p);
     CHECK(t.elements == std::vector<std::string>{"Al", "Cu"});
@@ -52,7 +52,7 @@ TEST_CASE("eam setfl: a valid small file parses", "[eip][eam][parser]") {
 }
 
 TEST_CASE("eam setfl: malformed files name file, line and field", "[eip][eam][parser]") {
-    const auto dir = scratch_dir("parsers_b_bad");
+    const auto dir = scratch_dir("eip_parsers_bad");
     {
         const auto p = write(dir, "bad_header.eam.alloy", setfl_text("5 0.1 x 1.0 4.0"));
         const auto msg = error_of([&] { read_eam_setfl(p); });
@@ -88,7 +88,7 @@ TEST_CASE("eam setfl: malformed files name file, line and field", "[eip][eam][pa
 }
 
 TEST_CASE("eam funcfl: malformed files name file, line and field", "[eip][eam][parser]") {
-    const auto dir = scratch_dir("parsers_b_funcfl");
+    const auto dir = scratch_dir("eip_parsers_funcfl");
     const auto p = write(dir, "bad.eam", "comment\n29 63.5 3.6 FCC\n5 0.1 5 0.5 2.0\n0 -1 -2 -3 -4\n1 1 1 1 1\n1 0.5\n");
     CHECK_THAT(error_of([&] { read_eam_funcfl({p}); }),
                Catch::Contains("bad.eam line 6") && Catch::Contains("rho(r) (value 3 of 5)") && Catch::Contains("truncated"));
@@ -98,7 +98,7 @@ TEST_CASE("eam funcfl: malformed files name file, line and field", "[eip][eam][p
 }
 
 TEST_CASE("eam: missing elements and bad mappings are clear errors", "[eip][eam][parser]") {
-    const auto dir = scratch_dir("parsers_b_missing");
+    const auto dir = scratch_dir("eip_parsers_missing");
     const auto p = write(dir, "ok.eam.alloy", setfl_text());
     const auto pot = EamPotential::from_setfl(p);
     Structure s;
@@ -118,7 +118,7 @@ TEST_CASE("eam: missing elements and bad mappings are clear errors", "[eip][eam]
 #include "eipnn/eip/meam_spline.hpp"
 
 TEST_CASE("meam/spline: malformed files name file, line and field", "[eip][meam_spline][parser]") {
-    const auto dir = scratch_dir("parsers_b_meam");
+    const auto dir = scratch_dir("eip_parsers_meam");
     // old format, one element: phi, rho, U, f, g with 3 knots each
     auto fn = [](const std::string& knots) { return "3\n0 0\n1 0 0 0\n" + knots; };
     const std::string ok_knots = "1.0 1.0 0\n2.0 0.5 0\n3.0 0.0 0\n";
@@ -175,7 +175,7 @@ std::string edip_text(int k = -1, const std::string& replace = "", const std::st
 }  // namespace
 
 TEST_CASE("edip: a valid file parses into the named fields", "[eip][edip][parser]") {
-    const auto dir = scratch_dir("parsers_b_edip_ok");
+    const auto dir = scratch_dir("eip_parsers_edip_ok");
     std::string element;
     const auto p = read_edip(write(dir, "Si_ok.edip", edip_text()), &element);
     CHECK(element == "Si");
@@ -187,7 +187,7 @@ TEST_CASE("edip: a valid file parses into the named fields", "[eip][edip][parser
 }
 
 TEST_CASE("edip: malformed files name file, line and field", "[eip][edip][parser]") {
-    const auto dir = scratch_dir("parsers_b_edip_bad");
+    const auto dir = scratch_dir("eip_parsers_edip_bad");
     {  // field 13 'mu' (line 3 of the file) is not a number
         const auto p = write(dir, "badnum.edip", edip_text(12, "0.69x"));
         CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("badnum.edip line 3") &&
@@ -229,7 +229,7 @@ TEST_CASE("edip: malformed files name file, line and field", "[eip][edip][parser
 }
 
 TEST_CASE("edip: a structure with an element the file lacks is a clear error", "[eip][edip][parser]") {
-    const auto dir = scratch_dir("parsers_b_edip_missing");
+    const auto dir = scratch_dir("eip_parsers_edip_missing");
     const auto pot = EdipPotential::from_file(write(dir, "Si_ok.edip", edip_text()));
     Structure s;
     s.positions = {0, 0, 0, 2.3, 0, 0};

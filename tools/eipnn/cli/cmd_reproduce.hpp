@@ -12,10 +12,10 @@
 #include <map>
 #include <memory>
 
+#include "cli/resources.hpp"
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/train/strategies/default_eip_pools.hpp"
-#include "eipnn/train/soapnet_checkpoint.hpp"
-#include "eipnn/train/soapnet_inputs.hpp"
+#include "cli/model_flags.hpp"
 #include "eipnn/train/strategies/pipeline.hpp"
 
 namespace eipnn::cli {
@@ -26,11 +26,9 @@ struct ReproduceOptions {
     int seeds = 3, threads = 0;
     std::size_t pool_size = 0;                 // 0: by mode
     int epochs = 0, classifier_epochs = 0, pretrain_epochs = 0;  // 0: by mode
-    int features = 0, interactions = 0, rbf = 0;                 // 0: by mode
     std::string alphas;                        // comma list; empty: by mode
     std::vector<std::string> eips;             // override the default pool
-    std::string model = "schnet";              // schnet | soapnet
-    int n_max = 0, l_max = 0;                  // SOAPNet's descriptor; 0: by mode
+    ModelFlags model;                          // sizes the user did not give: by mode
 };
 
 // Everything the seeds share: the DFT splits' source, the pool and every EIP label.
@@ -42,8 +40,8 @@ struct ReproduceData {
 };
 
 // Runs the pipeline with model ModelT once per seed (each its own train/valid split).
-template <template <class> class ModelT, class Config>
-void run_reproduce_seeds(Config pc, int seeds, const ReproduceData& d, const std::string& out, const Host& host,
+template <template <class> class ModelT>
+void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc, int seeds, const ReproduceData& d, const std::string& out, const Host& host,
                          std::vector<std::vector<MethodResult>>& runs, std::vector<PipelineReport>& reports) {
     for (int seed = 0; seed < seeds; ++seed) {
         pc.seed = 42 + std::uint64_t(seed);
@@ -113,7 +111,7 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
     };
     const double base = stats("baseline").first;
     std::ostringstream md;
-    md << "# " << o.element << " (" << o.model << "): test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
+    md << "# " << o.element << " (" << o.model.kind << "): test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
        << "| method | test MAE (meV/atom) | change vs baseline |\n|---|---|---|\n";
     for (const char* m : methods) {
         const auto [mean, sd] = stats(m);
@@ -138,16 +136,16 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
     }
     std::ofstream(dir / "results.md") << md.str();
     std::printf("%s", md.str().c_str());
-    const std::string cmd = std::string("/usr/bin/python3 ") + EIPNN_SCRIPT_DIR + "/plot_reproduce.py '" +
-                            (dir / "results.csv").string() + "' '" + (dir / "results.png").string() + "' 2>/dev/null";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "note: no bar chart (python3-matplotlib missing?)\n");
+    if (!run_python_script("plot_reproduce.py", {(dir / "results.csv").string(), (dir / "results.png").string()}))
+        std::fprintf(stderr, "note: no bar chart (python3-matplotlib missing?)\n");
 }
 
 inline void add_reproduce_command(CLI::App& app) {
     auto o = std::make_shared<ReproduceOptions>();
     CLI::App* cmd = app.add_subcommand("reproduce", "METHOD.md's table (baseline, weak, pretrain, both) for one element");
     cmd->add_option("--element", o->element, "Si, Ge or Mo")->required();
-    cmd->add_option("--data", o->data, "folder with mlearn-<el>/{training,test}.extxyz (default ../shared/data)");
+    cmd->add_option("--data", o->data, "folder with mlearn-<el>/{training,test}.extxyz (default: $EIPNN_DATA, else ../shared/data from the "
+                   "current directory, else ../shared/data beside the checkout the tool was built in)");
     cmd->add_option("--out", o->out, "output folder (results.md, results.csv, results.png, checkpoints)")->required();
     cmd->add_flag("--quick", o->quick, "smoke-sized run: tiny model, small pool, few epochs, one alpha");
     cmd->add_option("--seeds", o->seeds, "seeds (splits and initialisations)")->capture_default_str();
@@ -156,56 +154,31 @@ inline void add_reproduce_command(CLI::App& app) {
     cmd->add_option("--epochs", o->epochs, "epochs of DFT training (paper: 100)");
     cmd->add_option("--classifier-epochs", o->classifier_epochs, "classifier epochs (paper: 100)");
     cmd->add_option("--pretrain-epochs", o->pretrain_epochs, "pretraining epochs (paper: 100)");
-    cmd->add_option("--features", o->features, "SchNet width (paper: 128)");
-    cmd->add_option("--rbf", o->rbf, "Gaussians (paper: 128)");
-    cmd->add_option("--interactions", o->interactions, "interaction blocks (paper: 5)");
     cmd->add_option("--alphas", o->alphas, "weak-loss weights to choose from on validation (paper: 0.01,...,10)");
     cmd->add_option("--eip", o->eips, "EIP pool override, NAME=STYLE:SOURCE (repeatable)");
-    cmd->add_option("--model", o->model, "schnet or soapnet (the paper's two models)")
-        ->check(CLI::IsMember({"schnet", "soapnet"}))
-        ->capture_default_str();
-    cmd->add_option("--n-max", o->n_max, "SOAPNet: radial functions (paper: 8)");
-    cmd->add_option("--l-max", o->l_max, "SOAPNet: spherical harmonics degree (paper: 6)");
+    o->model.add(cmd);
     cmd->callback([o]() {
         // sizes: quick (minutes), default (all three elements within an hour on 2 cores), paper by flags
         const bool q = o->quick;
-        const bool soapnet = o->model == "soapnet";
-        // shared sizes; the model-specific ones below
-        PipelineConfig pc;
-        pc.model.cutoff = 5.0;
-        pc.model.n_features = o->features ? o->features : (q ? 16 : 32);
-        pc.model.n_rbf = o->rbf ? o->rbf : (q ? 16 : 32);
-        pc.model.n_interactions = o->interactions ? o->interactions : (q ? 2 : 3);
-        pc.model.head_hidden = pc.model.n_features;
-        pc.model.classifier_hidden = pc.model.n_features;
+        // model sizes the user did not give: small for --quick, within the hour otherwise; SOAPNet
+        // keeps the paper's descriptor (n_max 8, l_max 6) with a smaller MLP than its 128
+        ModelFlags& m = o->model;
+        const bool soapnet = m.kind == "soapnet";
+        if (!m.given("--features")) m.features = q ? 16 : (soapnet ? 64 : 32);
+        if (!m.given("--rbf")) m.rbf = q ? 16 : 32;
+        if (!m.given("--interactions")) m.interactions = q ? 2 : 3;
+        if (!m.given("--n-max")) m.n_max = q ? 4 : 8;
+        if (!m.given("--l-max")) m.l_max = q ? 3 : 6;
+        PipelineSizes pc;
         pc.epochs = o->epochs ? o->epochs : (q ? 4 : 30);
         pc.classifier_epochs = o->classifier_epochs ? o->classifier_epochs : (q ? 3 : 30);
         pc.pretrain_epochs = o->pretrain_epochs ? o->pretrain_epochs : (q ? 2 : 15);
         pc.alphas = !o->alphas.empty() ? parse_alphas(o->alphas) : (q ? std::vector<double>{1.0} : std::vector<double>{0.1, 1.0});
         pc.threads = o->threads;
-        // SOAPNet: the paper's descriptor (n_max 8, l_max 6) by default, a smaller MLP than its 128
-        PipelineConfigT<SoapNetConfig> sc;
-        sc.model.cutoff = pc.model.cutoff;
-        sc.model.soap.n_max = o->n_max ? o->n_max : (q ? 4 : 8);
-        sc.model.soap.l_max = o->l_max ? o->l_max : (q ? 3 : 6);
-        sc.model.hidden = o->features ? o->features : (q ? 16 : 64);
-        sc.model.head_hidden = sc.model.hidden;
-        sc.model.classifier_hidden = sc.model.hidden;
-        sc.epochs = pc.epochs;
-        sc.classifier_epochs = pc.classifier_epochs;
-        sc.pretrain_epochs = pc.pretrain_epochs;
-        sc.alphas = pc.alphas;
-        sc.threads = pc.threads;
         const std::size_t pool_size = o->pool_size ? o->pool_size : (q ? 150 : 300);
         const int seeds = q && o->seeds == 3 ? 1 : o->seeds;
-        const std::string model_sizes =
-            soapnet ? str("SOAPNet: SOAP n_max ", sc.model.soap.n_max, ", l_max ", sc.model.soap.l_max, ", sigma ",
-                          sc.model.soap.sigma, " Å; MLP width ", sc.model.hidden, " (", sc.model.n_backbone_layers,
-                          " backbone + 2 head layers)")
-                    : str("SchNet features ", pc.model.n_features, ", rbf ", pc.model.n_rbf, ", interactions ",
-                          pc.model.n_interactions);
         const std::string paper = soapnet ? "--n-max 8 --l-max 6 --features 128" : "--features 128 --rbf 128 --interactions 5";
-        const std::string sizes = str("Sizes: ", model_sizes, ", cutoff 5 Å; epochs ", pc.epochs, " (classifier ", pc.classifier_epochs,
+        const std::string sizes = str("Sizes: ", m.describe(), "; epochs ", pc.epochs, " (classifier ", pc.classifier_epochs,
                                       ", pretraining ", pc.pretrain_epochs, "); pool ", pool_size, "; alphas ", pc.alphas.size(),
                                       "; batch 32, Adam 1e-3, clip 5. The paper's: ", paper,
                                       " --epochs 100 --classifier-epochs 100 --pretrain-epochs 100 --pool-size 14000 "
@@ -214,7 +187,7 @@ inline void add_reproduce_command(CLI::App& app) {
         const Host host{o->threads};
         std::string lower = o->element;
         for (char& ch : lower) ch = char(std::tolower(ch));
-        const std::filesystem::path data = o->data.empty() ? std::filesystem::path(EIPNN_SHARED_DATA_DIR) : std::filesystem::path(o->data);
+        const std::filesystem::path data = o->data.empty() ? default_data_dir() : std::filesystem::path(o->data);
         const std::filesystem::path dir = data / ("mlearn-" + lower);
         if (!std::filesystem::exists(dir / "training.extxyz"))
             throw Error(str("no ", (dir / "training.extxyz").string()), "reproduce", "run scripts/fetch_data.sh or pass --data");
@@ -233,7 +206,7 @@ inline void add_reproduce_command(CLI::App& app) {
         d.n_eips = eips.size();
         d.all_train = load_dataset(dir / "training.extxyz");
         const Dataset test_data = load_dataset(dir / "test.extxyz");
-        d.test = prepare(test_data, pc.model.cutoff, host);
+        d.test = prepare(test_data, m.cutoff, host);
         // the unlabelled pool: one per run (its seed fixed), labelled once by every EIP
         Dataset pool_data;
         PoolConfig pool_cfg = default_pool_config(o->element);
@@ -243,7 +216,7 @@ inline void add_reproduce_command(CLI::App& app) {
             s.source = str("pool ", k);
             pool_data.samples.push_back(std::move(s));
         }
-        d.pool = prepare(pool_data, pc.model.cutoff, host);
+        d.pool = prepare(pool_data, m.cutoff, host);
         EipLabelReport pool_report;
         d.pool_eip = label_with_eips(eips, d.pool.structures, host, &pool_report);
         for (std::size_t k = 0; k < eips.size(); ++k)
@@ -258,8 +231,13 @@ inline void add_reproduce_command(CLI::App& app) {
 
         std::vector<std::vector<MethodResult>> runs;
         std::vector<PipelineReport> reports;
-        if (soapnet) run_reproduce_seeds<SoapNet>(sc, seeds, d, o->out, host, runs, reports);
-        else run_reproduce_seeds<SchNet>(pc, seeds, d, o->out, host, runs, reports);
+        with_model_kind<float>(m.kind, [&](auto* tag) {
+            using Model = std::remove_pointer_t<decltype(tag)>;
+            PipelineConfigT<typename Model::ConfigType> c;
+            static_cast<PipelineSizes&>(c) = pc;
+            c.model = m.config<Model>({});  // species come from the data
+            run_reproduce_seeds<Model::template Rebind>(c, seeds, d, o->out, host, runs, reports);
+        }, "--model");
         write_reproduce_outputs(*o, runs, reports, sizes);
     });
 }

@@ -1,41 +1,20 @@
-// `eipnn train`: a SchNet on the energies of an extxyz file, with every hyperparameter of
-// METHOD.md as a flag (or a key of a --config TOML/INI file), the paper's values as defaults.
+// `eipnn train`: a model of any kind (--model schnet|soapnet) on the energies of an extxyz file,
+// with every hyperparameter of METHOD.md as a flag (or a key of a --config TOML/INI file), the
+// paper's values as defaults.
 #pragma once
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <memory>
+#include <type_traits>
 
 #include "cli/progress.hpp"
+#include "cli/resources.hpp"
+#include "cli/model_flags.hpp"
 #include "eipnn/train/energy_trainer.hpp"
+#include "eipnn/train/model_inputs.hpp"
 
 namespace eipnn::cli {
-
-struct ModelFlags {
-    double cutoff = 5.0;
-    int features = 128, rbf = 128, interactions = 5, head_hidden = 128;
-    bool residual = false;
-
-    void add(CLI::App* cmd) {
-        cmd->add_option("--cutoff", cutoff, "cutoff radius, Å (paper: 5 for Si)")->capture_default_str();
-        cmd->add_option("--features", features, "feature width")->capture_default_str();
-        cmd->add_option("--rbf", rbf, "Gaussian radial basis functions on [0, cutoff]")->capture_default_str();
-        cmd->add_option("--interactions", interactions, "interaction blocks")->capture_default_str();
-        cmd->add_option("--head-hidden", head_hidden, "hidden width of the atom-wise head")->capture_default_str();
-        cmd->add_flag("--residual", residual, "residual interaction blocks (the paper's code has none)");
-    }
-    SchNetConfig config(std::vector<int> species) const {
-        SchNetConfig c;
-        c.species = std::move(species);
-        c.cutoff = cutoff;
-        c.n_features = features;
-        c.n_rbf = rbf;
-        c.n_interactions = interactions;
-        c.head_hidden = head_hidden;
-        c.residual = residual;
-        return c;
-    }
-};
 
 struct TrainFlags {
     int epochs = 100, threads = 0, patience = 0;
@@ -94,9 +73,7 @@ inline std::vector<int> species_of(const PreparedSet& set) {
 // Draws the learning curves next to the CSV with the project's matplotlib script; a missing
 // matplotlib is a note, not an error.
 inline void plot_learning_curves(const std::string& csv, const std::string& png) {
-    const std::string cmd = std::string("/usr/bin/python3 ") + EIPNN_SCRIPT_DIR + "/plot_learning_curves.py '" + csv +
-                            "' '" + png + "' 2>/dev/null";
-    if (std::system(cmd.c_str()) == 0) std::fprintf(stderr, "learning curves: %s\n", png.c_str());
+    if (run_python_script("plot_learning_curves.py", {csv, png})) std::fprintf(stderr, "learning curves: %s\n", png.c_str());
     else std::fprintf(stderr, "note: no learning-curve plot (python3-matplotlib missing?)\n");
 }
 
@@ -109,7 +86,7 @@ inline void add_train_command(CLI::App& app) {
         TrainFlags train_flags;
     };
     auto o = std::make_shared<Options>();
-    CLI::App* cmd = app.add_subcommand("train", "train a SchNet on the energies of an extxyz file");
+    CLI::App* cmd = app.add_subcommand("train", "train a model (SchNet or SOAPNet) on the energies of an extxyz file");
     cmd->set_config("--config", "", "TOML or INI file with any of these options (flags override it)");
     cmd->add_option("--train", o->train, "training data (extxyz with energy=)")->required();
     cmd->add_option("--valid", o->valid, "validation data; or use --split");
@@ -132,17 +109,17 @@ inline void add_train_command(CLI::App& app) {
             train_data = all.subset(parts[0]);
             valid_data = all.subset(parts[1]);
         }
-        const SchNetConfig probe = o->model.config({14});
-        const PreparedSet train = prepare(train_data, probe.cutoff, host), valid = prepare(valid_data, probe.cutoff, host);
-        std::fprintf(stderr, "train: %zu configurations (%zu atoms), valid: %zu\n", train_data.size(), train_data.n_atoms(),
-                     valid_data.size());
-        auto run = [&](auto tag) {
-            using T = decltype(tag);
-            SchNet<T> model(o->model.config(species_of(train)), unsigned(o->train_flags.seed));
+        const PreparedSet train = prepare(train_data, o->model.cutoff, host), valid = prepare(valid_data, o->model.cutoff, host);
+        std::fprintf(stderr, "train: %zu configurations (%zu atoms), valid: %zu; %s\n", train_data.size(),
+                     train_data.n_atoms(), valid_data.size(), o->model.describe().c_str());
+        auto run = [&](auto* tag) {
+            using Model = std::remove_pointer_t<decltype(tag)>;
+            Model model(o->model.config<Model>(species_of(train)), unsigned(o->train_flags.seed));
             std::vector<const Structure*> ptrs;
             for (const auto& s : train.structures) ptrs.push_back(&s);
             apply_normalization(model, fit_energy_normalization(ptrs, train.energies));
-            EnergyTrainer<T> trainer(model, train, valid, o->train_flags.options(o->out, o->resume));
+            prepare_model_inputs(model, train, host);
+            ModelTrainer<Model> trainer(model, train, valid, o->train_flags.options(o->out, o->resume));
             std::unique_ptr<Progress> bar;
             const bool tty = ::isatty(STDERR_FILENO) == 1;  // logs get the per-epoch lines only
             trainer.on_batch = [&](int epoch, std::size_t b, std::size_t n, double loss) {
@@ -160,8 +137,8 @@ inline void add_train_command(CLI::App& app) {
                         res.best_valid_metric, o->out.c_str());
             plot_learning_curves(trainer.csv_path().string(), o->out + ".curves.png");
         };
-        if (o->double_precision) run(double{});
-        else run(float{});
+        if (o->double_precision) with_model_kind<double>(o->model.kind, run, "--model");
+        else with_model_kind<float>(o->model.kind, run, "--model");
     });
 }
 

@@ -1,0 +1,205 @@
+// `eipnn eval`: energy, force and virial errors of a trained model of any kind (the checkpoint's
+// model.kind picks it) on an extxyz file, overall and per config_type, as text or JSON; optionally
+// the predictions as extxyz.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <type_traits>
+#include <nlohmann/json.hpp>
+
+#include "eipnn/io/extxyz.hpp"
+#include "eipnn/nn/models.hpp"
+#include "eipnn/train/model_checkpoint.hpp"
+#include "eipnn/geometry/graph_batch.hpp"
+
+namespace eipnn::cli {
+
+struct ErrorSums {
+    std::size_t configs = 0, force_components = 0, virial_components = 0;
+    double e_abs = 0, e_sq = 0, e_abs_cfg = 0, e_sq_cfg = 0, f_abs = 0, f_sq = 0, v_abs = 0, v_sq = 0;
+
+    void add_energy(double predicted, double label, index_t n_atoms) {
+        const double d = predicted - label, per_atom = d / double(n_atoms);
+        ++configs;
+        e_abs += std::abs(per_atom);
+        e_sq += per_atom * per_atom;
+        e_abs_cfg += std::abs(d);
+        e_sq_cfg += d * d;
+    }
+    void add_forces(const std::vector<double>& predicted, const std::vector<double>& label) {
+        for (std::size_t k = 0; k < label.size(); ++k) {
+            const double d = predicted[k] - label[k];
+            f_abs += std::abs(d);
+            f_sq += d * d;
+            ++force_components;
+        }
+    }
+    // virial (9 values, eV, row-major) against a frame's `virial` entry (ASE's convention: the
+    // same W = -sum r (x) dE/dr); compared per atom, as energies are.
+    void add_virial(const std::vector<double>& predicted, const std::vector<double>& label, index_t n_atoms,
+                    const std::string& where) {
+        if (label.size() != 9)
+            throw Error(str("'virial' has ", label.size(), " values, need 9 (3x3)"), where, "write the full 3x3 virial");
+        for (std::size_t k = 0; k < 9; ++k) {
+            const double d = (predicted[k] - label[k]) / double(n_atoms);
+            v_abs += std::abs(d);
+            v_sq += d * d;
+            ++virial_components;
+        }
+    }
+    nlohmann::json to_json() const {
+        nlohmann::json j;
+        const double n = double(configs);
+        j["n_configs"] = configs;
+        j["energy_mae_meV_per_atom"] = 1e3 * e_abs / n;
+        j["energy_rmse_meV_per_atom"] = 1e3 * std::sqrt(e_sq / n);
+        j["energy_mae_meV_per_config"] = 1e3 * e_abs_cfg / n;
+        j["energy_rmse_meV_per_config"] = 1e3 * std::sqrt(e_sq_cfg / n);
+        if (force_components > 0) {
+            j["force_mae_eV_per_A"] = f_abs / double(force_components);
+            j["force_rmse_eV_per_A"] = std::sqrt(f_sq / double(force_components));
+        } else {
+            j["force_mae_eV_per_A"] = nullptr;
+            j["force_rmse_eV_per_A"] = nullptr;
+        }
+        if (virial_components > 0) {
+            j["virial_mae_meV_per_atom"] = 1e3 * v_abs / double(virial_components);
+            j["virial_rmse_meV_per_atom"] = 1e3 * std::sqrt(v_sq / double(virial_components));
+        }
+        return j;
+    }
+};
+
+inline void print_metrics_line(const std::string& name, const nlohmann::json& j) {
+    std::printf("%-14s n=%-5zu energy MAE %8.3f meV/atom  RMSE %8.3f meV/atom  MAE %9.2f meV/config", name.c_str(),
+                j["n_configs"].get<std::size_t>(), j["energy_mae_meV_per_atom"].get<double>(),
+                j["energy_rmse_meV_per_atom"].get<double>(), j["energy_mae_meV_per_config"].get<double>());
+    if (!j["force_mae_eV_per_A"].is_null())
+        std::printf("  force MAE %.4f RMSE %.4f eV/Å", j["force_mae_eV_per_A"].get<double>(),
+                    j["force_rmse_eV_per_A"].get<double>());
+    if (j.contains("virial_mae_meV_per_atom"))
+        std::printf("  virial MAE %.3f meV/atom", j["virial_mae_meV_per_atom"].get<double>());
+    std::printf("\n");
+}
+
+struct EvalOptions {
+    std::string model, data, out;
+    bool json = false, no_forces = false;
+    int threads = 0;
+    std::size_t batch_size = 32;
+};
+
+// Streams the data in chunks of one batch (it may be larger than memory) through any model.
+template <class Model>
+void evaluate(const EvalOptions& o, const Model& model) {
+    const Host host{o.threads};
+    std::unique_ptr<ExtxyzWriter> writer;
+    if (!o.out.empty()) writer = std::make_unique<ExtxyzWriter>(o.out);
+    ErrorSums total;
+    std::map<std::string, ErrorSums> by_type;
+    ExtxyzReader reader(o.data);
+    std::vector<Frame> frames;
+    typename Model::Forward fw;
+    EnergyForces<double> ef;
+    auto flush = [&]() {
+        if (frames.empty()) return;
+        std::vector<Structure> structures;
+        std::vector<NeighborList> lists;
+        for (std::size_t k = 0; k < frames.size(); ++k) {
+            structures.push_back(frames[k].structure);
+            try {
+                lists.push_back(build_neighbor_list(frames[k].structure, model.config.cutoff, {}, host));
+            } catch (const Error& e) {
+                throw Error(e.problem(), frames[k].source, e.hint());
+            }
+        }
+        const GraphBatch batch = make_graph_batch(structures, lists);
+        try {
+            if (o.no_forces) {
+                model.forward(host, batch, fw);
+                ef.energies.resize(frames.size());
+                for (std::size_t k = 0; k < frames.size(); ++k)
+                    ef.energies[k] = fw.energies[k * std::size_t(model.config.n_heads)];
+            } else {
+                model.energy_forces(host, batch, fw, ef);
+            }
+        } catch (const Error& e) {
+            throw Error(e.problem(), str(frames.front().source, " .. ", frames.back().source, " (", e.location(), ")"),
+                        e.hint());
+        }
+        for (std::size_t k = 0; k < frames.size(); ++k) {
+            Frame& f = frames[k];
+            const index_t a0 = batch.atom_offsets[k], n = f.structure.size();
+            const double e = ef.energies[k];
+            const double label = f.info_real("energy");
+            const std::string type = f.find_info("config_type") && f.info_value("config_type").type == ExtxyzType::String
+                                         ? f.info_string("config_type") : "(none)";
+            std::vector<double> forces, virial;
+            if (!o.no_forces) {
+                forces.assign(ef.forces.begin() + 3 * a0, ef.forces.begin() + 3 * (a0 + n));
+                virial.assign(ef.virial.begin() + 9 * std::ptrdiff_t(k), ef.virial.begin() + 9 * std::ptrdiff_t(k + 1));
+            }
+            for (ErrorSums* s : {&total, &by_type[type]}) {
+                s->add_energy(e, label, n);
+                if (!o.no_forces && f.find_column("forces")) s->add_forces(forces, f.column_real("forces"));
+                if (!o.no_forces && f.find_info("virial")) s->add_virial(virial, f.info_reals("virial"), n, f.source);
+            }
+            if (writer) {
+                f.set_info("energy_eipnn", e);
+                if (!o.no_forces) {
+                    f.set_column("forces_eipnn", forces, 3);
+                    f.set_info("virial_eipnn", virial);
+                }
+                writer->write(f);
+            }
+        }
+        frames.clear();
+    };
+    Frame f;
+    while (reader.next(f)) {
+        if (f.structure.size() == 0) throw Error("configuration has no atoms", f.source, "remove empty frames");
+        if (!f.find_info("energy")) throw Error("no 'energy' entry", f.source, "evaluate labelled data");
+        frames.push_back(f);
+        if (frames.size() == o.batch_size) flush();
+    }
+    flush();
+    if (total.configs == 0) throw Error("no configurations", o.data, "check the file");
+    if (writer) writer->close();
+    nlohmann::json j = total.to_json();
+    j["model_kind"] = Model::kind;
+    j["by_config_type"] = nlohmann::json::object();
+    for (const auto& [type, s] : by_type) j["by_config_type"][type] = s.to_json();
+    if (o.json) {
+        std::printf("%s\n", j.dump(2).c_str());
+    } else {
+        std::printf("model: %s (%s)\n", Model::kind, o.model.c_str());
+        print_metrics_line("all", j);
+        for (const auto& [type, s] : by_type) print_metrics_line(type, s.to_json());
+    }
+}
+
+inline void add_eval_command(CLI::App& app) {
+    auto o = std::make_shared<EvalOptions>();
+    CLI::App* cmd = app.add_subcommand("eval", "errors of a trained model (any kind) on labelled data");
+    cmd->add_option("--model", o->model, "checkpoint written by eipnn train or eipnn reproduce (any model kind)")
+        ->required();
+    cmd->add_option("--data", o->data, "extxyz with energy= (and forces, optionally)")->required();
+    cmd->add_option("--out", o->out, "write predictions (energy_eipnn, forces_eipnn, virial_eipnn) as extxyz");
+    cmd->add_flag("--json", o->json, "print the metrics as one JSON object");
+    cmd->add_flag("--no-forces", o->no_forces, "energies only (faster)");
+    cmd->add_option("--threads", o->threads, "threads; 0 = all cores");
+    cmd->add_option("--batch-size", o->batch_size, "configurations per evaluation batch");
+    cmd->callback([o]() {
+        const Checkpoint ckpt = read_checkpoint(o->model);
+        with_model_kind<double>(stored_model_kind(ckpt, o->model), [&](auto* tag) {
+            using Model = std::remove_pointer_t<decltype(tag)>;
+            const Model model = model_from_checkpoint<Model>(ckpt, o->model);
+            evaluate(*o, model);
+        }, o->model);
+    });
+}
+
+}  // namespace eipnn::cli
