@@ -6,6 +6,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "eipnn/core/error.hpp"
 #include "eipnn/nn/schnet.hpp"
@@ -24,16 +25,21 @@ bool visit_kind(const std::string& kind, F&& f, std::index_sequence<I...>) {
                  : false) || ...);
 }
 template <std::size_t... I>
-std::string kind_names(std::index_sequence<I...>) {
-    std::string out;
-    ((out += std::string(I ? ", " : "") + std::tuple_element_t<I, ModelKinds<double>>::kind), ...);
-    return out;
+std::vector<std::string> kinds(std::index_sequence<I...>) {
+    return {std::string(std::tuple_element_t<I, ModelKinds<double>>::kind)...};
 }
 }  // namespace detail
 
+// Every kind's name, in ModelKinds' order: {"schnet", "soapnet"}.
+inline std::vector<std::string> model_kinds() {
+    return detail::kinds(std::make_index_sequence<std::tuple_size_v<ModelKinds<double>>>{});
+}
+
 // "schnet, soapnet": for help texts and errors.
 inline std::string model_kind_names() {
-    return detail::kind_names(std::make_index_sequence<std::tuple_size_v<ModelKinds<double>>>{});
+    std::string out;
+    for (const std::string& k : model_kinds()) out += (out.empty() ? "" : ", ") + k;
+    return out;
 }
 
 // Calls f(static_cast<Model*>(nullptr)) with the model type of that kind in scalar type T, so

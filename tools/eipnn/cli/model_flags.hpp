@@ -24,7 +24,7 @@ struct ModelFlags {
 
     void add(CLI::App* cmd) {
         options["--model"] = cmd->add_option("--model", kind, str("model kind: ", model_kind_names()))
-                                 ->check(CLI::IsMember({"schnet", "soapnet"}))
+                                 ->check(CLI::IsMember(model_kinds()))
                                  ->capture_default_str();
         options["--cutoff"] = cmd->add_option("--cutoff", cutoff, "cutoff radius, Å (paper: 5 for Si)")->capture_default_str();
         options["--features"] = cmd->add_option("--features", features,
