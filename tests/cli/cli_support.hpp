@@ -1,6 +1,10 @@
 // What the command-line tests share: the built `eipnn` tool, running it, reading what it wrote.
 #pragma once
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eipnn/eip/registry.hpp"
@@ -67,6 +72,126 @@ inline bool agrees_to_roundoff(const std::vector<double>& a, const std::vector<d
         if (!eipnn::test::close(a[k], b[k], ulps * eipnn::test::eps<double>() * scale, ulps * eipnn::test::eps<double>()))
             return false;
     return true;
+}
+
+
+// How spawn_tool starts the tool: extra environment, a file-size limit, where stdout/stderr go.
+struct SpawnOptions {
+    std::vector<std::pair<std::string, std::string>> env;  // set in the child only
+    rlim_t file_size_limit = RLIM_INFINITY;                 // RLIMIT_FSIZE, bytes
+    fs::path out = "/dev/null", err = "/dev/null";
+};
+
+// Starts the tool with fork + exec, without a shell, so the returned pid is the tool's own and a
+// signal sent to it hits the tool (not a shell around it). Under a file-size limit SIGXFSZ is
+// ignored in the child (the disposition survives exec), so a write past the limit fails with
+// EFBIG, as on a full disk, instead of killing the process.
+inline pid_t spawn_tool(const fs::path& tool, const std::vector<std::string>& args, const SpawnOptions& o = {}) {
+    std::vector<std::string> argv{tool.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid != 0) return pid;
+    // the child: only async-signal-safe calls until exec, then _exit on any failure
+    for (const auto& [k, v] : o.env) ::setenv(k.c_str(), v.c_str(), 1);
+    if (o.file_size_limit != RLIM_INFINITY) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        const rlimit lim{o.file_size_limit, o.file_size_limit};
+        if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(126);
+    }
+    const int out = ::open(o.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(o.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(126);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+}
+
+// Waits for a spawned tool: its exit code, or -(signal number) when a signal ended it.
+inline int wait_tool(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1000;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1000;
+}
+
+// Runs the tool to its end; returns (exit code, stderr).
+inline std::pair<int, std::string> run_tool_args(const fs::path& tool, const std::vector<std::string>& args,
+                                                 SpawnOptions o) {
+    const int code = wait_tool(spawn_tool(tool, args, o));
+    return {code, o.err == "/dev/null" ? std::string() : slurp(o.err)};
+}
+
+// Every file of a folder (names only), sorted.
+inline std::vector<std::string> files_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+
+// One 8-atom diamond Si frame as extxyz text, each field a string so a test can break any of
+// them. Atoms are displaced by a deterministic pattern of `k`; the energy and forces are made-up
+// numbers (training and evaluation need finite labels, not physical ones).
+struct TextFrame {
+    std::string lattice = "5.43 0 0 0 5.43 0 0 0 5.43", pbc = "T T T", energy;
+    bool has_energy = true;
+    std::vector<std::vector<std::string>> atoms;  // species x y z fx fy fz
+
+    std::string text() const {
+        std::string t = str(atoms.size(), "\nLattice=\"", lattice, "\" Properties=species:S:1:pos:R:3:forces:R:3");
+        if (has_energy) t += " energy=" + energy;
+        t += " pbc=\"" + pbc + "\"\n";
+        for (const auto& a : atoms) {
+            for (std::size_t q = 0; q < a.size(); ++q) t += (q ? " " : "") + a[q];
+            t += "\n";
+        }
+        return t;
+    }
+};
+
+inline TextFrame si_frame(int k) {
+    static const double frac[8][3] = {{0, 0, 0},       {0, .5, .5},     {.5, 0, .5},     {.5, .5, 0},
+                                      {.25, .25, .25}, {.25, .75, .75}, {.75, .25, .75}, {.75, .75, .25}};
+    TextFrame f;
+    double shift_sum = 0;
+    for (int i = 0; i < 8; ++i) {
+        std::vector<std::string> a{"Si"};
+        for (int d = 0; d < 3; ++d) {
+            const double u = 0.08 * std::sin(1.7 * k + 2.3 * i + 0.9 * d);  // Å, well inside the cell
+            shift_sum += u * u;
+            a.push_back(str(5.43 * frac[i][d] + u));
+        }
+        for (int d = 0; d < 3; ++d) a.push_back(str(0.3 * std::cos(1.1 * k + 0.7 * i + 1.3 * d)));
+        f.atoms.push_back(a);
+    }
+    f.energy = str(-37.0 + 4.0 * shift_sum);
+    return f;
+}
+
+inline void write_text(const fs::path& p, const std::string& text) {
+    std::ofstream(p, std::ios::binary) << text;
+}
+
+// `n` frames of si_frame(seed * 1000 + k) in one file.
+inline fs::path write_si_set(const fs::path& p, int n, int seed) {
+    std::string t;
+    for (int k = 0; k < n; ++k) t += si_frame(seed * 1000 + k).text();
+    write_text(p, t);
+    return p;
+}
+
+
+// A folder of empty stand-ins for the tool's plotting scripts, for EIPNN_SCRIPT_DIR: the tool
+// looks there first, so a test that runs `train` many times does not pay a second of python and
+// matplotlib per run for a plot it never looks at.
+inline fs::path stub_script_dir(const fs::path& dir) {
+    const fs::path d = dir / "stub-scripts";
+    fs::create_directories(d);
+    for (const char* name : {"plot_learning_curves.py", "plot_reproduce.py"}) std::ofstream(d / name) << "\n";
+    return d;
 }
 
 }  // namespace eipnn::test::cli

@@ -83,3 +83,42 @@ TEST_CASE("a failed write leaves the previous checkpoint intact", "[checkpoint][
     REQUIRE_THROWS_WITH(write_checkpoint(dir / "missing" / "m.ckpt", sample()), Catch::Contains("does not exist"));
     REQUIRE_THROWS_WITH(read_checkpoint(dir / "nope.ckpt"), Catch::Contains("cannot open"));
 }
+
+namespace {
+// A checkpoint file around a hand-made payload: header and checksum as the writer makes them, so
+// the record parser behind the checksum sees exactly these bytes.
+std::string wrap_payload(const std::string& payload) {
+    std::string out(kCheckpointMagic, sizeof(kCheckpointMagic));
+    detail::put<std::uint32_t>(out, kCheckpointVersion);
+    detail::put<std::uint64_t>(out, payload.size());
+    out += payload;
+    detail::put<std::uint64_t>(out, detail::fnv1a64(payload));
+    return out;
+}
+}  // namespace
+
+// Found by tests/fuzz/fuzz_checkpoint.cpp: reading an empty array record passed the null data()
+// of an empty vector to memcpy (undefined behaviour, reported by UBSan).
+TEST_CASE("fuzz regression: an empty array record reads back empty", "[checkpoint][errors]") {
+    std::string payload;
+    detail::put_name(payload, 'R', "empty");
+    detail::put<std::uint64_t>(payload, 0);
+    const Checkpoint c = deserialize_checkpoint(wrap_payload(payload), "e.ckpt");
+    REQUIRE(c.arrays.size() == 1);
+    REQUIRE(c.get_array("empty").empty());
+}
+
+// Found reading the record parser for tests/fuzz/fuzz_checkpoint.cpp: an array length of 2^61 (+ 1)
+// made the byte count n * 8 wrap around to 0 (8), which passed the bounds check; the vector was then
+// sized with the huge count and threw std::length_error instead of an eipnn::Error.
+TEST_CASE("fuzz regression: an array length whose byte count wraps around is an error", "[checkpoint][errors]") {
+    for (const std::uint64_t n : {std::uint64_t(1) << 61, (std::uint64_t(1) << 61) + 1, std::uint64_t(-1)}) {
+        INFO("length " << n);
+        std::string payload;
+        detail::put_name(payload, 'R', "huge");
+        detail::put<std::uint64_t>(payload, n);
+        detail::put<double>(payload, 1.0);  // 8 bytes follow: what the wrapped count asked for
+        REQUIRE_THROWS_WITH(deserialize_checkpoint(wrap_payload(payload), "h.ckpt"),
+                            Catch::Contains("truncated") && Catch::Contains("'huge'") && Catch::Contains("h.ckpt"));
+    }
+}

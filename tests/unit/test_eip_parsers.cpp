@@ -236,3 +236,34 @@ TEST_CASE("edip: a structure with an element the file lacks is a clear error", "
     s.numbers = {14, 6};
     CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("atom 1 is C") && Catch::Contains("no entry"));
 }
+
+// Found while writing the fuzz targets (reading the code after the tokenizer's int-range fix): a
+// header announcing 2e9 table values, or a spline announcing 2e9 knots, in a file that holds a few
+// sized the tables up front (16 GB) instead of failing as truncated.
+TEST_CASE("fuzz regression: huge announced table sizes fail as truncated, without allocating them",
+          "[eip][eam][meam_spline][parser]") {
+    auto setfl = io::PotentialFileReader::from_text(setfl_text("2000000000 0.1 5 1.0 4.0"), "huge.eam.alloy");
+    CHECK_THAT(error_of([&] { read_eam_setfl(setfl); }),
+               Catch::Contains("huge.eam.alloy line") && Catch::Contains("F(rho) of element Al") &&
+                   Catch::Contains("of 2000000000"));
+    auto funcfl = io::PotentialFileReader::from_text("comment\n29 63.5 3.6 FCC\n5 0.1 2000000000 0.5 2.0\n0 -1 -2 -3 -4\n1 1\n",
+                                                     "huge.eam");
+    std::vector<io::PotentialFileReader> readers{funcfl};
+    CHECK_THAT(error_of([&] { read_eam_funcfl(readers); }),
+               Catch::Contains("huge.eam line") && Catch::Contains("Z(r) (value 3 of 2000000000)"));
+    auto meam = io::PotentialFileReader::from_text("comment\n2000000000\n0 0\n1 0 0 0\n1.0 1.0 0\n2.0 0.5 0\n",
+                                                   "Si_huge.meam.spline");
+    CHECK_THAT(error_of([&] { read_meam_spline(meam); }),
+               Catch::Contains("Si_huge.meam.spline line") && Catch::Contains("knot 3"));
+}
+
+// The text entry point the fuzz targets use reads what the path-based one reads.
+TEST_CASE("eam setfl: reading from text is reading from a file", "[eip][eam][parser]") {
+    const auto dir = scratch_dir("eip_parsers_text");
+    auto r = io::PotentialFileReader::from_text(setfl_text(), "mem.eam.alloy");
+    const auto from_text = read_eam_setfl(r);
+    const auto from_file = read_eam_setfl(write(dir, "ok.eam.alloy", setfl_text()));
+    CHECK(from_text.elements == from_file.elements);
+    CHECK(from_text.z2r == from_file.z2r);
+    CHECK(from_text.frho == from_file.frho);
+}

@@ -104,3 +104,20 @@ TEST_CASE("potential file: an integer field rejects fractions, a missing file is
     CHECK_THAT(msg, Catch::Contains("no/such/file.sw"));
     CHECK_THAT(msg, Catch::Contains("EIPNN_POTENTIALS"));
 }
+
+// Found by tests/fuzz/fuzz_eam_funcfl.cpp and fuzz_eam_setfl.cpp: an integer field beyond int's
+// range ("1e12" for a table size) was converted to int before being checked, which is undefined
+// behaviour (UBSan: "outside the range of representable values of type 'int'").
+TEST_CASE("potential file: an integer field beyond int's range is an error", "[io][potential_file]") {
+    auto r = PotentialFileReader::from_text("1e12 -4.74737e9 2147483648 2147483647 -2147483648\n", "big.txt");
+    CHECK_THAT(error_of([&] { (void)r.next_int("Nrho"); }), Catch::Contains("'Nrho' (an integer)") && Catch::Contains("1e12"));
+    CHECK_THAT(error_of([&] { (void)r.next_int("Nr"); }), Catch::Contains("an integer"));
+    CHECK_THAT(error_of([&] { (void)r.next_int("N"); }), Catch::Contains("an integer"));
+    CHECK(r.next_int("max") == 2147483647);
+    CHECK(r.next_int("min") == -2147483647 - 1);
+    auto e = PotentialFileReader::from_text("Si Si Si 1e300 1 2\n", "entry.txt");
+    PotentialEntry entry;
+    REQUIRE(e.next_entry(kFields, entry));
+    CHECK_THAT(error_of([&] { (void)entry.integer(3); }),
+               Catch::Contains("entry.txt line 1") && Catch::Contains("'epsilon' must be an integer"));
+}

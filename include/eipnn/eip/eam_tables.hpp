@@ -64,10 +64,9 @@ inline void read_grid_line(PotentialReader& t, int line_no, int& nrho, double& d
     if (!(cut > 0)) t.fail(str("cutoff = ", cut, ": must be positive"));
 }
 
-inline Funcfl read_funcfl(const std::string& path) {
-    PotentialReader t(path);
+inline Funcfl read_funcfl(PotentialReader& t) {
     Funcfl f;
-    f.path = path;
+    f.path = t.name();
     t.raw_line("the comment line that opens a funcfl file");
     const auto w = line_words(t, "line 2 'atomic-number mass lattice-constant lattice-type'");
     f.number = integer_field(t, w[0], "the atomic number (field 1 of line 2)");
@@ -101,11 +100,12 @@ inline double lagrange4(const std::vector<double>& v, double dv, double x) {
 
 }  // namespace detail
 
-// One or more funcfl files, one element each (as `pair_coeff i i file` per type in LAMMPS).
-inline EamTables read_eam_funcfl(const std::vector<std::string>& paths) {
-    if (paths.empty()) throw Error("no funcfl file given", "EAM funcfl", "give one file per element");
+// One or more funcfl files, one element each (as `pair_coeff i i file` per type in LAMMPS), from
+// readers over files or over text in memory (io::PotentialFileReader::from_text).
+inline EamTables read_eam_funcfl(std::vector<io::PotentialFileReader>& readers) {
+    if (readers.empty()) throw Error("no funcfl file given", "EAM funcfl", "give one file per element");
     std::vector<detail::Funcfl> files;
-    for (const auto& p : paths) files.push_back(detail::read_funcfl(p));
+    for (auto& r : readers) files.push_back(detail::read_funcfl(r));
     EamTables t;
     t.style = "eam";
     double rmax = 0;
@@ -149,10 +149,15 @@ inline EamTables read_eam_funcfl(const std::vector<std::string>& paths) {
     return t;
 }
 
+inline EamTables read_eam_funcfl(const std::vector<std::string>& paths) {
+    std::vector<io::PotentialFileReader> readers;
+    for (const auto& p : paths) readers.emplace_back(p);
+    return read_eam_funcfl(readers);
+}
+
 // A setfl file: 3 comment lines, 'N el1 .. elN', 'Nrho drho Nr dr cutoff', per element a line
 // 'Z mass a0 lattice' then F (Nrho values) and rho (Nr values), then r*phi for pairs i >= j.
-inline EamTables read_eam_setfl(const std::string& path) {
-    io::PotentialFileReader f(path);
+inline EamTables read_eam_setfl(io::PotentialFileReader& f) {
     EamTables t;
     t.style = "eam/alloy";
     for (int k = 0; k < 3; ++k) f.raw_line(str("comment line ", k + 1, " of the 3 that open a setfl file"));
@@ -184,6 +189,11 @@ inline EamTables read_eam_setfl(const std::string& path) {
             detail::table_numbers(f, std::size_t(t.nr), t.z2r[std::size_t(EamTables::pair_index(a, b))],
                                   str("r*phi(r) of pair ", t.elements[std::size_t(a)], "-", t.elements[std::size_t(b)]));
     return t;
+}
+
+inline EamTables read_eam_setfl(const std::string& path) {
+    io::PotentialFileReader f(path);
+    return read_eam_setfl(f);
 }
 
 }  // namespace eipnn

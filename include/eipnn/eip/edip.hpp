@@ -334,12 +334,13 @@ struct EdipKernel {
     }
 };
 
-// Reads the single-element entry of a LAMMPS .edip file ('#' comments; an entry may span lines).
-inline EdipParams<double> read_edip(const std::string& path, std::string* element = nullptr) {
+// Reads the single-element entry of a LAMMPS .edip file ('#' comments; an entry may span lines)
+// from a reader over a file or over text in memory (io::PotentialFileReader::from_text).
+inline EdipParams<double> read_edip(io::PotentialFileReader& t, std::string* element = nullptr) {
     static const std::vector<std::string> fields = {"element1", "element2", "element3", "A", "B", "cutoffA", "cutoffC",
                                                     "alpha", "beta", "eta", "gamma", "lambda", "mu", "rho", "sigma",
                                                     "Q0", "u1", "u2", "u3", "u4"};
-    io::PotentialFileReader t(path);
+    const std::string& path = t.name();
     io::PotentialEntry e;
     if (!t.next_entry(fields, e))
         t.fail(str("no EDIP entry found; expected '", io::PotentialFileReader::join(fields), "'"));
@@ -361,6 +362,11 @@ inline EdipParams<double> read_edip(const std::string& path, std::string* elemen
                     io::detail::at_line(path, e.lines[5]), "fix the EDIP file");
     if (element) *element = e.word(0);
     return p;
+}
+
+inline EdipParams<double> read_edip(const std::string& path, std::string* element = nullptr) {
+    io::PotentialFileReader t(path);
+    return read_edip(t, element);
 }
 
 class EdipPotential : public AtomKernelPotential<EdipPotential> {

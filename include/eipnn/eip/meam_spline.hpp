@@ -62,12 +62,15 @@ inline CubicSpline read_meam_spline_function(PotentialReader& t, bool new_format
     const double dn = number_field(t, line_field(t, w, 1, str("the last-knot derivative of ", name), ends),
                                    str("the last-knot derivative of ", name));
     if (!new_format) line_words(t, str("the (ignored) flags line of ", name));
-    std::vector<double> x(static_cast<std::size_t>(n)), y(static_cast<std::size_t>(n));
+    // grown knot by knot: a knot count of 2e9 in a short file must fail as truncated, not allocate
+    std::vector<double> x, y;
+    x.reserve(std::size_t(std::min(n, 1 << 16)));
+    y.reserve(std::size_t(std::min(n, 1 << 16)));
     for (int k = 0; k < n; ++k) {
         const std::string knot = str("knot ", k + 1, " of ", name);
         w = line_words(t, str("knot ", k + 1, " 'x y y2' of ", name));
-        x[std::size_t(k)] = number_field(t, w[0], str("x of ", knot));
-        y[std::size_t(k)] = number_field(t, line_field(t, w, 1, str("y of ", knot), "x y y2"), str("y of ", knot));
+        x.push_back(number_field(t, w[0], str("x of ", knot)));
+        y.push_back(number_field(t, line_field(t, w, 1, str("y of ", knot), "x y y2"), str("y of ", knot)));
     }
     try {
         return CubicSpline(std::move(x), std::move(y), d0, dn, name);
@@ -79,9 +82,11 @@ inline CubicSpline read_meam_spline_function(PotentialReader& t, bool new_format
 }  // namespace detail
 
 // `element` names the entry of an old-format (single, unnamed element) file; empty: guessed from
-// the file name's leading element symbol ("Si_1.meam.spline" -> Si).
-inline MeamSplineParams read_meam_spline(const std::string& path, const std::string& element = "") {
-    io::PotentialFileReader t(path);
+// the file name's leading element symbol ("Si_1.meam.spline" -> Si). The reader may be over a
+// file or over text in memory (io::PotentialFileReader::from_text, named like a file).
+inline MeamSplineParams read_meam_spline(io::PotentialFileReader& t, const std::string& element = "") {
+    const std::string path = t.name();
+    const io::PotentialFileReader start = t;  // the old format is read twice (see the rewind below)
     MeamSplineParams p;
     t.raw_line("the comment line that opens a meam/spline file");
     const std::string line2 = "line 2 (the number of knots, or 'meam/spline N elements...')";
@@ -100,7 +105,7 @@ inline MeamSplineParams read_meam_spline(const std::string& path, const std::str
                         path, "give the element explicitly (MeamSplinePotential::from_file(path, mapping, element))");
         p.elements.push_back(el);
         // rewind: line 2 already was the first spline's knot count
-        t = io::PotentialFileReader(path);
+        t = start;
         t.raw_line("the comment line that opens a meam/spline file");
     }
     const int n = p.n_elements();
@@ -121,6 +126,11 @@ inline MeamSplineParams read_meam_spline(const std::string& path, const std::str
     for (const auto* set : {&p.phi, &p.rho, &p.f})
         for (const auto& s : *set) p.cutoff = std::max(p.cutoff, s.x_last());
     return p;
+}
+
+inline MeamSplineParams read_meam_spline(const std::string& path, const std::string& element = "") {
+    io::PotentialFileReader t(path);
+    return read_meam_spline(t, element);
 }
 
 template <class T>

@@ -5,6 +5,7 @@
 // tables whose messages should say which value of how many was missing. Errors keep the reader's
 // form: "<file> line <n>: <what was expected, what was found> (<hint>)".
 #pragma once
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,15 +53,20 @@ inline const std::string& line_field(const PotentialReader& r, const std::vector
 // n numbers of a table that may run over many lines (DYNAMO funcfl/setfl, as LAMMPS reads them).
 // Messages say "<field> (value k of n)"; the per-value name is built only on error, because
 // tables have thousands of values.
+// The vector grows as values are read, never to the announced n up front: a header may announce
+// billions of values in a file that holds a few, and must fail as truncated, not exhaust memory.
 inline void table_numbers(PotentialReader& r, std::size_t n, std::vector<double>& out, const std::string& field) {
-    out.resize(n);
+    out.clear();
+    out.reserve(std::min<std::size_t>(n, std::size_t(1) << 16));
     for (std::size_t k = 0; k < n; ++k) {
         if (r.at_end())
             r.fail(str("the file ends where ", field, " (value ", k + 1, " of ", n, ") was expected"),
                    "the file is truncated; compare its table sizes with the header");
         const std::string w = r.next_word(field);
-        if (!io::detail::parse_double(w, out[k]))
+        double v;
+        if (!io::detail::parse_double(w, v))
             r.fail(str("expected ", field, " (value ", k + 1, " of ", n, ", a number), got '", w, "'"));
+        out.push_back(v);
     }
 }
 

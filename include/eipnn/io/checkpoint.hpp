@@ -9,10 +9,14 @@
 // reader rejects what it does not recognise by name, never by byte offset.
 //
 // Writing goes to "<path>.tmp.<pid>" in the same directory, is flushed and fsync'ed, then renamed
-// over <path>: a crash leaves either the old checkpoint or the new one, never half of one.
+// over <path>: a crash leaves either the old checkpoint or the new one, never half of one. A writer
+// killed before its rename leaves its temporary behind; the next write to <path> removes it.
 #pragma once
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "eipnn/core/error.hpp"
@@ -171,10 +176,15 @@ inline Checkpoint deserialize_checkpoint(const std::string& bytes, const std::st
             ckpt.ints[name] = c.get<std::int64_t>("integer record");
         } else if (type == 'R') {
             const auto n = c.get<std::uint64_t>("array length");
-            if (n > payload.size() / sizeof(double)) c.need(n * sizeof(double), "array data");
+            // Compare counts, not bytes: n * 8 wraps around for n >= 2^61, and a wrapped byte
+            // count would pass the bounds check and then size the vector with the huge n.
+            if (n > payload.size() / sizeof(double))
+                throw Error(str("truncated: array record '", name, "' announces ", n, " values but the payload has ",
+                                payload.size(), " bytes in all"),
+                            file, "the file is incomplete or corrupted; use an earlier checkpoint");
             const std::string raw = c.bytes(n * sizeof(double), "array data");
             std::vector<double> a(static_cast<std::size_t>(n));
-            std::memcpy(a.data(), raw.data(), raw.size());
+            if (n > 0) std::memcpy(a.data(), raw.data(), raw.size());  // an empty vector's data() may be null
             ckpt.arrays[name] = std::move(a);
         } else if (type == 'S') {
             const auto n = c.get<std::uint64_t>("string length");
@@ -187,35 +197,87 @@ inline Checkpoint deserialize_checkpoint(const std::string& bytes, const std::st
     return ckpt;
 }
 
-// Atomic write: temporary file in the same directory, fsync, rename.
+namespace detail {
+
+// Test hook, for tests/cli/test_cli_kill.cpp only: EIPNN_TEST_SLOW_WRITE_US=N makes
+// write_checkpoint write the temporary file in four chunks with an N-microsecond sleep after
+// each, and sleep once more between the close and the rename, so that a test killing the tool at
+// random moments lands inside a checkpoint write often enough to count. Unset (always, outside
+// that test) the write is one plain loop and nothing sleeps.
+inline long checkpoint_test_write_delay_us() {
+    const char* v = std::getenv("EIPNN_TEST_SLOW_WRITE_US");
+    return v ? std::max(0L, std::strtol(v, nullptr, 10)) : 0L;
+}
+
+inline void checkpoint_test_sleep(long us) {
+    if (us > 0) ::usleep(useconds_t(us));
+}
+
+}  // namespace detail
+
+// Removes "<path>.tmp.<pid>" files whose writer process no longer exists: a writer killed
+// (SIGKILL, power loss) between creating its temporary and the rename cannot clean up after
+// itself. A temporary of a live process (another writer) is left alone.
+inline void remove_stale_checkpoint_temporaries(const std::filesystem::path& path) {
+    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const std::string prefix = path.filename().string() + ".tmp.";
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string pid_text = name.substr(prefix.size());
+        if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+        const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+        if (pid == long(::getpid())) continue;
+        if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) {
+            std::error_code rm;
+            std::filesystem::remove(it->path(), rm);
+        }
+    }
+}
+
+// Atomic write: temporary file in the same directory, fsync, rename. Every failure (create,
+// write, fsync, close, rename) throws an Error naming the checkpoint and the system's reason, and
+// removes the temporary; the previous checkpoint at <path> is never touched.
 inline void write_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt) {
     const std::string bytes = serialize_checkpoint(ckpt);
     const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::is_directory(dir))
         throw Error(str("directory ", dir.string(), " does not exist"), path.string(), "create it first");
+    remove_stale_checkpoint_temporaries(path);
     const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) throw Error("cannot create the temporary file " + tmp.string(), path.string(), "check permissions and disk space");
+    const std::string where = str(path.string(), " (temporary ", tmp.string(), ")");
+    const std::string intact = str("the previous ", path.filename().string(), ", if any, is intact");
+    auto fail = [&](const char* step, int err, int fd) {
+        if (fd >= 0) ::close(fd);
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        return Error(str("cannot ", step, " the checkpoint: ", std::strerror(err)), where,
+                     str(err == ENOSPC || err == EFBIG || err == EDQUOT ? "free disk space or raise the file-size limit; "
+                                                                        : "check the folder's permissions; ",
+                         intact));
+    };
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw fail("create", errno, -1);
+    const long delay_us = detail::checkpoint_test_write_delay_us();
+    const std::size_t chunk = delay_us > 0 ? std::max<std::size_t>(1, (bytes.size() + 3) / 4) : bytes.size();
     std::size_t written = 0;
     while (written < bytes.size()) {
-        const ssize_t w = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (w <= 0) {
-            ::close(fd);
-            std::filesystem::remove(tmp);
-            throw Error("write failed (disk full?)", tmp.string(), "free disk space; the previous checkpoint is intact");
-        }
+        const ssize_t w = ::write(fd, bytes.data() + written, std::min(chunk, bytes.size() - written));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) throw fail("write", w < 0 ? errno : EIO, fd);
         written += std::size_t(w);
+        detail::checkpoint_test_sleep(delay_us);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        std::filesystem::remove(tmp);
-        throw Error("could not flush the checkpoint to disk", tmp.string(), "the previous checkpoint is intact");
-    }
+    if (::fsync(fd) != 0) throw fail("flush (fsync)", errno, fd);
+    if (::close(fd) != 0) throw fail("close", errno, -1);
+    detail::checkpoint_test_sleep(delay_us);
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) {
-        std::filesystem::remove(tmp);
-        throw Error("could not move the new checkpoint into place: " + ec.message(), path.string(),
-                    "the previous checkpoint is intact");
+        std::error_code rm;
+        std::filesystem::remove(tmp, rm);
+        throw Error("cannot move the new checkpoint into place: " + ec.message(), where, intact);
     }
 }
 

@@ -117,7 +117,9 @@ public:
 private:
     static constexpr std::int64_t kMaxAtoms = 2147483647;  // index_t is 32-bit
 
-    std::string at(long long line) const { return str(name_, " line ", line); }
+    // "file line L (frame F)": a message names the frame as well as the line, so a user can find
+    // the configuration by index as well as in an editor.
+    std::string at(long long line) const { return str(name_, " line ", line, " (frame ", n_frames_, ")"); }
 
     static std::string shorten(std::string_view s) {
         return s.size() <= 60 ? std::string(s) : std::string(s.substr(0, 57)) + "...";

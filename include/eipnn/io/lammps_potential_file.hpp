@@ -10,6 +10,8 @@
 //    `next_word/next_double/next_int` for numbers that run on across lines.
 #pragma once
 #include <cerrno>
+#include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -53,7 +55,9 @@ inline bool parse_double(const std::string& s, double& out) {
 
 inline bool parse_int(const std::string& s, int& out) {
     double v;
-    if (!parse_double(s, v) || v != double(int(v))) return false;
+    if (!parse_double(s, v)) return false;
+    // range before the cast: converting a double outside int's range (e.g. "1e12") is undefined
+    if (!(v >= double(INT_MIN) && v <= double(INT_MAX)) || v != std::trunc(v)) return false;
     out = int(v);
     return true;
 }

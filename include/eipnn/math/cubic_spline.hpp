@@ -28,7 +28,7 @@ struct CubicSplineView {
     // Value; dy_dx gets the first derivative.
     EIPNN_HD T operator()(T x, T& dy_dx) const {
         x -= x0;
-        if (x <= T(0)) {
+        if (!(x > T(0))) {  // NaN too: the result is NaN, and the int() below never sees it
             dy_dx = deriv0;
             return y[0] + deriv0 * x;
         }
@@ -36,7 +36,7 @@ struct CubicSplineView {
             dy_dx = derivN;
             return y[n - 1] + derivN * (x - span);
         }
-        int lo = int(x * inv_h);
+        int lo = int(x * inv_h);       // 0 < x < span: within [0, n - 1]
         lo = lo < n - 2 ? lo : n - 2;  // x just below span may round onto the last knot
         const int hi = lo + 1;
         const T a = xs[hi] - x;        // distance to the right knot

@@ -55,11 +55,12 @@ struct TablePoint {
 template <class T>
 EIPNN_HD TablePoint<T> table_point(T x, T inv_delta, int n) {
     T p = x * inv_delta + T(1);
-    int m = int(p);          // 1-based node, as LAMMPS computes it
-    m = m < n - 1 ? m : n - 1;
-    m = m > 1 ? m : 1;
+    // 1-based node, as LAMMPS computes it, clamped to [1, n - 1] before the conversion: int() of
+    // NaN or of a value beyond int's range is undefined. NaN takes the last node and stays in p,
+    // so the result is NaN, as the input.
+    const int m = p < T(n - 1) ? (p > T(1) ? int(p) : 1) : n - 1;
     p -= T(m);
-    p = p < T(1) ? p : T(1);
+    p = p < T(1) ? p : (p >= T(1) ? T(1) : p);
     return {m - 1, p};
 }
 

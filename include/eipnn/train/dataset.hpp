@@ -1,6 +1,7 @@
 // Datasets of labelled configurations, seeded splits and shuffled batches.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -48,7 +49,7 @@ inline Dataset load_dataset(const std::filesystem::path& path, const std::string
     std::size_t index = 0;
     while (reader.next(frame)) {
         Sample s;
-        s.source = str(path.string(), " frame ", index);
+        s.source = frame.source.empty() ? str(path.string(), " frame ", index) : frame.source;
         if (frame.structure.size() == 0)
             throw Error("configuration has no atoms", s.source, "remove empty frames from the data");
         if (!frame.find_info(energy_key))
@@ -56,7 +57,13 @@ inline Dataset load_dataset(const std::filesystem::path& path, const std::string
                         "label the data, or name the energy key");
         s.energy = frame.info_real(energy_key);
         if (!std::isfinite(s.energy)) throw Error(str("energy is ", s.energy), s.source, "remove the frame");
-        if (frame.find_column(forces_key)) s.forces = frame.column_real(forces_key);
+        if (frame.find_column(forces_key)) {
+            s.forces = frame.column_real(forces_key);
+            for (std::size_t k = 0; k < s.forces.size(); ++k)
+                if (!std::isfinite(s.forces[k]))
+                    throw Error(str("force component ", "xyz"[k % 3], " of atom ", k / 3, " is ", s.forces[k]), s.source,
+                                "remove the frame or fix its labels");
+        }
         if (const InfoValue* ct = frame.find_info("config_type")) {
             // config types are strings in the mlearn data; a numeric one is written as text
             s.config_type = ct->type == ExtxyzType::String ? ct->text : str(ct->is_numeric() ? ct->as_reals().at(0) : 0.0);

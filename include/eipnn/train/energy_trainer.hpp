@@ -177,7 +177,20 @@ public:
         BatchSampler sampler(train_.size(), opt_.batch_size, opt_.seed);
         TrainResult result;
         int start_epoch = 0, bad_epochs = 0;
-        if (opt_.resume) start_epoch = restore(adam, sampler, schedule, result, bad_epochs);
+        // A run killed mid-write (SIGKILL cannot be caught) leaves its temporaries; this run owns
+        // OUT, so it removes them before anything else: the CSV's, and checkpoint ones of dead
+        // writers (write_checkpoint would remove those only at its next write, which a resumed
+        // run that is already complete never makes).
+        std::error_code ec;
+        std::filesystem::remove(csv_tmp_path(), ec);
+        remove_stale_checkpoint_temporaries(opt_.out);
+        remove_stale_checkpoint_temporaries(last_path());
+        if (opt_.resume) {
+            start_epoch = restore(adam, sampler, schedule, result, bad_epochs);
+            // the log may lag OUT.last by one epoch (killed between the two writes): rewrite it
+            // from the log stored in OUT.last, which is the reference
+            write_csv(result.log);
+        }
 
         ParameterBuffer<T> grads(model_.layout);
         typename Model::Forward fw;
@@ -297,8 +310,12 @@ private:
         return int(c.get_int("train.epoch", file));
     }
 
+    std::filesystem::path csv_tmp_path() const { return csv_path().string() + ".tmp"; }
+
+    // Written to a temporary and renamed, so OUT.log.csv is always a whole log; a kill between
+    // the two leaves the temporary, which the next run removes (run()).
     void write_csv(const std::vector<EpochRecord>& log) const {
-        const std::filesystem::path tmp = csv_path().string() + ".tmp";
+        const std::filesystem::path tmp = csv_tmp_path();
         {
             std::ofstream f(tmp);
             f.precision(10);
@@ -307,9 +324,22 @@ private:
             for (const EpochRecord& r : log)
                 f << r.epoch << ',' << r.train_loss << ',' << r.valid_metric << ',' << r.valid_mae_meV_per_atom << ',' << r.valid_rmse_meV_per_atom
                   << ',' << r.valid_mae_eV_per_config << ',' << r.lr << ',' << r.seconds << '\n';
-            if (!f) throw Error("could not write the training log", tmp.string(), "check free disk space");
+            f.close();
+            if (!f) {
+                std::error_code ec;
+                std::filesystem::remove(tmp, ec);
+                throw Error("could not write the training log", tmp.string(),
+                            str("check free disk space; the checkpoints ", opt_.out.string(), " and ", last_path().string(),
+                                " are intact"));
+            }
         }
-        std::filesystem::rename(tmp, csv_path());
+        std::error_code ec;
+        std::filesystem::rename(tmp, csv_path(), ec);
+        if (ec) {
+            const std::string why = ec.message();
+            std::filesystem::remove(tmp, ec);
+            throw Error("could not move the training log into place: " + why, csv_path().string());
+        }
     }
 
     Model& model_;

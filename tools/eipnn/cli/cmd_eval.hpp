@@ -92,6 +92,23 @@ struct EvalOptions {
     std::size_t batch_size = 32;
 };
 
+// A NaN or Inf reference would turn every metric into nan/inf while eval exits 0: refuse the
+// frame instead, naming it (file, frame, line).
+inline void check_finite_labels(const Frame& f) {
+    const double e = f.info_real("energy");
+    if (!std::isfinite(e)) throw Error(str("the reference energy is ", e), f.source, "fix or drop this configuration");
+    if (f.find_column("forces")) {
+        const std::vector<double> forces = f.column_real("forces");
+        for (std::size_t k = 0; k < forces.size(); ++k)
+            if (!std::isfinite(forces[k]))
+                throw Error(str("reference force component ", "xyz"[k % 3], " of atom ", k / 3, " is ", forces[k]), f.source,
+                            "fix or drop this configuration");
+    }
+    if (f.find_info("virial"))
+        for (double v : f.info_reals("virial"))
+            if (!std::isfinite(v)) throw Error(str("a reference virial component is ", v), f.source, "fix or drop this configuration");
+}
+
 // Streams the data in chunks of one batch (it may be larger than memory) through any model.
 template <class Model>
 void evaluate(const EvalOptions& o, const Model& model) {
@@ -162,6 +179,7 @@ void evaluate(const EvalOptions& o, const Model& model) {
     while (reader.next(f)) {
         if (f.structure.size() == 0) throw Error("configuration has no atoms", f.source, "remove empty frames");
         if (!f.find_info("energy")) throw Error("no 'energy' entry", f.source, "evaluate labelled data");
+        check_finite_labels(f);
         frames.push_back(f);
         if (frames.size() == o.batch_size) flush();
     }
@@ -193,6 +211,8 @@ inline void add_eval_command(CLI::App& app) {
     cmd->add_option("--threads", o->threads, "threads; 0 = all cores");
     cmd->add_option("--batch-size", o->batch_size, "configurations per evaluation batch");
     cmd->callback([o]() {
+        if (o->batch_size < 1) throw Error("--batch-size must be at least 1", "eipnn eval");
+        if (o->threads < 0) throw Error(str("--threads ", o->threads, " is negative"), "eipnn eval", "0 uses all cores");
         const Checkpoint ckpt = read_checkpoint(o->model);
         with_model_kind<double>(stored_model_kind(ckpt, o->model), [&](auto* tag) {
             using Model = std::remove_pointer_t<decltype(tag)>;

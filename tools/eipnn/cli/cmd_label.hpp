@@ -30,6 +30,7 @@ inline int run_label(const LabelOptions& o) {
         std::unique_ptr<Potential> pot;
     };
     std::vector<Named> pots;
+    if (o.threads < 0) throw Error(str("--threads ", o.threads, " is negative"), "eipnn label", "0 uses all cores");
     for (const auto& spec : o.eips) {
         PotentialSpec ps = parse_potential_spec(spec);
         for (const auto& p : pots)
@@ -43,6 +44,8 @@ inline int run_label(const LabelOptions& o) {
         Frame f;
         while (counter.next(f)) ++total;
     }
+    // an empty input would give an empty output that looks like success
+    if (total == 0) throw Error("no configurations", o.in, "check the file: it holds no frame");
     ExtxyzReader reader(o.in);
     ExtxyzWriter writer(o.out);
     Progress progress("label", total);

@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <memory>
 
 #include "cli/progress.hpp"
@@ -11,6 +12,36 @@
 #include "eipnn/train/pool.hpp"
 
 namespace eipnn::cli {
+
+// The largest pool the tool writes: 700 times the paper's 14000, already ~10^10 bytes of extxyz
+// at the default sizes. CLI11 reads "--count -1" into the unsigned count as 2^64-1, and a typo
+// of a few extra digits would otherwise fill the disk for hours before anyone noticed.
+inline constexpr std::size_t kMaxPoolCount = 10'000'000;
+// Supercells up to this many atoms; a pool of larger ones is not what this command is for.
+inline constexpr int kMaxPoolAtoms = 100'000;
+
+// Every flag checked before the output file is created, so a bad one leaves nothing behind.
+inline void validate_pool_options(std::size_t count, int min_atoms, int max_atoms, double strain, double shear,
+                                  double rattle, double md_fraction, int md_steps, double md_timestep, double md_tmin,
+                                  double md_tmax) {
+    const char* where = "eipnn pool";
+    if (count < 1 || count > kMaxPoolCount)
+        throw Error(str("--count must be from 1 to ", kMaxPoolCount, ", got ", count == std::size_t(-1) ? std::string("-1") : str(count)),
+                    where, "the paper's pool has 14000 configurations");
+    if (min_atoms < 1 || max_atoms < min_atoms || max_atoms > kMaxPoolAtoms)
+        throw Error(str("--min-atoms ", min_atoms, " --max-atoms ", max_atoms, " is not a range within 1..", kMaxPoolAtoms), where,
+                    "give 1 <= min <= max, e.g. --min-atoms 8 --max-atoms 64");
+    // a strain of 1 or more collapses or inverts the cell
+    if (!(strain >= 0 && strain < 1) || !(shear >= 0 && shear < 1))
+        throw Error(str("--strain ", strain, " / --shear ", shear, " must be in [0, 1)"), where, "the defaults are 0.08 and 0.04");
+    if (!(rattle >= 0) || !std::isfinite(rattle)) throw Error(str("--rattle ", rattle, " must be a finite number >= 0"), where);
+    if (!(md_fraction >= 0 && md_fraction <= 1)) throw Error(str("--md-fraction ", md_fraction, " must be in [0, 1]"), where);
+    if (md_steps < 0) throw Error(str("--md-steps ", md_steps, " is negative"), where);
+    if (!(md_timestep > 0) || !std::isfinite(md_timestep))
+        throw Error(str("--md-timestep ", md_timestep, " must be a positive number of ps"), where);
+    if (!(md_tmin >= 0) || !(md_tmax >= md_tmin) || !std::isfinite(md_tmax))
+        throw Error(str("--md-tmin ", md_tmin, " --md-tmax ", md_tmax, " is not a temperature range"), where, "give 0 <= tmin <= tmax, K");
+}
 
 inline void add_pool_command(CLI::App& app) {
     struct Options {
@@ -44,6 +75,8 @@ inline void add_pool_command(CLI::App& app) {
     cmd->add_option("--md-tmin", opt->md_tmin, "lowest MD temperature, K")->capture_default_str();
     cmd->add_option("--md-tmax", opt->md_tmax, "highest MD temperature, K")->capture_default_str();
     cmd->callback([opt]() {
+        validate_pool_options(opt->count, opt->min_atoms, opt->max_atoms, opt->strain, opt->shear, opt->rattle,
+                              opt->md_fraction, opt->md_steps, opt->md_timestep, opt->md_tmin, opt->md_tmax);
         PoolConfig c = default_pool_config(opt->element);
         c.seed = opt->seed;
         c.min_atoms = opt->min_atoms;

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "cli/cmd_pool.hpp"
 #include "cli/resources.hpp"
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/train/strategies/default_eip_pools.hpp"
@@ -78,13 +79,26 @@ inline std::string relative_change(double baseline, double value) {
     return str_fixed(std::abs(pct)) + (pct >= 0 ? " % better" : " % worse");
 }
 
+// "0.1,1,10": std::stod alone would accept "1x" and report "stod" for "x"; every item must be a
+// whole positive number.
 inline std::vector<double> parse_alphas(const std::string& s) {
     std::vector<double> out;
     std::size_t pos = 0;
-    while (pos < s.size()) {
+    while (pos <= s.size()) {
         const std::size_t comma = s.find(',', pos);
-        out.push_back(std::stod(s.substr(pos, comma - pos)));
-        pos = comma == std::string::npos ? s.size() : comma + 1;
+        const std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::size_t used = 0;
+        double a = 0;
+        try {
+            a = std::stod(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (item.empty() || used != item.size() || !(a > 0) || !std::isfinite(a))
+            throw Error(str("--alphas item '", item, "' is not a positive number"), "eipnn reproduce", "e.g. --alphas 0.1,1,10");
+        out.push_back(a);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
     }
     return out;
 }
@@ -160,6 +174,14 @@ inline void add_reproduce_command(CLI::App& app) {
     cmd->callback([o]() {
         // sizes: quick (minutes), default (all three elements within an hour on 2 cores), paper by flags
         const bool q = o->quick;
+        // flags checked before anything is read or created
+        if (o->seeds < 1) throw Error(str("--seeds must be at least 1, got ", o->seeds), "eipnn reproduce");
+        if (o->threads < 0) throw Error(str("--threads ", o->threads, " is negative"), "eipnn reproduce", "0 uses all cores");
+        for (const auto& [name, v] : {std::pair<const char*, int>{"--epochs", o->epochs}, {"--classifier-epochs", o->classifier_epochs},
+                                      {"--pretrain-epochs", o->pretrain_epochs}})
+            if (v < 0) throw Error(str(name, " ", v, " is negative"), "eipnn reproduce", "0 (the default) picks the mode's value");
+        if (o->pool_size > kMaxPoolCount)
+            throw Error(str("--pool-size must be at most ", kMaxPoolCount), "eipnn reproduce", "the paper's pool has 14000");
         // model sizes the user did not give: small for --quick, within the hour otherwise; SOAPNet
         // keeps the paper's descriptor (n_max 8, l_max 6) with a smaller MLP than its 128
         ModelFlags& m = o->model;
@@ -191,7 +213,6 @@ inline void add_reproduce_command(CLI::App& app) {
         const std::filesystem::path dir = data / ("mlearn-" + lower);
         if (!std::filesystem::exists(dir / "training.extxyz"))
             throw Error(str("no ", (dir / "training.extxyz").string()), "reproduce", "run scripts/fetch_data.sh or pass --data");
-        std::filesystem::create_directories(o->out);
 
         // the project's extra potential files (../shared/data/potentials) after any the user set
         const std::string extra = (data / "potentials").string();
@@ -229,6 +250,8 @@ inline void add_reproduce_command(CLI::App& app) {
         std::vector<Structure> test_structures(d.test.structures);
         d.test_eip = label_with_eips(eips, test_structures, host);
 
+        // created only now that the data has loaded: a run that fails on its input leaves no folder
+        std::filesystem::create_directories(o->out);
         std::vector<std::vector<MethodResult>> runs;
         std::vector<PipelineReport> reports;
         with_model_kind<float>(m.kind, [&](auto* tag) {

@@ -40,6 +40,20 @@ struct TrainFlags {
         cmd->add_option("--patience", patience, "early stopping after this many epochs without improvement; 0 = off")
             ->capture_default_str();
     }
+    // Checked before any data is read, so a typo fails at once and writes nothing.
+    void validate() const {
+        const char* where = "eipnn train";
+        if (epochs < 1) throw Error(str("--epochs must be at least 1, got ", epochs), where);
+        if (batch_size < 1 || batch_size > (std::size_t(1) << 31))
+            throw Error(str("--batch-size must be from 1 to 2^31, got ", batch_size == std::size_t(-1) ? std::string("-1") : str(batch_size)), where);
+        if (threads < 0) throw Error(str("--threads ", threads, " is negative"), where, "0 uses all cores");
+        if (patience < 0) throw Error(str("--patience ", patience, " is negative"), where, "0 turns early stopping off");
+        for (const auto& [name, v] : {std::pair<const char*, double>{"--lr", lr}, {"--lr-end", lr_end}, {"--ratio", ratio}})
+            if (!(v > 0) || !std::isfinite(v)) throw Error(str(name, " ", v, " must be a positive number"), where);
+        if (!(warmup_frac >= 0 && warmup_frac <= 1)) throw Error(str("--warmup-frac ", warmup_frac, " must be in [0, 1]"), where);
+        if (!(clip >= 0) || !std::isfinite(clip)) throw Error(str("--clip ", clip, " must be >= 0"), where, "0 disables clipping");
+        if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) throw Error(str("--weight-decay ", weight_decay, " must be >= 0"), where);
+    }
     TrainOptions options(const std::string& out, bool resume) const {
         TrainOptions o;
         o.epochs = epochs;
@@ -97,6 +111,16 @@ inline void add_train_command(CLI::App& app) {
     o->model.add(cmd);
     o->train_flags.add(cmd);
     cmd->callback([o]() {
+        o->train_flags.validate();
+        parse_schedule_kind(o->train_flags.schedule);  // an unknown schedule fails before the data is read
+        if (!o->split.empty() && o->valid.empty())
+            for (double f : o->split)
+                if (!(f > 0 && f < 1)) throw Error(str("--split fraction ", f, " must be in (0, 1)"), "eipnn train", "e.g. --split 0.9 0.1");
+        {
+            const std::filesystem::path out(o->out), dir = out.has_parent_path() ? out.parent_path() : ".";
+            if (!std::filesystem::is_directory(dir))
+                throw Error(str("folder ", dir.string(), " does not exist"), "--out " + o->out, "create it first");
+        }
         const Host host{o->train_flags.threads};
         Dataset all = load_dataset(o->train);
         Dataset train_data, valid_data;

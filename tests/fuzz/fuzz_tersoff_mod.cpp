@@ -1,0 +1,13 @@
+// libFuzzer target for the modified-Tersoff file reader (LAMMPS `pair_style tersoff/mod`), run by
+// tests/fuzz/run_fuzzer.sh: parse, build the potential, evaluate once (fuzz_support.hpp).
+#include "eipnn/eip/tersoff_mod.hpp"
+#include "fuzz_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    eipnn::fuzz::rejecting_is_fine([&] {
+        auto reader = eipnn::io::PotentialFileReader::from_text(eipnn::fuzz::text_of(data, size), "fuzz.tersoff.mod");
+        const eipnn::TersoffMod pot(eipnn::TersoffModForm::read(reader), eipnn::SpeciesMap(), reader.name());
+        eipnn::fuzz::evaluate_once(pot);
+    });
+    return 0;
+}
