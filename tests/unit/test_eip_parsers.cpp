@@ -267,3 +267,18 @@ TEST_CASE("eam setfl: reading from text is reading from a file", "[eip][eam][par
     CHECK(from_text.z2r == from_file.z2r);
     CHECK(from_text.frho == from_file.frho);
 }
+
+// Found by tests/fuzz/fuzz_eam_funcfl.cpp --long: a funcfl file whose spacings differ by 17 orders
+// of magnitude made DYNAMO's resampling convert a coordinate beyond int's range into a table index
+// (undefined behaviour; the sanitized run reports it). It is read, resampled and evaluated now.
+TEST_CASE("fuzz regression: extreme funcfl spacings resample without undefined behaviour", "[eip][eam][parser]") {
+    std::vector<io::PotentialFileReader> readers;
+    readers.push_back(io::PotentialFileReader::from_text(
+        "comment\n29 63.5 3.6 FCC\n5 0.01 5 8.2e17 4.95\n0 -1 -2 -3 -4\n1 1 1 1 1\n1 0.8 0.6 0.4 0.2\n", "wide.eam"));
+    const EamPotential pot(read_eam_funcfl(readers), SpeciesMap(), "wide.eam");
+    Structure s;
+    s.positions = {0, 0, 0, 2.5, 0, 0, 0, 2.5, 0};
+    s.numbers = {29, 29, 29};
+    const EipResult<double> r = pot.compute(s);
+    CHECK(r.forces.size() == 9);
+}

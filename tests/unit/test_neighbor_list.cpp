@@ -178,3 +178,15 @@ TEST_CASE("neighbour list: pairs at exactly the cutoff keep both directions or n
         }
     }
 }
+
+// Found by tests/fuzz/fuzz_sw.cpp --long (a Stillinger-Weber file whose a * sigma is 1e-11 Å): the
+// bin count along a free direction, extent / cutoff, overflowed index_t before the bin cap applied
+// (undefined behaviour; the sanitized run reports it).
+TEST_CASE("neighbour list: a tiny cutoff over a wide free cluster bins without overflow", "[neighbors]") {
+    Structure s;
+    s.positions = {0, 0, 0, 30, 0, 0, 0, 40, 0, 0, 0, 50};
+    s.numbers = {14, 14, 14, 14};
+    const NeighborList nl = build_neighbor_list(s, 1e-11);
+    CHECK(nl.n_atoms() == 4);
+    CHECK(nl.n_edges() == 0);
+}

@@ -85,9 +85,9 @@ inline double lagrange4(const std::vector<double>& v, double dv, double x) {
     constexpr double sixth = 1.0 / 6.0;
     const int n = int(v.size());
     double p = x / dv + 1.0;
-    int k = int(p);
-    k = std::min(k, n - 2);
-    k = std::max(k, 2);
+    // clamped to [2, n - 2] before the conversion: int() of NaN or of a value beyond int's range
+    // is undefined (NaN takes n - 2 and stays in p)
+    const int k = p < double(n - 2) ? (p > 2.0 ? int(p) : 2) : n - 2;
     p -= k;
     p = std::min(p, 2.0);
     const double c1 = -sixth * p * (p - 1.0) * (p - 2.0);

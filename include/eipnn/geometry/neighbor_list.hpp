@@ -88,7 +88,9 @@ inline BinGrid plan_bin_grid(const Structure& s, double cutoff, const NeighborOp
             g.span[d] = fmax > fmin ? fmax - fmin : 1.0;
         }
         const double length = g.span[d] * width;  // Cartesian extent covered along d's normal
-        g.n_bins[d] = index_t(std::max(1.0, std::floor(length / (cutoff * kMargin))));
+        // clamped before the conversion (a tiny cutoff or a huge extent would overflow index_t);
+        // the cap below brings the product down to what the atoms need anyway
+        g.n_bins[d] = index_t(std::min(std::max(1.0, std::floor(length / (cutoff * kMargin))), double(1 << 20)));
     }
     // Cap the bin count (dense periodic systems never hit it; huge sparse clusters would).
     const double max_bins = std::max(27.0, opt.max_bins_per_atom * s.size());
