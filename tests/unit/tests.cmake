@@ -19,5 +19,6 @@ if(EIPNN_HAS_MARCH_NATIVE)
     EIPNN_BINARY_DIR="${PROJECT_BINARY_DIR}"
     EIPNN_PYTHON="${EIPNN_PYTHON}")
   target_compile_options(test_eip_edip_native PRIVATE -Wall -Wextra -march=native)
+  eipnn_sanitize(test_eip_edip_native)
   catch_discover_tests(test_eip_edip_native TEST_SUFFIX " [native]" EXTRA_ARGS -w NoTests PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1500)
 endif()
