@@ -2,7 +2,6 @@
 // and the expected field (in the form of the shared tokenizer, "<file> line <n>: ...").
 #include <filesystem>
 #include <fstream>
-#include <functional>
 
 #include <catch2/catch.hpp>
 
@@ -27,15 +26,6 @@ std::string setfl_text(const std::string& line5 = "5 0.1 5 1.0 4.0", const std::
            "1 0.5 0.3 0.1 0\n1 0.5 0.3 0.1 0\n" + z2r_last + "\n";
 }
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 }  // namespace
 
 TEST_CASE("eam setfl: a valid small file parses", "[eip][eam][parser]") {
@@ -55,45 +45,45 @@ TEST_CASE("eam setfl: malformed files name file, line and field", "[eip][eam][pa
     const auto dir = scratch_dir("eip_parsers_bad");
     {
         const auto p = write(dir, "bad_header.eam.alloy", setfl_text("5 0.1 x 1.0 4.0"));
-        const auto msg = error_of([&] { read_eam_setfl(p); });
+        const auto msg = thrown_message([&] { read_eam_setfl(p); });
         CHECK_THAT(msg, Catch::Contains("bad_header.eam.alloy line 5") && Catch::Contains("Nr (field 3 of line 5)") &&
                             Catch::Contains("'x'"));
     }
     {
         const auto p = write(dir, "short_header.eam.alloy", setfl_text("5 0.1 5 1.0"));
-        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("short_header.eam.alloy line 5") &&
+        CHECK_THAT(thrown_message([&] { read_eam_setfl(p); }), Catch::Contains("short_header.eam.alloy line 5") &&
                                                              Catch::Contains("Nrho drho Nr dr cutoff"));
     }
     {
         const auto p = write(dir, "truncated.eam.alloy", setfl_text("5 0.1 5 1.0 4.0", "0.1 0.1"));
-        CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
+        CHECK_THAT(thrown_message([&] { read_eam_setfl(p); }),
                    Catch::Contains("truncated.eam.alloy line 14") && Catch::Contains("r*phi(r) of pair Cu-Cu (value 3 of 5)"));
     }
     {
         const auto p = write(dir, "badnum.eam.alloy", setfl_text("5 0.1 5 1.0 4.0", "0.1 0.1 1.0.0 0.1 0.1"));
-        CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
+        CHECK_THAT(thrown_message([&] { read_eam_setfl(p); }),
                    Catch::Contains("badnum.eam.alloy line 14") && Catch::Contains("'1.0.0'"));
     }
     {
         const auto p = write(dir, "tiny.eam.alloy", setfl_text("3 0.1 5 1.0 4.0"));
-        CHECK_THAT(error_of([&] { read_eam_setfl(p); }), Catch::Contains("tiny.eam.alloy line 5") && Catch::Contains("Nrho = 3"));
+        CHECK_THAT(thrown_message([&] { read_eam_setfl(p); }), Catch::Contains("tiny.eam.alloy line 5") && Catch::Contains("Nrho = 3"));
     }
     {
         const auto p = write(dir, "elements.eam.alloy", "c\nc\nc\n3 Al Cu\n");
-        CHECK_THAT(error_of([&] { read_eam_setfl(p); }),
+        CHECK_THAT(thrown_message([&] { read_eam_setfl(p); }),
                    Catch::Contains("elements.eam.alloy line 4") && Catch::Contains("announces 3 elements but names 2"));
     }
-    CHECK_THAT(error_of([&] { read_eam_setfl((dir / "absent.eam.alloy").string()); }),
+    CHECK_THAT(thrown_message([&] { read_eam_setfl((dir / "absent.eam.alloy").string()); }),
                Catch::Contains("cannot open") && Catch::Contains("absent.eam.alloy"));
 }
 
 TEST_CASE("eam funcfl: malformed files name file, line and field", "[eip][eam][parser]") {
     const auto dir = scratch_dir("eip_parsers_funcfl");
     const auto p = write(dir, "bad.eam", "comment\n29 63.5 3.6 FCC\n5 0.1 5 0.5 2.0\n0 -1 -2 -3 -4\n1 1 1 1 1\n1 0.5\n");
-    CHECK_THAT(error_of([&] { read_eam_funcfl({p}); }),
+    CHECK_THAT(thrown_message([&] { read_eam_funcfl({p}); }),
                Catch::Contains("bad.eam line 6") && Catch::Contains("rho(r) (value 3 of 5)") && Catch::Contains("truncated"));
     const auto q = write(dir, "badz.eam", "comment\nCu 63.5 3.6 FCC\n");
-    CHECK_THAT(error_of([&] { read_eam_funcfl({q}); }),
+    CHECK_THAT(thrown_message([&] { read_eam_funcfl({q}); }),
                Catch::Contains("badz.eam line 2") && Catch::Contains("atomic number (field 1 of line 2)"));
 }
 
@@ -105,14 +95,14 @@ TEST_CASE("eam: missing elements and bad mappings are clear errors", "[eip][eam]
     s.cell = Cell::free_cluster();
     s.positions = {0, 0, 0, 2.5, 0, 0};
     s.numbers = {13, 26};
-    CHECK_THAT(error_of([&] { pot.compute(s); }),
+    CHECK_THAT(thrown_message([&] { pot.compute(s); }),
                Catch::Contains("atom 1 is Fe") && Catch::Contains("no entry") && Catch::Contains("ok.eam.alloy"));
-    CHECK_THAT(error_of([&] { EamPotential::from_setfl(p, {{"Ni", "Ni"}}); }),
+    CHECK_THAT(thrown_message([&] { EamPotential::from_setfl(p, {{"Ni", "Ni"}}); }),
                Catch::Contains("Ni=Ni") && Catch::Contains("use one of: Al, Cu"));
     // atoms at zero distance: the neighbour list refuses, never a NaN
     s.numbers = {13, 13};
     s.positions = {0, 0, 0, 0, 0, 0};
-    CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("apart"));
+    CHECK_THAT(thrown_message([&] { pot.compute(s); }), Catch::Contains("apart"));
 }
 
 #include "eipnn/eip/meam_spline.hpp"
@@ -130,27 +120,27 @@ TEST_CASE("meam/spline: malformed files name file, line and field", "[eip][meam_
     CHECK(params.cutoff == 3.0);
     // knot off the grid
     const auto q = write(dir, "Si_offgrid.meam.spline", "comment\n" + fn("1.0 1.0 0\n2.2 0.5 0\n3.0 0 0\n"));
-    CHECK_THAT(error_of([&] { read_meam_spline(q); }),
+    CHECK_THAT(thrown_message([&] { read_meam_spline(q); }),
                Catch::Contains("Si_offgrid.meam.spline line 7") && Catch::Contains("off the uniform grid"));
     // a bad number in a knot
     const auto r = write(dir, "Si_badnum.meam.spline", "comment\n" + fn("1.0 1.0 0\n2.0 abc 0\n3.0 0 0\n"));
-    CHECK_THAT(error_of([&] { read_meam_spline(r); }),
+    CHECK_THAT(thrown_message([&] { read_meam_spline(r); }),
                Catch::Contains("Si_badnum.meam.spline line 6") && Catch::Contains("y of knot 2 of phi(Si-Si)") &&
                    Catch::Contains("'abc'"));
     // truncated: only phi present
     const auto t = write(dir, "Si_short.meam.spline", "comment\n" + fn(ok_knots));
-    CHECK_THAT(error_of([&] { read_meam_spline(t); }),
+    CHECK_THAT(thrown_message([&] { read_meam_spline(t); }),
                Catch::Contains("Si_short.meam.spline") && Catch::Contains("number of knots of rho(Si)"));
     // no element in the name of an old-format file
     const auto u = write(dir, "potential.meam.spline", good);
-    CHECK_THAT(error_of([&] { read_meam_spline(u); }), Catch::Contains("does not name its element"));
+    CHECK_THAT(thrown_message([&] { read_meam_spline(u); }), Catch::Contains("does not name its element"));
     CHECK(read_meam_spline(u, "Ge").elements == std::vector<std::string>{"Ge"});
     // missing element at evaluation
     const auto pot = MeamSplinePotential::from_file(p);
     Structure s;
     s.positions = {0, 0, 0, 2.0, 0, 0};
     s.numbers = {14, 32};
-    CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("atom 1 is Ge") && Catch::Contains("no entry"));
+    CHECK_THAT(thrown_message([&] { pot.compute(s); }), Catch::Contains("atom 1 is Ge") && Catch::Contains("no entry"));
 }
 
 #include "eipnn/eip/edip.hpp"
@@ -190,41 +180,41 @@ TEST_CASE("edip: malformed files name file, line and field", "[eip][edip][parser
     const auto dir = scratch_dir("eip_parsers_edip_bad");
     {  // field 13 'mu' (line 3 of the file) is not a number
         const auto p = write(dir, "badnum.edip", edip_text(12, "0.69x"));
-        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("badnum.edip line 3") &&
+        CHECK_THAT(thrown_message([&] { read_edip(p); }), Catch::Contains("badnum.edip line 3") &&
                                                         Catch::Contains("field 13 'mu'") && Catch::Contains("'0.69x'"));
     }
     {  // the file ends before u4: the message names the missing field and where the entry began
         const auto p = write(dir, "short.edip", edip_text(19, ""));
-        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("short.edip line") &&
+        CHECK_THAT(thrown_message([&] { read_edip(p); }), Catch::Contains("short.edip line") &&
                                                         Catch::Contains("starts at line 2") &&
                                                         Catch::Contains("field 20 'u4'"));
     }
     {  // a word after u4 on the entry's last line
         const auto p = write(dir, "long.edip", edip_text(19, "0.66 7"));
-        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("long.edip line 4") &&
+        CHECK_THAT(thrown_message([&] { read_edip(p); }), Catch::Contains("long.edip line 4") &&
                                                         Catch::Contains("more than 20 fields") && Catch::Contains("'7'"));
     }
     {  // a second (multi-element) entry, on line 5
         const auto p = write(dir, "two.edip", edip_text(-1, "", "Ge Ge Ge 1 2 3\n"));
-        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("two.edip line 5") &&
+        CHECK_THAT(thrown_message([&] { read_edip(p); }), Catch::Contains("two.edip line 5") &&
                                                         Catch::Contains("second entry") && Catch::Contains("'Ge'"));
     }
     {  // a mixed entry
         const auto p = write(dir, "mixed.edip", edip_text(2, "Ge"));
-        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("mixed.edip line 2") &&
+        CHECK_THAT(thrown_message([&] { read_edip(p); }), Catch::Contains("mixed.edip line 2") &&
                                                         Catch::Contains("Si Si Ge") && Catch::Contains("single-element"));
     }
     {  // cutoffC >= cutoffA: reported at the line of cutoffA
         const auto p = write(dir, "cut.edip", edip_text(6, "3.5"));
-        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("cut.edip line 2") &&
+        CHECK_THAT(thrown_message([&] { read_edip(p); }), Catch::Contains("cut.edip line 2") &&
                                                         Catch::Contains("0 < cutoffC < cutoffA") && Catch::Contains("3.5"));
     }
     {  // comments only
         const auto p = write(dir, "empty.edip", "# nothing here\n\n");
-        CHECK_THAT(error_of([&] { read_edip(p); }), Catch::Contains("empty.edip") && Catch::Contains("no EDIP entry") &&
+        CHECK_THAT(thrown_message([&] { read_edip(p); }), Catch::Contains("empty.edip") && Catch::Contains("no EDIP entry") &&
                                                         Catch::Contains("element1 element2 element3 A B"));
     }
-    CHECK_THAT(error_of([&] { read_edip((dir / "absent.edip").string()); }),
+    CHECK_THAT(thrown_message([&] { read_edip((dir / "absent.edip").string()); }),
                Catch::Contains("cannot open") && Catch::Contains("absent.edip"));
 }
 
@@ -234,7 +224,7 @@ TEST_CASE("edip: a structure with an element the file lacks is a clear error", "
     Structure s;
     s.positions = {0, 0, 0, 2.3, 0, 0};
     s.numbers = {14, 6};
-    CHECK_THAT(error_of([&] { pot.compute(s); }), Catch::Contains("atom 1 is C") && Catch::Contains("no entry"));
+    CHECK_THAT(thrown_message([&] { pot.compute(s); }), Catch::Contains("atom 1 is C") && Catch::Contains("no entry"));
 }
 
 // Found while writing the fuzz targets (reading the code after the tokenizer's int-range fix): a
@@ -243,17 +233,17 @@ TEST_CASE("edip: a structure with an element the file lacks is a clear error", "
 TEST_CASE("fuzz regression: huge announced table sizes fail as truncated, without allocating them",
           "[eip][eam][meam_spline][parser]") {
     auto setfl = io::PotentialFileReader::from_text(setfl_text("2000000000 0.1 5 1.0 4.0"), "huge.eam.alloy");
-    CHECK_THAT(error_of([&] { read_eam_setfl(setfl); }),
+    CHECK_THAT(thrown_message([&] { read_eam_setfl(setfl); }),
                Catch::Contains("huge.eam.alloy line") && Catch::Contains("F(rho) of element Al") &&
                    Catch::Contains("of 2000000000"));
     auto funcfl = io::PotentialFileReader::from_text("comment\n29 63.5 3.6 FCC\n5 0.1 2000000000 0.5 2.0\n0 -1 -2 -3 -4\n1 1\n",
                                                      "huge.eam");
     std::vector<io::PotentialFileReader> readers{funcfl};
-    CHECK_THAT(error_of([&] { read_eam_funcfl(readers); }),
+    CHECK_THAT(thrown_message([&] { read_eam_funcfl(readers); }),
                Catch::Contains("huge.eam line") && Catch::Contains("Z(r) (value 3 of 2000000000)"));
     auto meam = io::PotentialFileReader::from_text("comment\n2000000000\n0 0\n1 0 0 0\n1.0 1.0 0\n2.0 0.5 0\n",
                                                    "Si_huge.meam.spline");
-    CHECK_THAT(error_of([&] { read_meam_spline(meam); }),
+    CHECK_THAT(thrown_message([&] { read_meam_spline(meam); }),
                Catch::Contains("Si_huge.meam.spline line") && Catch::Contains("knot 3"));
 }
 

@@ -142,7 +142,9 @@ inline void add_train_command(CLI::App& app) {
             std::vector<const Structure*> ptrs;
             for (const auto& s : train.structures) ptrs.push_back(&s);
             apply_normalization(model, fit_energy_normalization(ptrs, train.energies));
-            prepare_model_inputs(model, train, host);
+            // a resumed run loads the fitted inputs with the rest of OUT.last: fitting them here
+            // (SOAPNet: descriptors of the whole training set) would be thrown away
+            if (!o->resume) prepare_model_inputs(model, train, host);
             ModelTrainer<Model> trainer(model, train, valid, o->train_flags.options(o->out, o->resume));
             std::unique_ptr<Progress> bar;
             const bool tty = ::isatty(STDERR_FILENO) == 1;  // logs get the per-epoch lines only
