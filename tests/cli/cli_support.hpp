@@ -137,15 +137,19 @@ inline std::vector<std::string> files_in(const fs::path& dir) {
 // numbers (training and evaluation need finite labels, not physical ones).
 struct TextFrame {
     std::string lattice = "5.43 0 0 0 5.43 0 0 0 5.43", pbc = "T T T", energy;
-    bool has_energy = true;
+    bool has_energy = true, has_forces = true;
+    std::string extra_info;                       // appended to the info line, e.g. a stress entry
     std::vector<std::vector<std::string>> atoms;  // species x y z fx fy fz
 
     std::string text() const {
-        std::string t = str(atoms.size(), "\nLattice=\"", lattice, "\" Properties=species:S:1:pos:R:3:forces:R:3");
+        std::string t = str(atoms.size(), "\nLattice=\"", lattice, "\" Properties=species:S:1:pos:R:3",
+                            has_forces ? ":forces:R:3" : "");
         if (has_energy) t += " energy=" + energy;
+        if (!extra_info.empty()) t += " " + extra_info;
         t += " pbc=\"" + pbc + "\"\n";
         for (const auto& a : atoms) {
-            for (std::size_t q = 0; q < a.size(); ++q) t += (q ? " " : "") + a[q];
+            for (std::size_t q = 0; q < (has_forces ? a.size() : std::min<std::size_t>(4, a.size())); ++q)
+                t += (q ? " " : "") + a[q];
             t += "\n";
         }
         return t;

@@ -120,6 +120,45 @@ TEST_CASE("every command refuses bad input files, naming file and frame, leaving
     }
 }
 
+TEST_CASE("training on forces refuses missing or broken force and stress labels before it starts", "[cli][bad_input]") {
+    const fs::path tool = tool_or_skip();
+    const fs::path dir = test::scratch_dir("cli_bad_force_labels");
+    struct Case {
+        std::string name;
+        std::function<void(TextFrame&)> edit;
+        std::vector<std::string> extra_flags;  // besides --forces
+    };
+    const std::vector<Case> cases{
+        {"no forces", [](TextFrame& f) { f.has_forces = false; }, {}},
+        {"NaN force", [](TextFrame& f) { f.atoms[2][6] = "nan"; }, {}},
+        {"stress of five numbers", [](TextFrame& f) { f.extra_info = "virial_stress_kbar=\"1 2 3 4 5\""; }, {}},
+        {"NaN stress", [](TextFrame& f) { f.extra_info = "virial_stress_kbar=\"1 2 nan 4 5 6\""; }, {}},
+        {"stress that is text", [](TextFrame& f) { f.extra_info = "virial_stress_kbar=big"; }, {}},
+        // an explicit stress weight needs every configuration's stress: frame 3 lacks it
+        {"missing stress", [](TextFrame&) {}, {"--stress-weight", "100"}},
+    };
+    for (const Case& c : cases) {
+        SECTION(c.name) {
+            std::string text;
+            for (int k = 0; k < 3; ++k) {
+                TextFrame f = si_frame(k);
+                if (c.name == "missing stress") f.extra_info = "virial_stress_kbar=\"10 10 10 1 2 3\"";
+                text += f.text();
+            }
+            TextFrame bad = si_frame(3);
+            c.edit(bad);
+            text += bad.text();
+            const fs::path in = dir / "bad.extxyz", ckpt = dir / "out.ckpt";
+            write_text(in, text);
+            std::vector<std::string> args{"train", "--train", in.string(), "--valid", in.string(), "--forces",
+                                          "--epochs", "1", "--features", "4", "--rbf", "4", "--interactions", "1",
+                                          "--threads", "1", "--out", ckpt.string()};
+            args.insert(args.end(), c.extra_flags.begin(), c.extra_flags.end());
+            check_failure(tool, args, dir, {in.string(), "frame 3"}, {ckpt, ckpt.string() + ".last", ckpt.string() + ".log.csv"});
+        }
+    }
+}
+
 TEST_CASE("inverted cells and thin non-periodic directions are handled, not refused", "[cli][bad_input]") {
     const fs::path tool = tool_or_skip();
     potential_file_or_skip("Si.sw");

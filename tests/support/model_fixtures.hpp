@@ -216,7 +216,12 @@ inline Dataset morse_dataset(std::size_t n, std::uint64_t seed) {
     for (const PoolItem& item : mo_pool_items(n, seed)) {
         Sample s;
         s.structure = item.structure;
-        s.energy = pot.compute(s.structure).energy;
+        const auto r = pot.compute(s.structure);
+        s.energy = r.energy;
+        // forces and stress (sigma = -W/V) too, for the force-training tests
+        s.forces.assign(r.forces.begin(), r.forces.end());
+        const double V = s.structure.cell.volume();
+        for (double w : r.virial) s.stress.push_back(-w / V);
         s.source = str("morse sample ", k++);
         d.samples.push_back(std::move(s));
     }

@@ -5,6 +5,11 @@
 //   ssp(x)  = softplus(x) - ln 2 = max(x, 0) + log1p(e) - ln 2   (stable for any x)
 //   ssp'(x) = sigmoid(x) = 1/u for x >= 0, e/u for x < 0
 //   silu(x) = x sigmoid(x),  silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x)))
+// and the second derivatives force training needs (the derivative of a backward pass):
+//   ssp''(x)  = sigmoid'(x) = s (1 - s),  s = sigmoid(x)
+//   silu''(x) = s (1 - s) (2 + x (1 - 2 s))
+// s (1 - s) is formed as e/u^2 (e = exp(-|x|)), which keeps its relative accuracy where 1 - s
+// would cancel (large |x|).
 #pragma once
 #include <cmath>
 
@@ -40,6 +45,21 @@ EIPNN_HD void activation_eval(Activation a, T x, T& value, T& d_dx) {
     } else {
         value = x * s;
         d_dx = s * (T(1) + x * (T(1) - s));
+    }
+}
+
+// first and second derivative at x, sharing one exp
+template <class T>
+EIPNN_HD void activation_eval2(Activation a, T x, T& d_dx, T& d2_dx2) {
+    const T e = std::exp(-std::abs(x)), inv_u = T(1) / (T(1) + e);
+    const T s = x >= T(0) ? inv_u : e * inv_u;
+    const T s1 = e * inv_u * inv_u;  // s (1 - s)
+    if (a == Activation::ShiftedSoftplus) {
+        d_dx = s;
+        d2_dx2 = s1;
+    } else {
+        d_dx = s * (T(1) + x * (T(1) - s));
+        d2_dx2 = s1 * (T(2) + x * (T(1) - T(2) * s));
     }
 }
 

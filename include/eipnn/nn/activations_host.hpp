@@ -56,6 +56,26 @@ void activation_chunk(Activation act, const T* x, index_t n, T* value, T* slope,
     if (dL_dpre) MMap(dL_dpre, n) = CMap(dL_dout, n) * D;
 }
 
+// Slope act'(x) and curvature act''(x) of one chunk (formulas of activations.hpp's activation_eval2).
+template <class T>
+void activation_derivatives_chunk(Activation act, const T* x, index_t n, T* slope, T* curvature) {
+    using Arr = Eigen::Array<T, Eigen::Dynamic, 1, 0, kActivationChunk, 1>;
+    using CMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+    using MMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+    const CMap X(x, n);
+    const Arr E = (-X.abs()).exp();
+    const Arr IU = (E + T(1)).inverse();
+    const Arr S = (X >= T(0)).select(IU, E * IU);
+    const Arr S1 = E * IU * IU;  // s (1 - s) without cancellation
+    if (act == Activation::ShiftedSoftplus) {
+        MMap(slope, n) = S;
+        MMap(curvature, n) = S1;
+    } else {
+        MMap(slope, n) = S * (T(1) + X * (T(1) - S));
+        MMap(curvature, n) = S1 * (T(2) + X * (T(1) - T(2) * S));
+    }
+}
+
 template <class F>
 void for_each_chunk(const Host& host, index_t n, const F& f) {
     const index_t n_chunks = (n + kActivationChunk - 1) / kActivationChunk;
@@ -97,6 +117,37 @@ template <class T>
 void activation_bwd(const Host& host, Activation a, Span<const T> pre, Span<const T> dL_dout, Span<T> dL_dpre) {
     detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
         detail::activation_chunk<T>(a, pre.data + k0, n, nullptr, nullptr, dL_dout.data + k0, dL_dpre.data + k0);
+    });
+}
+
+// ---- second order (force training) ----------------------------------------------------------
+// The forward's tangent and the second backward of out = act(pre), elementwise:
+//   out_dot = act'(pre) pre_dot
+//   dL_dpre = dL_dout act'(pre) + D_dout act''(pre) pre_dot,   D_dpre = D_dout act'(pre)
+// where D_* are the first backward's adjoints (the force pass, nn/second_order.hpp) and dL_* the
+// second backward's. D_dpre may be null (not wanted); outputs may alias dL_dout / D_dout.
+
+template <class T>
+void activation_tangent(const Host& host, Activation a, Span<const T> pre, Span<const T> pre_dot, Span<T> out_dot) {
+    detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
+        T slope[kActivationChunk], curvature[kActivationChunk];
+        detail::activation_derivatives_chunk<T>(a, pre.data + k0, n, slope, curvature);
+        for (index_t k = 0; k < n; ++k) out_dot.data[k0 + k] = slope[k] * pre_dot.data[k0 + k];
+    });
+}
+
+template <class T>
+void activation_bwd_second(const Host& host, Activation a, Span<const T> pre, Span<const T> pre_dot,
+                           Span<const T> dL_dout, Span<const T> D_dout, Span<T> dL_dpre, Span<T> D_dpre) {
+    detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
+        T slope[kActivationChunk], curvature[kActivationChunk];
+        detail::activation_derivatives_chunk<T>(a, pre.data + k0, n, slope, curvature);
+        for (index_t k = 0; k < n; ++k) {
+            const index_t i = k0 + k;
+            const T d = D_dout.data[i];
+            dL_dpre.data[i] = dL_dout.data[i] * slope[k] + d * curvature[k] * pre_dot.data[i];
+            if (D_dpre.data) D_dpre.data[i] = d * slope[k];
+        }
     });
 }
 

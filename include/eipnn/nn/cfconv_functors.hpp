@@ -163,4 +163,145 @@ struct FilterFirstLayerBwd {
     }
 };
 
+// ---- second order (force training; cfconv_second.hpp) -----------------------------------------
+// The forward's tangent along per-pair distance tangents r_dot (n_pairs) and the second backward.
+// Notation: a1 = b1 + rbf W1 (filter's first layer), h1 = ssp(a1), o = h1 W2 + b2, w = o fc;
+// tangents a1_dot = r_dot rbf' W1, h1_dot = ssp'(a1) a1_dot, o_dot = h1_dot W2,
+// w_dot = o_dot fc + o fc' r_dot. D_* are the first (force) backward's adjoints.
+
+// a1_dot.row(p - row0) = r_dot_p sum over k in window(r_p) of rbf_k'(r_p) W1.row(k)   per pair p
+template <class T>
+struct FilterFirstLayerTangent {
+    BasisWindowView<T> window;
+    MatrixView<const T> W1;    // (K, F)
+    Span<const T> r_dot;       // (n_pairs)
+    MatrixView<T> a1_dot;      // (rows, F)
+    index_t row0 = 0;
+
+    EIPNN_HD void operator()(index_t p) const {
+        const index_t F = W1.cols;
+        T* a = a1_dot.row(p - row0);
+        for (index_t c = 0; c < F; ++c) a[c] = T(0);
+        const index_t k0 = window.first[p], nk = window.count[p];
+        const T rd = r_dot[p];
+        for (index_t q = 0; q < nk; ++q) {
+            const T v = window.d_dr(p, q) * rd;
+            const T* w = W1.row(k0 + q);
+            for (index_t c = 0; c < F; ++c) a[c] += v * w[c];
+        }
+    }
+};
+
+// w_dot.row(p) = o_dot.row(p - row0) fc_p + o.row(p) fc'_p r_dot_p   per pair p
+template <class T>
+struct FilterTangentOut {
+    MatrixView<const T> o_dot;   // (rows, F) tile
+    MatrixView<const T> filter;  // (n_pairs, F) o
+    Span<const T> fc, dfc_dr, r_dot;
+    MatrixView<T> w_dot;         // (n_pairs, F) out
+    index_t row0 = 0;
+
+    EIPNN_HD void operator()(index_t p) const {
+        const T* od = o_dot.row(p - row0);
+        const T* o = filter.row(p);
+        T* wd = w_dot.row(p);
+        const T f = fc[p], g = dfc_dr[p] * r_dot[p];
+        for (index_t c = 0; c < w_dot.cols; ++c) wd[c] = od[c] * f + o[c] * g;
+    }
+};
+
+// out_i = sum over edges e of i of [a_{nbr(e)} * o_{pair(e)} fc_{pair(e)} + b_{nbr(e)} * w2_{pair(e)}]
+// (n_atoms, F); either source may be null (skipped). With (a, b) = (xin_dot, xin) and w2 = w_dot it
+// is the conv's tangent y_dot; with (dL/dy, D/dy) and w_dot, the second backward's dL/dxin.
+template <class T>
+struct ConvGatherPair {
+    Span<const index_t> offsets, neighbors, edge_pair;
+    MatrixView<const T> a;       // (n_atoms, F) or null
+    MatrixView<const T> filter;  // (n_pairs, F) o
+    Span<const T> fc;            // (n_pairs)
+    MatrixView<const T> b;       // (n_atoms, F) or null
+    MatrixView<const T> w2;      // (n_pairs, F)
+    MatrixView<T> out;           // (n_atoms, F)
+
+    EIPNN_HD void operator()(index_t i) const {
+        const index_t F = out.cols;
+        T* acc = out.row(i);
+        for (index_t c = 0; c < F; ++c) acc[c] = T(0);
+        for (index_t e = offsets[i]; e < offsets[i + 1]; ++e) {
+            const index_t p = edge_pair[e], j = neighbors[e];
+            if (a.data) {
+                const T* s = a.row(j);
+                const T* w = filter.row(p);
+                const T f = fc[p];
+                for (index_t c = 0; c < F; ++c) acc[c] += s[c] * (w[c] * f);
+            }
+            if (b.data) {
+                const T* s = b.row(j);
+                const T* w = w2.row(p);
+                for (index_t c = 0; c < F; ++c) acc[c] += s[c] * w[c];
+            }
+        }
+    }
+};
+
+// The filter's output adjoints of the second backward, per pair (both directions share it):
+//   dL/dw = dL/dy_i xin_j + dL/dy_j xin_i + D/dy_i xin_dot_j + D/dy_j xin_dot_i
+//   dL/dw_dot = D/dy_i xin_j + D/dy_j xin_i
+//   dL/do = dL/dw fc + dL/dw_dot fc' r_dot,   dL/do_dot = dL/dw_dot fc
+template <class T>
+struct FilterOutputGradSecond {
+    Span<const index_t> pair_edge, centers, neighbors;
+    MatrixView<const T> xin, xin_dot;  // (n_atoms, F); xin_dot may be null (zero)
+    MatrixView<const T> dL_dy, D_dy;   // (n_atoms, F)
+    Span<const T> fc, dfc_dr, r_dot;   // (n_pairs)
+    MatrixView<T> dL_do, dL_do_dot;    // (rows, F) out, row p - row0
+    index_t row0 = 0;
+
+    EIPNN_HD void operator()(index_t p) const {
+        const index_t F = xin.cols, e = pair_edge[p], i = centers[e], j = neighbors[e];
+        const T *gi = dL_dy.row(i), *gj = dL_dy.row(j), *Di = D_dy.row(i), *Dj = D_dy.row(j);
+        const T *xi = xin.row(i), *xj = xin.row(j);
+        T* go = dL_do.row(p - row0);
+        T* god = dL_do_dot.row(p - row0);
+        const T f = fc[p], g = dfc_dr[p] * r_dot[p];
+        for (index_t c = 0; c < F; ++c) {
+            const T dw_dot = Di[c] * xj[c] + Dj[c] * xi[c];
+            const T dw = gi[c] * xj[c] + gj[c] * xi[c];
+            go[c] = dw * f + dw_dot * g;
+            god[c] = dw_dot * f;
+        }
+        if (xin_dot.data) {
+            const T *xdi = xin_dot.row(i), *xdj = xin_dot.row(j);
+            for (index_t c = 0; c < F; ++c) go[c] += (Di[c] * xdj[c] + Dj[c] * xdi[c]) * f;
+        }
+    }
+};
+
+// Back through the first filter layer and its tangent, parameters only (serially over a group's
+// pairs, as FilterFirstLayerBwd):
+//   dL/dW1.row(k) += rbf_k(r_p) dL/da1 + rbf_k'(r_p) r_dot_p D/da1_dot,  dL/db1 += dL/da1
+template <class T>
+struct FilterFirstLayerBwdSecond {
+    BasisWindowView<T> window;
+    MatrixView<const T> dL_da1, D_da1;  // (rows, F): the second pass's dL/da1, dL/da1_dot
+    Span<const T> r_dot;                // (n_pairs)
+    T* dW1 = nullptr;                   // (K, F) accumulated
+    T* db1 = nullptr;                   // (F) accumulated
+    index_t row0 = 0;
+
+    EIPNN_HD void operator()(index_t p) const {
+        const index_t F = dL_da1.cols;
+        const T* da = dL_da1.row(p - row0);
+        const T* dd = D_da1.row(p - row0);
+        const index_t k0 = window.first[p], nk = window.count[p];
+        const T rd = r_dot[p];
+        for (index_t k = k0; k < k0 + nk; ++k) {
+            const T v = window.value(p, k - k0), dv = window.d_dr(p, k - k0) * rd;
+            T* gw = dW1 + k * F;
+            for (index_t c = 0; c < F; ++c) gw[c] += v * da[c] + dv * dd[c];
+        }
+        for (index_t c = 0; c < F; ++c) db1[c] += da[c];
+    }
+};
+
 }  // namespace eipnn

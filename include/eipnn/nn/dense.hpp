@@ -113,4 +113,23 @@ void dense_bwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, M
     if (dL_dX.data) gemm_bt(host, dL_dY, W, dL_dX, accumulate_dX);
 }
 
+// ---- second order (force training) ----------------------------------------------------------
+// The tangent of Y = X W + b along an input tangent X_dot is Y_dot = X_dot W (the bias is
+// constant). The second backward differentiates the forward and its tangent together: from the
+// second pass's dL/dY and the first (force) pass's adjoint D/dY of the same output,
+//   dL/dW += X^T dL/dY + X_dot^T D/dY,  dL/db += colsum dL/dY,  dL/dX (= or +=) dL/dY W^T.
+// (D/dX = D/dY W^T was formed by the first pass.) X_dot with data == nullptr is a constant input.
+template <class T>
+void dense_tangent_fwd(const Host& host, MatrixView<const T> X_dot, MatrixView<const T> W, MatrixView<T> Y_dot) {
+    gemm(host, X_dot, false, W, Y_dot, false);
+}
+
+template <class T>
+void dense_bwd_second(const Host& host, MatrixView<const T> X, MatrixView<const T> X_dot, MatrixView<const T> W,
+                      MatrixView<const T> dL_dY, MatrixView<const T> D_dY, MatrixView<T> dL_dX, MatrixView<T> dL_dW,
+                      MatrixView<T> dL_db, bool accumulate_dX = false) {
+    dense_bwd(host, X, W, dL_dY, dL_dX, dL_dW, dL_db, accumulate_dX);
+    if (dL_dW.data && X_dot.data) gemm(host, X_dot, true, D_dY, dL_dW, true);
+}
+
 }  // namespace eipnn

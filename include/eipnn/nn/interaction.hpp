@@ -8,6 +8,7 @@
 
 #include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/cfconv.hpp"
+#include "eipnn/nn/cfconv_second.hpp"
 #include "eipnn/nn/dense.hpp"
 #include "eipnn/nn/schnet_config.hpp"
 
@@ -21,6 +22,21 @@ struct InteractionSaved {
     std::vector<T> a;      // (n_atoms, F) y W_o1 + b_o1
     std::vector<T> h;      // (n_atoms, F) ssp(a)
     CfconvSaved<T> conv;
+};
+
+// The first (force) backward's adjoints of the block's outputs, kept for the second backward
+// (nn/second_order.hpp); each (n_atoms, F).
+template <class T>
+struct InteractionAdjoints {
+    std::vector<T> dx_out, dh, da, dy, dxin;
+};
+
+// The forward's tangent along the edge vectors (force training); each (n_atoms, F), xin_dot empty
+// when the block's input is constant (the embedding).
+template <class T>
+struct InteractionTangent {
+    std::vector<T> xin_dot, y_dot, a_dot, h_dot;
+    CfconvTangent<T> conv;
 };
 
 template <class T>
@@ -41,23 +57,86 @@ void interaction_fwd(const Host& host, const GraphBatch& batch, const PairGeomet
 
 // dL_dx (written) from dL_dx_out; parameter gradients accumulated; dL_dr per pair accumulated
 // when its data is not null. `scratch` avoids reallocating two (n_atoms, F) buffers per block.
+// `keep` (if given) receives the adjoints the second backward reads.
 template <class T>
 void interaction_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
                      const GaussianBasis& basis, const InteractionParams<T>& ip, bool residual,
                      MatrixView<const T> x, const InteractionSaved<T>& sv, MatrixView<const T> dL_dx_out,
-                     MatrixView<T> dL_dx, const InteractionGrads<T>& g, Span<T> dL_dr, std::vector<T>& scratch) {
+                     MatrixView<T> dL_dx, const InteractionGrads<T>& g, Span<T> dL_dr, std::vector<T>& scratch,
+                     InteractionAdjoints<T>* keep = nullptr) {
     const index_t n = x.rows, F = x.cols;
     scratch.resize(2 * std::size_t(n) * F);
     const MatrixView<T> d_a{scratch.data(), n, F}, d_y{scratch.data() + std::size_t(n) * F, n, F};
     auto c = [](MatrixView<T> m) { return MatrixView<const T>{m.data, m.rows, m.cols}; };
     // v = h W_o2 + b_o2
+    auto save = [&](std::vector<T> InteractionAdjoints<T>::*slot, const T* src) {
+        if (keep) (keep->*slot).assign(src, src + std::size_t(n) * F);
+    };
+    save(&InteractionAdjoints<T>::dx_out, dL_dx_out.data);
     dense_bwd(host, matrix_of(sv.h, F), ip.W_o2, dL_dx_out, d_a, g.W_o2, g.b_o2);
+    save(&InteractionAdjoints<T>::dh, d_a.data);
     activation_bwd(host, Activation::ShiftedSoftplus, span_of(sv.a), Span<const T>{d_a.data, n * F},
                    Span<T>{d_a.data, n * F});
+    save(&InteractionAdjoints<T>::da, d_a.data);
     dense_bwd(host, matrix_of(sv.y, F), ip.W_o1, c(d_a), d_y, g.W_o1, g.b_o1);
+    save(&InteractionAdjoints<T>::dy, d_y.data);
     // the conv's input gradient lands in d_a (free again), then through W_in into dL_dx
     cfconv_bwd(host, batch, geom, basis, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
+    save(&InteractionAdjoints<T>::dxin, d_a.data);
     dense_bwd(host, x, ip.W_in, c(d_a), dL_dx, g.W_in, MatrixView<T>{});
+    if (residual)
+        for_each(host, n * F, [=](index_t k) { dL_dx.data[k] += dL_dx_out.data[k]; });
+}
+
+// ---- second order (force training; nn/second_order.hpp) ---------------------------------------
+// The block's tangent: xin_dot = x_dot W_in, y_dot (cfconv_second.hpp), a_dot = y_dot W_o1,
+// h_dot = ssp'(a) a_dot, x_out_dot = h_dot W_o2 (+ x_dot). x_dot with data == nullptr is zero.
+template <class T>
+void interaction_tangent_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+                             const InteractionParams<T>& ip, bool residual, MatrixView<const T> x_dot,
+                             const InteractionSaved<T>& sv, Span<const T> r_dot, InteractionTangent<T>& tan,
+                             MatrixView<T> x_out_dot) {
+    const index_t n = x_out_dot.rows, F = x_out_dot.cols;
+    MatrixView<const T> xin_dot{};
+    if (x_dot.data) {
+        tan.xin_dot.resize(std::size_t(n) * F);
+        dense_tangent_fwd(host, x_dot, ip.W_in, matrix_of(tan.xin_dot, F));
+        xin_dot = matrix_of(std::as_const(tan.xin_dot), F);
+    } else {
+        tan.xin_dot.clear();
+    }
+    for (auto* v : {&tan.y_dot, &tan.a_dot, &tan.h_dot}) v->resize(std::size_t(n) * F);
+    cfconv_tangent_fwd(host, batch, geom, ip.filter, matrix_of(sv.xin, F), xin_dot, sv.conv, r_dot, tan.conv,
+                       matrix_of(tan.y_dot, F));
+    dense_tangent_fwd(host, matrix_of(std::as_const(tan.y_dot), F), ip.W_o1, matrix_of(tan.a_dot, F));
+    activation_tangent(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(std::as_const(tan.a_dot)),
+                       span_of(tan.h_dot));
+    dense_tangent_fwd(host, matrix_of(std::as_const(tan.h_dot), F), ip.W_o2, x_out_dot);
+    if (residual && x_dot.data)
+        for_each(host, n * F, [=](index_t k) { x_out_dot.data[k] += x_dot.data[k]; });
+}
+
+// The block's second backward: dL_dx (written) from dL_dx_out and the force pass's adjoints;
+// parameter gradients accumulated. x_dot as in interaction_tangent_fwd.
+template <class T>
+void interaction_bwd_second(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+                            const InteractionParams<T>& ip, bool residual, MatrixView<const T> x,
+                            MatrixView<const T> x_dot, const InteractionSaved<T>& sv, const InteractionTangent<T>& tan,
+                            const InteractionAdjoints<T>& adj, Span<const T> r_dot, MatrixView<const T> dL_dx_out,
+                            MatrixView<T> dL_dx, const InteractionGrads<T>& g, std::vector<T>& scratch) {
+    const index_t n = x.rows, F = x.cols;
+    scratch.resize(2 * std::size_t(n) * F);
+    const MatrixView<T> d_a{scratch.data(), n, F}, d_y{scratch.data() + std::size_t(n) * F, n, F};
+    auto c = [](MatrixView<T> m) { return MatrixView<const T>{m.data, m.rows, m.cols}; };
+    auto m = [F](const std::vector<T>& v) { return matrix_of(v, F); };
+    dense_bwd_second(host, m(sv.h), m(tan.h_dot), ip.W_o2, dL_dx_out, m(adj.dx_out), d_a, g.W_o2, g.b_o2);
+    activation_bwd_second(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(tan.a_dot),
+                          Span<const T>{d_a.data, n * F}, span_of(adj.dh), Span<T>{d_a.data, n * F}, Span<T>{});
+    dense_bwd_second(host, m(sv.y), m(tan.y_dot), ip.W_o1, c(d_a), m(adj.da), d_y, g.W_o1, g.b_o1);
+    const MatrixView<const T> xin_dot = tan.xin_dot.empty() ? MatrixView<const T>{} : m(tan.xin_dot);
+    cfconv_bwd_second(host, batch, geom, ip.filter, m(sv.xin), xin_dot, sv.conv, tan.conv, r_dot, c(d_y), m(adj.dy),
+                      d_a, g.filter);
+    dense_bwd_second(host, x, x_dot, ip.W_in, c(d_a), m(adj.dxin), dL_dx, g.W_in, MatrixView<T>{});
     if (residual)
         for_each(host, n * F, [=](index_t k) { dL_dx.data[k] += dL_dx_out.data[k]; });
 }

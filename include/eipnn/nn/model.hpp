@@ -77,6 +77,13 @@ inline bool is_output_parameter(const std::string& name) {
     return name.rfind("head", 0) == 0 || name.rfind("classifier.", 0) == 0;
 }
 
+// dL/dE (n_graphs, n_heads) = 1 on head 0, 0 elsewhere: the seed of forces (head 0's -dE/dx).
+inline std::vector<double> head0_seed(index_t n_graphs, index_t n_heads) {
+    std::vector<double> seed(std::size_t(n_graphs) * std::size_t(n_heads), 0.0);
+    for (index_t g = 0; g < n_graphs; ++g) seed[std::size_t(g * n_heads)] = 1.0;
+    return seed;
+}
+
 template <class Derived, class T, class Config>
 class ModelBase {
 public:
@@ -153,12 +160,9 @@ public:
     void energy_forces(const Host& host, const GraphBatch& batch, Forward& fw, EnergyForces<T>& out) const {
         self().forward(host, batch, fw);
         const index_t G = batch.n_graphs(), K = config.n_heads;
-        std::vector<double> seed(std::size_t(G) * K, 0.0);
+        const std::vector<double> seed = head0_seed(G, K);
         out.energies.resize(std::size_t(G));
-        for (index_t g = 0; g < G; ++g) {
-            seed[std::size_t(g * K)] = 1.0;
-            out.energies[std::size_t(g)] = fw.energies[std::size_t(g * K)];
-        }
+        for (index_t g = 0; g < G; ++g) out.energies[std::size_t(g)] = fw.energies[std::size_t(g * K)];
         std::vector<T> dE_dvec;
         self().backward(host, batch, fw, span_of(std::as_const(seed)), nullptr, &dE_dvec);
         forces_from_edge_gradients(host, batch, dE_dvec, out);

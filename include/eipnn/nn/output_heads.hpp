@@ -99,6 +99,51 @@ void energy_heads_bwd(const Host& host, const GraphBatch& batch, const Parameter
     }
 }
 
+// ---- second order (force training; nn/second_order.hpp) ---------------------------------------
+// Forces are head 0's, so only head 0 has a tangent: its a_dot, h_dot from the features' tangent.
+template <class T>
+void energy_head0_tangent_fwd(const Host& host, const ParameterBuffer<T>& params, MatrixView<const T> features_dot,
+                              const std::vector<AtomwiseHeadSaved<T>>& saved, AtomwiseHeadTangent<T>& tan) {
+    atomwise_head_tangent_fwd(host, energy_head_params(params, 0), features_dot, saved.at(0), tan);
+}
+
+// The heads' second backward: head 0 through forward and tangent (force seed 1 per graph), the
+// other heads as energy_heads_bwd. dL_dfeatures (n_atoms, F) +=.
+template <class T>
+void energy_heads_bwd_second(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
+                             const std::vector<double>& head_scale, MatrixView<const T> features,
+                             MatrixView<const T> features_dot, const std::vector<AtomwiseHeadSaved<T>>& saved,
+                             const AtomwiseHeadTangent<T>& tan0, Span<const double> dL_dE, ParameterBuffer<T>* grads,
+                             MatrixView<T> dL_dfeatures, std::vector<T>& scratch) {
+    const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
+    std::vector<double> dE0(static_cast<std::size_t>(G)), ones(static_cast<std::size_t>(G), 1.0);
+    for (index_t g = 0; g < G; ++g) dE0[std::size_t(g)] = dL_dE[g * K];
+    MlpGrads<T> hg{};
+    if (grads) {
+        const std::string p = energy_head_prefix(0);
+        hg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
+    }
+    atomwise_head_bwd_second(host, batch, energy_head_params(params, 0), head_scale.at(0), features, features_dot,
+                             saved.at(0), tan0, span_of(std::as_const(dE0)), span_of(std::as_const(ones)), dL_dfeatures,
+                             hg);
+    std::vector<double> dE(static_cast<std::size_t>(G));
+    for (index_t k = 1; k < K; ++k) {
+        bool any = false;
+        for (index_t g = 0; g < G; ++g) {
+            dE[std::size_t(g)] = dL_dE[g * K + k];
+            any = any || dE[std::size_t(g)] != 0.0;
+        }
+        if (!any && !grads) continue;
+        MlpGrads<T> kg{};
+        if (grads) {
+            const std::string p = energy_head_prefix(k);
+            kg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
+        }
+        atomwise_head_bwd(host, batch, energy_head_params(params, k), head_scale[std::size_t(k)], features,
+                          saved[std::size_t(k)], span_of(std::as_const(dE)), dL_dfeatures, kg, scratch);
+    }
+}
+
 // Classifier logits from the features; updates the running statistics in training.
 template <class T>
 void classifier_head_fwd(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,

@@ -170,4 +170,22 @@ struct PairToEdgeGradient {
     }
 };
 
+// The transpose of PairToEdgeGradient: a tangent of the edge vectors (n_edges, 3), read on each
+// pair's own edge, to the tangent of the pair's distance, r_dot = vector_e . u_e / r.
+template <class T>
+struct EdgeToPairTangent {
+    Span<const index_t> pair_edge;     // (n_pairs)
+    MatrixView<const double> vectors;  // (n_edges, 3)
+    Span<const double> r;              // (n_pairs)
+    MatrixView<const T> u;             // (n_edges, 3)
+    Span<T> r_dot;                     // (n_pairs) out
+
+    EIPNN_HD void operator()(index_t p) const {
+        const index_t e = pair_edge[p];
+        T acc = 0;
+        for (int a = 0; a < 3; ++a) acc += T(vectors(e, a) / r[p]) * u(e, a);
+        r_dot[p] = acc;
+    }
+};
+
 }  // namespace eipnn

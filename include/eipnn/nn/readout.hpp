@@ -62,6 +62,47 @@ void atomwise_head_bwd(const Host& host, const GraphBatch& batch, const MlpParam
     dense_bwd(host, x, mp.W1, MatrixView<const T>{d_a.data, n, H}, dL_dx, g.W1, g.b1, /*accumulate_dX=*/true);
 }
 
+// ---- second order (force training; nn/second_order.hpp) ---------------------------------------
+template <class T>
+struct AtomwiseHeadTangent {
+    std::vector<T> a_dot, h_dot;  // (n_atoms, H)
+};
+
+// a_dot = x_dot W1, h_dot = ssp'(a) a_dot.
+template <class T>
+void atomwise_head_tangent_fwd(const Host& host, const MlpParams<T>& mp, MatrixView<const T> x_dot,
+                               const AtomwiseHeadSaved<T>& sv, AtomwiseHeadTangent<T>& tan) {
+    const index_t n = x_dot.rows, H = mp.W1.cols;
+    tan.a_dot.resize(std::size_t(n) * H);
+    tan.h_dot.resize(std::size_t(n) * H);
+    dense_tangent_fwd(host, x_dot, mp.W1, matrix_of(tan.a_dot, H));
+    activation_tangent(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(std::as_const(tan.a_dot)),
+                       span_of(tan.h_dot));
+}
+
+// The head's second backward: the energy seed dL/dE (n_graphs) of the second pass and the seed
+// D/dE (n_graphs) of the force pass (whose adjoints are cheap to redo here: two (n_atoms, H)
+// products). dL_dx += ; parameter gradients accumulated.
+template <class T>
+void atomwise_head_bwd_second(const Host& host, const GraphBatch& batch, const MlpParams<T>& mp, double scale,
+                              MatrixView<const T> x, MatrixView<const T> x_dot, const AtomwiseHeadSaved<T>& sv,
+                              const AtomwiseHeadTangent<T>& tan, Span<const double> dL_dE, Span<const double> D_dE,
+                              MatrixView<T> dL_dx, const MlpGrads<T>& g) {
+    const index_t n = x.rows, H = mp.W1.cols;
+    std::vector<T> d_e(static_cast<std::size_t>(n)), D_e(static_cast<std::size_t>(n)), d_a(std::size_t(n) * H),
+        D_a(std::size_t(n) * H);
+    for_each(host, n, HeadEnergySeed<T>{span_of(batch.graph_of_atom), dL_dE, scale, span_of(d_e)});
+    for_each(host, n, HeadEnergySeed<T>{span_of(batch.graph_of_atom), D_dE, scale, span_of(D_e)});
+    const auto col = [n](const std::vector<T>& v) { return MatrixView<const T>{v.data(), n, 1}; };
+    dense_bwd_second(host, matrix_of(sv.h, H), matrix_of(tan.h_dot, H), mp.W2, col(d_e), col(D_e), matrix_of(d_a, H),
+                     g.W2, g.b2);
+    gemm_bt(host, col(D_e), mp.W2, matrix_of(D_a, H), false);  // D/dh
+    activation_bwd_second(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(tan.a_dot),
+                          span_of(std::as_const(d_a)), span_of(std::as_const(D_a)), span_of(d_a), span_of(D_a));
+    dense_bwd_second(host, x, x_dot, mp.W1, matrix_of(std::as_const(d_a), H), matrix_of(std::as_const(D_a), H), dL_dx,
+                     g.W1, g.b1, /*accumulate_dX=*/true);
+}
+
 template <class T>
 struct ClassifierSaved {
     bool training = false;

@@ -45,12 +45,25 @@ struct SchNetForward {
     std::vector<double> energies;             // (n_graphs, n_heads)
 };
 
+// The force pass's adjoints of every block (nn/second_order.hpp), and the second backward's
+// tangents (kept between steps so their buffers are not reallocated every batch).
+template <class T>
+struct SchNetForceAdjoints {
+    std::vector<InteractionAdjoints<T>> blocks;  // n_interactions
+    std::vector<T> r_dot;                        // (n_pairs)
+    std::vector<std::vector<T>> x_dot;           // n_interactions + 1 of (n_atoms, F); [0] unused (zero)
+    std::vector<InteractionTangent<T>> tangents; // n_interactions
+    AtomwiseHeadTangent<T> head;
+    std::vector<T> d_next, d_prev, scratch;      // (n_atoms, F)
+};
+
 template <class T>
 class SchNet : public ModelBase<SchNet<T>, T, SchNetConfig> {
     using Base = ModelBase<SchNet<T>, T, SchNetConfig>;
 
 public:
     using Forward = SchNetForward<T>;
+    using ForceAdjoints = SchNetForceAdjoints<T>;
     template <class U>
     using Rebind = SchNet<U>;
     static constexpr const char* kind = "schnet";
@@ -137,7 +150,7 @@ public:
     // position gradient is dL/dr per pair (n_pairs), resized and zeroed here (if given).
     void backward_pairs(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw, Span<const double> dL_dE,
                         ParameterBuffer<T>* grads, std::vector<T>* dL_dr,
-                        const std::vector<T>* dL_dx_extra = nullptr) const {
+                        const std::vector<T>* dL_dx_extra = nullptr, SchNetForceAdjoints<T>* keep = nullptr) const {
         const index_t n = batch.n_atoms(), F = config.n_features, G = batch.n_graphs(), K = config.n_heads;
         if (dL_dE.size != G * K)
             throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), "SchNet::backward");
@@ -153,15 +166,75 @@ public:
                          matrix_of(d_next, F), scratch);
         if (dL_dr) dL_dr->assign(std::size_t(batch.n_pairs()), T(0));
         const Span<T> dr = dL_dr ? span_of(*dL_dr) : Span<T>{};
+        if (keep) keep->blocks.resize(std::size_t(config.n_interactions));
         for (index_t t = config.n_interactions - 1; t >= 0; --t) {
             InteractionGrads<T> ig{};
             if (grads) ig = block_grads(*grads, t);
             interaction_bwd(host, batch, fw.geom, basis, block(t), config.residual,
                             matrix_of(fw.x[std::size_t(t)], F), fw.blocks[std::size_t(t)],
-                            matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), ig, dr, scratch);
+                            matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), ig, dr, scratch,
+                            keep ? &keep->blocks[std::size_t(t)] : nullptr);
             std::swap(d_next, d_prev);
         }
         if (grads) embedding_bwd(span_of(fw.species), matrix_of(std::as_const(d_next), F), grads->view("embedding"));
+    }
+
+    // ---- second order (force training; nn/second_order.hpp) -----------------------------------
+    // The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
+    // keeping the adjoints that backward_second reads.
+    void force_backward(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw,
+                        SchNetForceAdjoints<T>& adj, std::vector<T>& dE_dvec) const {
+        const std::vector<double> seed = head0_seed(batch.n_graphs(), config.n_heads);
+        std::vector<T> dE_dr;
+        backward_pairs(host, batch, fw, span_of(seed), nullptr, &dE_dr, nullptr, &adj);
+        pair_to_edge_gradients(host, batch, fw.geom, dE_dr, dE_dvec);
+    }
+
+    // Parameter gradients (accumulated into grads) of sum dL/dE E + sum_e u_e . dE/dvec_e, where
+    // u (n_edges, 3) is the loss's gradient with respect to force_backward's dE_dvec (read on each
+    // pair's own edge, where force_backward puts the pair's gradient).
+    void backward_second(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw,
+                         SchNetForceAdjoints<T>& adj, Span<const double> dL_dE, MatrixView<const T> u,
+                         ParameterBuffer<T>& grads) const {
+        const char* where = "SchNet::backward_second";
+        const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs(), NT = config.n_interactions;
+        if (dL_dE.size != batch.n_graphs() * config.n_heads || u.rows != batch.n_edges() || u.cols != 3 ||
+            index_t(adj.blocks.size()) != NT)
+            throw Error("dL_dE, u or the force pass's adjoints do not match this batch and model", where,
+                        "run force_backward on the same forward first");
+        std::vector<T>& r_dot = adj.r_dot;
+        r_dot.resize(std::size_t(P));
+        for_each(host, P,
+                 EdgeToPairTangent<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(fw.geom.r), u,
+                                      span_of(r_dot)});
+        const Span<const T> rd = span_of(std::as_const(r_dot));
+        // tangents: x_dot[0] = 0 (the embedding does not move), one (n_atoms, F) per block output
+        std::vector<std::vector<T>>& x_dot = adj.x_dot;
+        std::vector<InteractionTangent<T>>& tan = adj.tangents;
+        x_dot.resize(std::size_t(NT) + 1);
+        tan.resize(std::size_t(NT));
+        auto xd = [&](index_t t) {
+            return t == 0 ? MatrixView<const T>{} : matrix_of(std::as_const(x_dot[std::size_t(t)]), F);
+        };
+        for (index_t t = 0; t < NT; ++t) {
+            x_dot[std::size_t(t) + 1].resize(std::size_t(n) * F);
+            interaction_tangent_fwd(host, batch, fw.geom, block(t), config.residual, xd(t), fw.blocks[std::size_t(t)], rd,
+                                    tan[std::size_t(t)], matrix_of(x_dot[std::size_t(t) + 1], F));
+        }
+        energy_head0_tangent_fwd(host, params, xd(NT), fw.heads, adj.head);
+        std::vector<T>&d_next = adj.d_next, &d_prev = adj.d_prev, &scratch = adj.scratch;
+        d_next.assign(std::size_t(n) * F, T(0));
+        d_prev.resize(std::size_t(n) * F);
+        energy_heads_bwd_second(host, batch, params, this->head_scale, features(fw), xd(NT), fw.heads, adj.head, dL_dE,
+                                &grads, matrix_of(d_next, F), scratch);
+        for (index_t t = NT - 1; t >= 0; --t) {
+            interaction_bwd_second(host, batch, fw.geom, block(t), config.residual, matrix_of(fw.x[std::size_t(t)], F),
+                                   xd(t), fw.blocks[std::size_t(t)], tan[std::size_t(t)], adj.blocks[std::size_t(t)], rd,
+                                   matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), block_grads(grads, t),
+                                   scratch);
+            std::swap(d_next, d_prev);
+        }
+        embedding_bwd(span_of(fw.species), matrix_of(std::as_const(d_next), F), grads.view("embedding"));
     }
 
     // dL/dr per pair -> dL/d(r_j - r_i) per edge (n_edges, 3); only the pair's first edge carries

@@ -30,6 +30,7 @@
 #include "eipnn/nn/output_heads.hpp"
 #include "eipnn/nn/soapnet_config.hpp"
 #include "eipnn/soap/soap.hpp"
+#include "eipnn/soap/soap_tangent.hpp"
 
 namespace eipnn {
 
@@ -70,6 +71,18 @@ struct SoapNetForward {
     std::vector<double> energies;             // (n_graphs, n_heads)
 };
 
+// The force pass's adjoints of every backbone layer (nn/second_order.hpp): of its output x_{l+1}
+// and of its pre-activation a_l, each (n_atoms, H).
+// The second backward's tangents are kept too, so their buffers are not reallocated every batch.
+template <class T>
+struct SoapNetForceAdjoints {
+    std::vector<std::vector<T>> dx, da;        // n_backbone_layers
+    std::vector<T> P_dot;                      // (n_atoms, D)
+    std::vector<std::vector<T>> x_dot, a_dot;  // L + 1 and L
+    AtomwiseHeadTangent<T> head;
+    std::vector<T> d_next, d_prev, scratch;
+};
+
 // Relative floor of the input standard deviations (SoapNet::fit_inputs says why).
 inline constexpr double kSoapStdFloor = 1e-3;
 
@@ -79,6 +92,7 @@ class SoapNet : public ModelBase<SoapNet<T>, T, SoapNetConfig> {
 
 public:
     using Forward = SoapNetForward<T>;
+    using ForceAdjoints = SoapNetForceAdjoints<T>;
     template <class U>
     using Rebind = SoapNet<U>;
     static constexpr const char* kind = "soapnet";
@@ -153,6 +167,73 @@ public:
     void backward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw, Span<const double> dL_dE,
                   ParameterBuffer<T>* grads, std::vector<T>* dL_dvec,
                   const std::vector<T>* dL_dx_extra = nullptr) const {
+        backward_keeping(host, batch, fw, dL_dE, grads, dL_dvec, dL_dx_extra, nullptr);
+    }
+
+    // ---- second order (force training; nn/second_order.hpp) -----------------------------------
+    // The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
+    // keeping the adjoints that backward_second reads.
+    void force_backward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
+                        SoapNetForceAdjoints<T>& adj, std::vector<T>& dE_dvec) const {
+        const std::vector<double> seed = head0_seed(batch.n_graphs(), config.n_heads);
+        backward_keeping(host, batch, fw, span_of(seed), nullptr, &dE_dvec, nullptr, &adj);
+    }
+
+    // Parameter gradients (accumulated into grads) of sum dL/dE E + sum_e u_e . dE/dvec_e, u the
+    // loss's gradient with respect to force_backward's dE_dvec (n_edges, 3). The descriptors do
+    // not depend on the parameters: only their tangent along u enters (soap_tangent_fwd).
+    void backward_second(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
+                         SoapNetForceAdjoints<T>& adj, Span<const double> dL_dE, MatrixView<const T> u,
+                         ParameterBuffer<T>& grads) const {
+        const char* where = "SoapNet::backward_second";
+        const index_t n = batch.n_atoms(), H = config.hidden, D = n_descriptors(), L = config.n_backbone_layers;
+        if (!fw.has_soap) throw Error("force training needs the SOAP state of forward()", where);
+        if (dL_dE.size != batch.n_graphs() * config.n_heads || index_t(adj.dx.size()) != L ||
+            index_t(adj.da.size()) != L)
+            throw Error("dL_dE or the force pass's adjoints do not match this batch and model", where,
+                        "run force_backward on the same forward first");
+        // tangents: x_dot[0] = P_dot * inv_std (the standardisation is linear), then per layer
+        std::vector<T>& P_dot = adj.P_dot;
+        soap_tangent_fwd(host, batch, basis, fw.soap, fw.P, u, P_dot);
+        std::vector<std::vector<T>>&x_dot = adj.x_dot, &a_dot = adj.a_dot;
+        x_dot.resize(std::size_t(L) + 1);
+        a_dot.resize(std::size_t(L));
+        x_dot[0].resize(std::size_t(n) * D);
+        for_each(host, n,
+                 StandardizeRowsBwd<T>{matrix_of(std::as_const(P_dot), D), span_of(input_inv_std),
+                                       matrix_of(x_dot[0], D)});
+        for (index_t l = 0; l < L; ++l) {
+            const std::size_t k = std::size_t(l);
+            a_dot[k].resize(std::size_t(n) * H);
+            x_dot[k + 1].resize(std::size_t(n) * H);
+            dense_tangent_fwd(host, matrix_of(std::as_const(x_dot[k]), l == 0 ? D : H), layer_W(l), matrix_of(a_dot[k], H));
+            activation_tangent(host, Activation::ShiftedSoftplus, span_of(fw.a[k]), span_of(std::as_const(a_dot[k])),
+                               span_of(x_dot[k + 1]));
+        }
+        const MatrixView<const T> features_dot = matrix_of(std::as_const(x_dot.back()), H);
+        energy_head0_tangent_fwd(host, params, features_dot, fw.heads, adj.head);
+        std::vector<T>&d_next = adj.d_next, &d_prev = adj.d_prev, &scratch = adj.scratch;
+        d_next.assign(std::size_t(n) * H, T(0));
+        energy_heads_bwd_second(host, batch, params, this->head_scale, features(fw), features_dot, fw.heads, adj.head,
+                                dL_dE, &grads, matrix_of(d_next, H), scratch);
+        for (index_t l = L - 1; l >= 0; --l) {
+            const std::size_t k = std::size_t(l);
+            const index_t in = l == 0 ? D : H;
+            activation_bwd_second(host, Activation::ShiftedSoftplus, span_of(fw.a[k]), span_of(std::as_const(a_dot[k])),
+                                  span_of(std::as_const(d_next)), span_of(std::as_const(adj.dx[k])), span_of(d_next), Span<T>{});
+            d_prev.assign(l > 0 ? std::size_t(n) * in : 0, T(0));
+            dense_bwd_second(host, matrix_of(fw.x[k], in), matrix_of(std::as_const(x_dot[k]), in), layer_W(l),
+                             matrix_of(std::as_const(d_next), H), matrix_of(std::as_const(adj.da[k]), H),
+                             l > 0 ? matrix_of(d_prev, in) : MatrixView<T>{}, grads.view(layer_prefix(l) + "W"),
+                             grads.view(layer_prefix(l) + "b"));
+            std::swap(d_next, d_prev);
+        }
+    }
+
+private:
+    void backward_keeping(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
+                          Span<const double> dL_dE, ParameterBuffer<T>* grads, std::vector<T>* dL_dvec,
+                          const std::vector<T>* dL_dx_extra, SoapNetForceAdjoints<T>* keep) const {
         const char* where = "SoapNet::backward";
         const index_t n = batch.n_atoms(), H = config.hidden, D = n_descriptors(), G = batch.n_graphs(),
                       K = config.n_heads, L = config.n_backbone_layers;
@@ -169,11 +250,17 @@ public:
         }
         energy_heads_bwd(host, batch, params, this->head_scale, features(fw), fw.heads, dL_dE, grads,
                          matrix_of(d_next, H), scratch);
+        if (keep) {
+            keep->dx.resize(std::size_t(L));
+            keep->da.resize(std::size_t(L));
+        }
         for (index_t l = L - 1; l >= 0; --l) {
             const index_t in = l == 0 ? D : H;
+            if (keep) keep->dx[std::size_t(l)] = d_next;
             // dL/da_l = dL/dx_{l+1} * ssp'(a_l), in place
             activation_bwd(host, Activation::ShiftedSoftplus, span_of(fw.a[std::size_t(l)]), span_of(std::as_const(d_next)),
                            span_of(d_next));
+            if (keep) keep->da[std::size_t(l)] = d_next;
             const bool need_dx = l > 0 || dL_dvec;  // the standardised input's gradient only feeds forces
             d_prev.assign(need_dx ? std::size_t(n) * in : 0, T(0));
             MatrixView<T> gW{}, gb{};
@@ -192,6 +279,7 @@ public:
         soap_bwd(host, batch, basis, fw.soap, fw.P, matrix_of(std::as_const(dL_dP), D), *dL_dvec);
     }
 
+public:
     // The input standardisation: per-feature mean and spread over all atoms of the training
     // batches (descriptors in double, batches merged with Chan et al.'s pairwise update of mean
     // and sum of squared deviations, which loses no digits to cancellation), so the dense layers

@@ -55,4 +55,33 @@ EIPNN_HD void soap_power_spectrum_bwd(const SoapTables& t, const T* c, const T* 
                 }
 }
 
+// dP (n_features, overwritten): the tangent of the spectrum along a tangent dc (n_coefficients)
+// of the coefficients. Bilinear, so dp = factor sum_m (dc1 c2 + c1 dc2), which on the diagonal
+// n == n', Z1 == Z2 gives the 2 c dc of d(c^2). With l2 normalisation the caller passes the
+// normalised spectrum P_hat and 1/norm; the raw tangent is formed first because its projection
+// dP_hat = (dP - P_hat (P_hat . dP)) / norm needs the dot over every feature.
+template <class T>
+EIPNN_HD void soap_power_spectrum_tangent(const SoapTables& t, const T* c, const T* dc, const T* P_hat, T inv_norm,
+                                          T* dP) {
+    const index_t nlm = (t.l_max + 1) * (t.l_max + 1);
+    index_t f = 0;
+    for (index_t z1 = 0; z1 < t.n_species; ++z1)
+        for (index_t z2 = z1; z2 < t.n_species; ++z2)
+            for (index_t n = 0; n < t.n_max; ++n)
+                for (index_t k = (z1 == z2 ? n : 0); k < t.n_max; ++k) {
+                    const index_t o1 = (z1 * t.n_max + n) * nlm, o2 = (z2 * t.n_max + k) * nlm;
+                    for (index_t l = 0; l <= t.l_max; ++l) {
+                        T acc = 0;
+                        for (index_t lm = l * l; lm < (l + 1) * (l + 1); ++lm)
+                            acc += dc[o1 + lm] * c[o2 + lm] + c[o1 + lm] * dc[o2 + lm];
+                        dP[f++] = T(t.ps_factor[l]) * acc;
+                    }
+                }
+    if (P_hat) {
+        T dot = 0;
+        for (index_t q = 0; q < t.n_features; ++q) dot += P_hat[q] * dP[q];
+        for (index_t q = 0; q < t.n_features; ++q) dP[q] = (dP[q] - P_hat[q] * dot) * inv_norm;
+    }
+}
+
 }  // namespace eipnn

@@ -1,6 +1,7 @@
 // Datasets of labelled configurations, seeded splits and shuffled batches.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -10,6 +11,7 @@
 
 #include "eipnn/core/error.hpp"
 #include "eipnn/io/extxyz.hpp"
+#include "eipnn/train/stress_labels.hpp"
 
 namespace eipnn {
 
@@ -17,6 +19,7 @@ struct Sample {
     Structure structure;
     double energy = 0;              // eV, total
     std::vector<double> forces;     // (n_atoms, 3) eV/Å, empty when the data has none
+    std::vector<double> stress;     // (9) eV/Å^3, sigma = -W/V; empty when the data has none
     std::string config_type;        // "" when absent
     std::string source;             // "file.extxyz frame 12", for messages
 };
@@ -41,8 +44,13 @@ struct Dataset {
 
 // Reads every frame of an extxyz file; `energy_key` names the info entry with the total energy.
 // Empty structures and frames without the energy are errors that name the frame.
+// `stress_key` names an optional info entry of six numbers in kbar as the mlearn data stores them
+// (minus the stress, in the per-configuration order of mlearn_virial_stress_order; see
+// train/stress_labels.hpp); a frame without it has no stress label, a present but malformed one
+// (not six numbers, non-finite, or on a cell that is not fully periodic) is an error naming the frame.
 inline Dataset load_dataset(const std::filesystem::path& path, const std::string& energy_key = "energy",
-                            const std::string& forces_key = "forces") {
+                            const std::string& forces_key = "forces",
+                            const std::string& stress_key = "virial_stress_kbar") {
     Dataset d;
     ExtxyzReader reader(path);
     Frame frame;
@@ -67,6 +75,21 @@ inline Dataset load_dataset(const std::filesystem::path& path, const std::string
         if (const InfoValue* ct = frame.find_info("config_type")) {
             // config types are strings in the mlearn data; a numeric one is written as text
             s.config_type = ct->type == ExtxyzType::String ? ct->text : str(ct->is_numeric() ? ct->as_reals().at(0) : 0.0);
+        }
+        if (const InfoValue* st = frame.find_info(stress_key)) {
+            if (!st->is_numeric())
+                throw Error(str("'", stress_key, "' is not numbers"), s.source,
+                            str("write it as ", stress_key, "=\"<six numbers in kbar>\", or remove it"));
+            const Cell& cell = frame.structure.cell;
+            // sigma = -W/V needs a volume: a stress label on a cluster or slab without a periodic
+            // third direction has no meaning here
+            if (!cell.has_lattice || !(cell.pbc[0] && cell.pbc[1] && cell.pbc[2]))
+                throw Error(str("'", stress_key, "' given for a cell that is not periodic in x, y and z"), s.source,
+                            "remove the stress entry or give the periodic lattice");
+            const std::array<double, 9> sigma = stress_from_virial_stress_kbar(
+                st->as_reals(), mlearn_virial_stress_order(s.config_type, frame.structure.numbers),
+                s.source + " ('" + stress_key + "')");
+            s.stress.assign(sigma.begin(), sigma.end());
         }
         s.structure = std::move(frame.structure);
         d.samples.push_back(std::move(s));

@@ -6,6 +6,11 @@
 // count. A loss that becomes NaN or Inf stops the run with the epoch and batch; checkpoints are
 // written only at the end of an epoch, so the last good one is never touched.
 //
+// Training on forces and stresses (TrainOptions::loss with a force or stress weight): each batch
+// runs train/force_training.hpp's step (the models' second backward), validation selects by the
+// same loss over the validation set, and the log records each term and the force and stress
+// errors. With those weights zero, the energy-only path below is unchanged.
+//
 // Two things are pluggable, for the strategies of METHOD.md:
 //  - the loss on a batch's predicted energies (BatchLoss; default: MSE of the total energy per
 //    configuration in units of the model's output scale), or the whole batch step (ModelBatchStep:
@@ -25,6 +30,8 @@
 #include "eipnn/optim/adam.hpp"
 #include "eipnn/optim/clip_grad_norm.hpp"
 #include "eipnn/optim/lr_schedule.hpp"
+#include "eipnn/train/force_labels.hpp"
+#include "eipnn/train/force_training.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
 #include "eipnn/train/normalization.hpp"
 #include "eipnn/train/prepared_set.hpp"
@@ -42,6 +49,7 @@ struct TrainOptions {
     int early_stopping_patience = 0;  // epochs without improvement; 0: never stop early
     std::filesystem::path out;        // best checkpoint; "<out>.last" for resuming, "<out>.log.csv"
     bool resume = false;              // continue from "<out>.last"
+    LossWeights loss;                 // forces / stress > 0: train on them too (force_loss.hpp)
 };
 
 struct EpochRecord {
@@ -53,6 +61,9 @@ struct EpochRecord {
     double valid_mae_eV_per_config = 0;
     double lr = 0;
     double seconds = 0;
+    // training on forces: the mean weighted terms of the training loss, the validation errors
+    LossTerms train_terms;
+    double valid_force_mae_eV_per_A = 0, valid_force_rmse_eV_per_A = 0, valid_stress_mae_GPa = 0;
 };
 
 // Energy-only metrics of predictions against labels.
@@ -156,13 +167,17 @@ public:
     std::function<void(int epoch, std::size_t batch, std::size_t n_batches, double loss)> on_batch;
     std::function<void(const EpochRecord&)> on_epoch;
     ModelBatchStep<Model> batch_step;   // replaces forward + loss + backward when set
+    // Training on forces: items whose energy is a weak label (strategy 1), without DFT energy,
+    // force or stress terms; the loss given to the constructor then covers them (added to L).
+    const std::vector<char>* weak_items = nullptr;
     ModelValidator<Model> validator;    // replaces the energy MAE when set
-    std::string metric_name = "valid energy MAE (meV/atom)";
+    static constexpr const char* kEnergyMetricName = "valid energy MAE (meV/atom)";
+    std::string metric_name = kEnergyMetricName;
 
     ModelTrainer(Model& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
                   BatchLoss loss = nullptr)
         : model_(model), train_(train), valid_(valid), opt_(std::move(opt)),
-          loss_(loss ? std::move(loss) : energy_mse_loss(model, train)) {
+          custom_loss_(bool(loss)), loss_(loss ? std::move(loss) : energy_mse_loss(model, train)) {
         if (train_.size() == 0) throw Error("the training set is empty", "ModelTrainer", "give training data");
         if (valid_.size() == 0) throw Error("the validation set is empty", "ModelTrainer", "give validation data or a split");
         if (opt_.epochs < 1) throw Error(str("epochs must be at least 1, got ", opt_.epochs), "ModelTrainer");
@@ -192,6 +207,13 @@ public:
             write_csv(result.log);
         }
 
+        const bool on_forces = opt_.loss.uses_forces() && !batch_step;
+        if (on_forces) {
+            require_force_labels(train_, opt_.loss.stress > 0, "the training set", weak_items);
+            require_force_labels(valid_, opt_.loss.stress > 0, "the validation set");
+            if (metric_name == kEnergyMetricName) metric_name = "valid loss (energy + forces + stress terms)";
+        }
+        EnergyForceStep<Model> force_step;
         ParameterBuffer<T> grads(model_.layout);
         typename Model::Forward fw;
         std::vector<double> dL_dE;
@@ -199,6 +221,7 @@ public:
             const auto t0 = std::chrono::steady_clock::now();
             const auto batches = sampler.epoch();
             double loss_sum = 0;
+            LossTerms terms_sum;
             double lr = 0;
             for (std::size_t b = 0; b < batches.size(); ++b) {
                 const GraphBatch batch = train_.batch(batches[b]);
@@ -206,6 +229,13 @@ public:
                 double loss;
                 if (batch_step) {
                     loss = batch_step(host, model_, batch, batches[b], grads);
+                } else if (on_forces) {
+                    const BatchLabels labels =
+                        batch_labels(train_, batches[b], opt_.loss.forces > 0, opt_.loss.stress > 0, weak_items);
+                    const LossTerms terms = force_step(host, model_, batch, labels, opt_.loss, grads,
+                                                       custom_loss_ ? loss_ : BatchLoss{}, batches[b]);
+                    terms_sum += terms;
+                    loss = terms.total();
                 } else {
                     model_.forward(host, batch, fw);
                     loss = loss_(batches[b], fw.energies, dL_dE);
@@ -227,8 +257,19 @@ public:
             EpochRecord rec;
             rec.epoch = epoch + 1;
             rec.train_loss = loss_sum / double(batches.size());
+            const double nb = double(batches.size());
+            rec.train_terms = {terms_sum.energy / nb, terms_sum.forces / nb, terms_sum.stress / nb};
             if (validator) {
                 rec.valid_metric = validator(host, model_);
+            } else if (on_forces) {
+                const EnergyForceMetrics m = energy_force_metrics(
+                    predict_energy_forces(model_, valid_, host, opt_.batch_size), valid_, opt_.loss);
+                rec.valid_mae_meV_per_atom = m.energy_mae_meV_per_atom;
+                rec.valid_rmse_meV_per_atom = m.energy_rmse_meV_per_atom;
+                rec.valid_force_mae_eV_per_A = m.force_mae_eV_per_A;
+                rec.valid_force_rmse_eV_per_A = m.force_rmse_eV_per_A;
+                rec.valid_stress_mae_GPa = m.stress_mae_GPa;
+                rec.valid_metric = m.loss.total();
             } else {
                 const EnergyMetrics m = energy_metrics(predict_energies(model_, valid_, host, opt_.batch_size), valid_);
                 rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;
@@ -288,6 +329,11 @@ private:
             log.insert(log.end(), {double(r.epoch), r.train_loss, r.valid_metric, r.valid_mae_meV_per_atom,
                                    r.valid_rmse_meV_per_atom, r.valid_mae_eV_per_config, r.lr, r.seconds});
         c.arrays["train.log"] = log;
+        std::vector<double> terms;
+        for (const EpochRecord& r : result.log)
+            terms.insert(terms.end(), {r.train_terms.energy, r.train_terms.forces, r.train_terms.stress,
+                                       r.valid_force_mae_eV_per_A, r.valid_force_rmse_eV_per_A, r.valid_stress_mae_GPa});
+        c.arrays["train.log_force_terms"] = terms;
         write_checkpoint(last_path(), c);
     }
 
@@ -305,8 +351,27 @@ private:
         result.best_valid_metric = c.get_array("train.best_valid_metric", file).at(0);
         bad_epochs = int(c.get_int("train.bad_epochs", file));
         const auto& log = c.get_array("train.log", file);
-        for (std::size_t k = 0; k + 8 <= log.size(); k += 8)
-            result.log.push_back({int(log[k]), log[k + 1], log[k + 2], log[k + 3], log[k + 4], log[k + 5], log[k + 6], log[k + 7]});
+        for (std::size_t k = 0; k + 8 <= log.size(); k += 8) {
+            EpochRecord r;
+            r.epoch = int(log[k]);
+            r.train_loss = log[k + 1];
+            r.valid_metric = log[k + 2];
+            r.valid_mae_meV_per_atom = log[k + 3];
+            r.valid_rmse_meV_per_atom = log[k + 4];
+            r.valid_mae_eV_per_config = log[k + 5];
+            r.lr = log[k + 6];
+            r.seconds = log[k + 7];
+            result.log.push_back(r);
+        }
+        // the force-training columns (absent in logs written before they existed: zero)
+        if (const auto it = c.arrays.find("train.log_force_terms"); it != c.arrays.end())
+            for (std::size_t r = 0; r < result.log.size() && 6 * r + 6 <= it->second.size(); ++r) {
+                const double* t = it->second.data() + 6 * r;
+                result.log[r].train_terms = {t[0], t[1], t[2]};
+                result.log[r].valid_force_mae_eV_per_A = t[3];
+                result.log[r].valid_force_rmse_eV_per_A = t[4];
+                result.log[r].valid_stress_mae_GPa = t[5];
+            }
         return int(c.get_int("train.epoch", file));
     }
 
@@ -320,10 +385,13 @@ private:
             std::ofstream f(tmp);
             f.precision(10);
             f << "epoch,train_loss,valid_metric,valid_mae_meV_per_atom,valid_rmse_meV_per_atom,valid_mae_eV_per_config,lr,"
-                 "seconds\n";
+                 "seconds,train_energy_term,train_force_term,train_stress_term,valid_force_mae_eV_per_A,"
+                 "valid_force_rmse_eV_per_A,valid_stress_mae_GPa\n";
             for (const EpochRecord& r : log)
                 f << r.epoch << ',' << r.train_loss << ',' << r.valid_metric << ',' << r.valid_mae_meV_per_atom << ',' << r.valid_rmse_meV_per_atom
-                  << ',' << r.valid_mae_eV_per_config << ',' << r.lr << ',' << r.seconds << '\n';
+                  << ',' << r.valid_mae_eV_per_config << ',' << r.lr << ',' << r.seconds << ',' << r.train_terms.energy
+                  << ',' << r.train_terms.forces << ',' << r.train_terms.stress << ',' << r.valid_force_mae_eV_per_A
+                  << ',' << r.valid_force_rmse_eV_per_A << ',' << r.valid_stress_mae_GPa << '\n';
             f.close();
             if (!f) {
                 std::error_code ec;
@@ -346,6 +414,7 @@ private:
     const PreparedSet& train_;
     const PreparedSet& valid_;
     TrainOptions opt_;
+    bool custom_loss_ = false;
     BatchLoss loss_;
 };
 

@@ -15,6 +15,11 @@ struct PreparedSet {
     std::vector<double> energies;           // eV, total per configuration
     std::vector<std::string> config_types;
     std::vector<std::string> sources;
+    // Added after the members above so that aggregate initialisations written before them still
+    // mean the same. Sets assembled by hand may leave these shorter than structures: train/
+    // force_labels.hpp treats a missing entry as "no label".
+    std::vector<std::vector<double>> forces;  // per configuration (n_atoms*3) eV/Å, empty when absent
+    std::vector<std::vector<double>> stress;  // per configuration (9) eV/Å^3, sigma = -W/V, or empty
 
     std::size_t size() const { return structures.size(); }
 
@@ -55,6 +60,8 @@ inline PreparedSet prepare(const Dataset& d, double cutoff, const Host& host = {
         p.energies.push_back(s.energy);
         p.config_types.push_back(s.config_type);
         p.sources.push_back(s.source);
+        p.forces.push_back(s.forces);
+        p.stress.push_back(s.stress);
     }
     return p;
 }

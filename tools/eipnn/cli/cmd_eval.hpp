@@ -13,13 +13,14 @@
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/models.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
+#include "eipnn/train/stress_labels.hpp"
 #include "eipnn/geometry/graph_batch.hpp"
 
 namespace eipnn::cli {
 
 struct ErrorSums {
-    std::size_t configs = 0, force_components = 0, virial_components = 0;
-    double e_abs = 0, e_sq = 0, e_abs_cfg = 0, e_sq_cfg = 0, f_abs = 0, f_sq = 0, v_abs = 0, v_sq = 0;
+    std::size_t configs = 0, force_components = 0, virial_components = 0, stress_components = 0;
+    double e_abs = 0, e_sq = 0, e_abs_cfg = 0, e_sq_cfg = 0, f_abs = 0, f_sq = 0, v_abs = 0, v_sq = 0, s_abs = 0, s_sq = 0;
 
     void add_energy(double predicted, double label, index_t n_atoms) {
         const double d = predicted - label, per_atom = d / double(n_atoms);
@@ -50,6 +51,16 @@ struct ErrorSums {
             ++virial_components;
         }
     }
+    // stress sigma = -W/V (9 values, eV/Å^3) against a label converted by train/stress_labels.hpp;
+    // errors in GPa
+    void add_stress(const std::array<double, 9>& predicted, const std::array<double, 9>& label) {
+        for (std::size_t k = 0; k < 9; ++k) {
+            const double d = (predicted[k] - label[k]) * kEvPerA3InGPa;
+            s_abs += std::abs(d);
+            s_sq += d * d;
+            ++stress_components;
+        }
+    }
     nlohmann::json to_json() const {
         nlohmann::json j;
         const double n = double(configs);
@@ -64,6 +75,10 @@ struct ErrorSums {
         } else {
             j["force_mae_eV_per_A"] = nullptr;
             j["force_rmse_eV_per_A"] = nullptr;
+        }
+        if (stress_components > 0) {
+            j["stress_mae_GPa"] = s_abs / double(stress_components);
+            j["stress_rmse_GPa"] = std::sqrt(s_sq / double(stress_components));
         }
         if (virial_components > 0) {
             j["virial_mae_meV_per_atom"] = 1e3 * v_abs / double(virial_components);
@@ -80,6 +95,8 @@ inline void print_metrics_line(const std::string& name, const nlohmann::json& j)
     if (!j["force_mae_eV_per_A"].is_null())
         std::printf("  force MAE %.4f RMSE %.4f eV/Å", j["force_mae_eV_per_A"].get<double>(),
                     j["force_rmse_eV_per_A"].get<double>());
+    if (j.contains("stress_mae_GPa"))
+        std::printf("  stress MAE %.3f RMSE %.3f GPa", j["stress_mae_GPa"].get<double>(), j["stress_rmse_GPa"].get<double>());
     if (j.contains("virial_mae_meV_per_atom"))
         std::printf("  virial MAE %.3f meV/atom", j["virial_mae_meV_per_atom"].get<double>());
     std::printf("\n");
@@ -159,8 +176,21 @@ void evaluate(const EvalOptions& o, const Model& model) {
                 forces.assign(ef.forces.begin() + 3 * a0, ef.forces.begin() + 3 * (a0 + n));
                 virial.assign(ef.virial.begin() + 9 * std::ptrdiff_t(k), ef.virial.begin() + 9 * std::ptrdiff_t(k + 1));
             }
+            // mlearn's stress label (virial_stress_kbar), converted as training converts it
+            bool has_stress = false;
+            std::array<double, 9> stress{}, stress_label{};
+            if (!o.no_forces && f.find_info("virial_stress_kbar") && f.structure.cell.has_lattice) {
+                has_stress = true;
+                const std::string ct = type == "(none)" ? std::string() : type;
+                stress_label = stress_from_virial_stress_kbar(f.info_reals("virial_stress_kbar"),
+                                                              mlearn_virial_stress_order(ct, f.structure.numbers),
+                                                              f.source + " ('virial_stress_kbar')");
+                const double V = f.structure.cell.volume();
+                for (std::size_t c = 0; c < 9; ++c) stress[c] = -virial[c] / V;
+            }
             for (ErrorSums* s : {&total, &by_type[type]}) {
                 s->add_energy(e, label, n);
+                if (has_stress) s->add_stress(stress, stress_label);
                 if (!o.no_forces && f.find_column("forces")) s->add_forces(forces, f.column_real("forces"));
                 if (!o.no_forces && f.find_info("virial")) s->add_virial(virial, f.info_reals("virial"), n, f.source);
             }

@@ -16,6 +16,7 @@
 #include "cli/resources.hpp"
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/train/strategies/default_eip_pools.hpp"
+#include "cli/loss_flags.hpp"
 #include "cli/model_flags.hpp"
 #include "eipnn/train/strategies/pipeline.hpp"
 
@@ -30,6 +31,7 @@ struct ReproduceOptions {
     std::string alphas;                        // comma list; empty: by mode
     std::vector<std::string> eips;             // override the default pool
     ModelFlags model;                          // sizes the user did not give: by mode
+    LossFlags loss;                            // --forces: DFT forces (and stresses) in the DFT terms
 };
 
 // Everything the seeds share: the DFT splits' source, the pool and every EIP label.
@@ -109,15 +111,18 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
     const char* methods[] = {"baseline", "weak", "pretrain", "both"};
     {
         std::ofstream csv(dir / "results.csv");
-        csv << "element,method,seed,test_energy_mae_meV_per_atom\n";
+        csv << "element,method,seed,test_energy_mae_meV_per_atom,test_force_mae_eV_per_A\n";
         for (std::size_t s = 0; s < runs.size(); ++s)
-            for (const MethodResult& r : runs[s]) csv << o.element << ',' << r.method << ',' << s << ',' << r.test_mae_meV_per_atom << '\n';
+            for (const MethodResult& r : runs[s])
+                csv << o.element << ',' << r.method << ',' << s << ',' << r.test_mae_meV_per_atom << ','
+                    << (r.test_force_mae_eV_per_A >= 0 ? str(r.test_force_mae_eV_per_A) : std::string()) << '\n';
     }
-    auto stats = [&](const std::string& m) {
+    const bool forces = !runs.empty() && !runs[0].empty() && runs[0][0].test_force_mae_eV_per_A >= 0;
+    auto stats = [&](const std::string& m, bool force = false) {
         std::vector<double> v;
         for (const auto& run : runs)
             for (const auto& r : run)
-                if (r.method == m) v.push_back(r.test_mae_meV_per_atom);
+                if (r.method == m) v.push_back(force ? r.test_force_mae_eV_per_A : r.test_mae_meV_per_atom);
         double mean = 0, var = 0;
         for (double x : v) mean += x / double(v.size());
         for (double x : v) var += (x - mean) * (x - mean) / double(v.size() > 1 ? v.size() - 1 : 1);
@@ -126,11 +131,22 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
     const double base = stats("baseline").first;
     std::ostringstream md;
     md << "# " << o.element << " (" << o.model.kind << "): test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
-       << "| method | test MAE (meV/atom) | change vs baseline |\n|---|---|---|\n";
+       << (forces ? "Trained on DFT energies and forces (weak labels: energies).\n\n" : "")
+       << "| method | test MAE (meV/atom) | change vs baseline |" << (forces ? " test force MAE (eV/Å) | change vs baseline |" : "")
+       << "\n|---|---|---|" << (forces ? "---|---|" : "") << "\n";
+    const double base_force = forces ? stats("baseline", true).first : 0;
     for (const char* m : methods) {
         const auto [mean, sd] = stats(m);
+        const bool is_base = std::string(m) == "baseline";
         md << "| " << m << " | " << str_fixed(mean) << " ± " << str_fixed(sd) << " | "
-           << (std::string(m) == "baseline" ? std::string("—") : relative_change(base, mean)) << " |\n";
+           << (is_base ? std::string("—") : relative_change(base, mean)) << " |";
+        if (forces) {
+            const auto [fm, fs] = stats(m, true);
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.4f ± %.4f", fm, fs);
+            md << " " << buf << " | " << (is_base ? std::string("—") : relative_change(base_force, fm)) << " |";
+        }
+        md << "\n";
     }
     md << "\n## Per seed\n\n| seed | EIP shift estimator | class histogram (train; last = none within 0.1 eV/atom) | classifier valid acc | weak labels | alpha |\n|---|---|---|---|---|---|\n";
     for (std::size_t s = 0; s < reports.size(); ++s) {
@@ -171,7 +187,9 @@ inline void add_reproduce_command(CLI::App& app) {
     cmd->add_option("--alphas", o->alphas, "weak-loss weights to choose from on validation (paper: 0.01,...,10)");
     cmd->add_option("--eip", o->eips, "EIP pool override, NAME=STYLE:SOURCE (repeatable)");
     o->model.add(cmd);
+    o->loss.add(cmd);
     cmd->callback([o]() {
+        o->loss.validate("eipnn reproduce");
         // sizes: quick (minutes), default (all three elements within an hour on 2 cores), paper by flags
         const bool q = o->quick;
         // flags checked before anything is read or created
@@ -228,6 +246,11 @@ inline void add_reproduce_command(CLI::App& app) {
         d.all_train = load_dataset(dir / "training.extxyz");
         const Dataset test_data = load_dataset(dir / "test.extxyz");
         d.test = prepare(test_data, m.cutoff, host);
+        pc.dft_loss = o->loss.weights(std::any_of(d.all_train.samples.begin(), d.all_train.samples.end(),
+                                                  [](const Sample& s) { return !s.stress.empty(); }));
+        if (pc.dft_loss.uses_forces())
+            std::fprintf(stderr, "DFT terms: energy %g, forces %g, stress %g (weak labels: energies)\n",
+                         pc.dft_loss.energy, pc.dft_loss.forces, pc.dft_loss.stress);
         // the unlabelled pool: one per run (its seed fixed), labelled once by every EIP
         Dataset pool_data;
         PoolConfig pool_cfg = default_pool_config(o->element);

@@ -10,6 +10,7 @@
 
 #include "cli/progress.hpp"
 #include "cli/resources.hpp"
+#include "cli/loss_flags.hpp"
 #include "cli/model_flags.hpp"
 #include "eipnn/train/energy_trainer.hpp"
 #include "eipnn/train/model_inputs.hpp"
@@ -23,12 +24,25 @@ struct TrainFlags {
     std::string schedule = "constant";
     bool adamw = false;
     std::uint64_t seed = 42;
+    CLI::Option *epochs_option = nullptr, *schedule_option = nullptr;
+
+    // --forces' schedule (loss_flags.hpp) where the user set none: more epochs, a decaying rate
+    void use_force_schedule() {
+        if (epochs_option->count() == 0) epochs = kForceEpochs;
+        if (schedule_option->count() == 0) {
+            schedule = "linear";
+            lr_end = kForceLrEnd;
+        }
+    }
 
     void add(CLI::App* cmd) {
-        cmd->add_option("--epochs", epochs, "epochs (paper: 100)")->capture_default_str();
+        epochs_option = cmd->add_option("--epochs", epochs, str("epochs (paper: 100; with --forces ", kForceEpochs, ")"));
+        epochs_option->capture_default_str();
         cmd->add_option("--batch-size", batch_size, "configurations per batch (paper: 32)")->capture_default_str();
         cmd->add_option("--lr", lr, "learning rate (peak for slanted_triangular, start for linear)")->capture_default_str();
-        cmd->add_option("--schedule", schedule, "constant | linear | slanted_triangular | plateau")->capture_default_str();
+        schedule_option = cmd->add_option("--schedule", schedule,
+                                          "constant | linear | slanted_triangular | plateau (with --forces: linear to 1e-5)");
+        schedule_option->capture_default_str();
         cmd->add_option("--lr-end", lr_end, "final rate of the linear schedule (paper's fine-tuning: 1e-5)")->capture_default_str();
         cmd->add_option("--warmup-frac", warmup_frac, "slanted triangular warm-up fraction (paper: 20/100)")->capture_default_str();
         cmd->add_option("--ratio", ratio, "slanted triangular peak/low ratio (paper: 32)")->capture_default_str();
@@ -98,9 +112,10 @@ inline void add_train_command(CLI::App& app) {
         bool resume = false, double_precision = false;
         ModelFlags model;
         TrainFlags train_flags;
+        LossFlags loss;
     };
     auto o = std::make_shared<Options>();
-    CLI::App* cmd = app.add_subcommand("train", "train a model (SchNet or SOAPNet) on the energies of an extxyz file");
+    CLI::App* cmd = app.add_subcommand("train", "train a model (SchNet or SOAPNet) on the energies (and with --forces the forces and stresses) of an extxyz file");
     cmd->set_config("--config", "", "TOML or INI file with any of these options (flags override it)");
     cmd->add_option("--train", o->train, "training data (extxyz with energy=)")->required();
     cmd->add_option("--valid", o->valid, "validation data; or use --split");
@@ -110,8 +125,11 @@ inline void add_train_command(CLI::App& app) {
     cmd->add_flag("--double", o->double_precision, "train in double instead of float");
     o->model.add(cmd);
     o->train_flags.add(cmd);
+    o->loss.add(cmd);
     cmd->callback([o]() {
+        if (o->loss.forces) o->train_flags.use_force_schedule();
         o->train_flags.validate();
+        o->loss.validate("eipnn train");
         parse_schedule_kind(o->train_flags.schedule);  // an unknown schedule fails before the data is read
         if (!o->split.empty() && o->valid.empty())
             for (double f : o->split)
@@ -145,7 +163,13 @@ inline void add_train_command(CLI::App& app) {
             // a resumed run loads the fitted inputs with the rest of OUT.last: fitting them here
             // (SOAPNet: descriptors of the whole training set) would be thrown away
             if (!o->resume) prepare_model_inputs(model, train, host);
-            ModelTrainer<Model> trainer(model, train, valid, o->train_flags.options(o->out, o->resume));
+            TrainOptions options = o->train_flags.options(o->out, o->resume);
+            options.loss = o->loss.weights(std::any_of(train.stress.begin(), train.stress.end(),
+                                                       [](const std::vector<double>& s) { return !s.empty(); }));
+            if (options.loss.uses_forces())
+                std::fprintf(stderr, "loss weights: energy %g, forces %g, stress %g\n", options.loss.energy,
+                             options.loss.forces, options.loss.stress);
+            ModelTrainer<Model> trainer(model, train, valid, options);
             std::unique_ptr<Progress> bar;
             const bool tty = ::isatty(STDERR_FILENO) == 1;  // logs get the per-epoch lines only
             trainer.on_batch = [&](int epoch, std::size_t b, std::size_t n, double loss) {
@@ -155,12 +179,28 @@ inline void add_train_command(CLI::App& app) {
             };
             trainer.on_epoch = [&](const EpochRecord& r) {
                 if (bar) bar->finish(str("loss ", r.train_loss));
-                std::fprintf(stderr, "epoch %d  train loss %.4g  valid MAE %.2f meV/atom  RMSE %.2f  lr %.3g  %.1f s\n",
-                             r.epoch, r.train_loss, r.valid_mae_meV_per_atom, r.valid_rmse_meV_per_atom, r.lr, r.seconds);
+                if (options.loss.uses_forces())
+                    std::fprintf(stderr,
+                                 "epoch %d  train loss %.4g (E %.3g F %.3g S %.3g)  valid energy MAE %.2f meV/atom  "
+                                 "force MAE %.4f eV/Å  stress MAE %.3f GPa  lr %.3g  %.1f s\n",
+                                 r.epoch, r.train_loss, r.train_terms.energy, r.train_terms.forces, r.train_terms.stress,
+                                 r.valid_mae_meV_per_atom, r.valid_force_mae_eV_per_A, r.valid_stress_mae_GPa, r.lr,
+                                 r.seconds);
+                else
+                    std::fprintf(stderr, "epoch %d  train loss %.4g  valid MAE %.2f meV/atom  RMSE %.2f  lr %.3g  %.1f s\n",
+                                 r.epoch, r.train_loss, r.valid_mae_meV_per_atom, r.valid_rmse_meV_per_atom, r.lr, r.seconds);
             };
             const TrainResult res = trainer.run();
-            std::printf("best epoch %d: valid energy MAE %.3f meV/atom; checkpoint %s\n", res.best_epoch,
-                        res.best_valid_metric, o->out.c_str());
+            if (options.loss.uses_forces()) {
+                const EpochRecord& b = res.log.at(std::size_t(res.best_epoch - 1));
+                std::printf("best epoch %d: valid energy MAE %.3f meV/atom, force MAE %.4f eV/Å (valid loss %.4g); "
+                            "checkpoint %s\n",
+                            res.best_epoch, b.valid_mae_meV_per_atom, b.valid_force_mae_eV_per_A, res.best_valid_metric,
+                            o->out.c_str());
+            } else {
+                std::printf("best epoch %d: valid energy MAE %.3f meV/atom; checkpoint %s\n", res.best_epoch,
+                            res.best_valid_metric, o->out.c_str());
+            }
             plot_learning_curves(trainer.csv_path().string(), o->out + ".curves.png");
         };
         if (o->double_precision) with_model_kind<double>(o->model.kind, run, "--model");

@@ -75,14 +75,16 @@ ModelValidator<Model> classifier_error_rate(const PreparedSet& valid, const std:
 
 // The training set is DFT items followed by weak items; labels are total energies (eV) in the
 // PreparedSet; is_weak marks the weak ones. MSE in units of the model's output scale on DFT items
-// of the batch; Tukey biweight with the batch's MAD on its weak items.
+// of the batch; Tukey biweight with the batch's MAD on its weak items. dft_term = false leaves the
+// DFT items out (training on forces: train/force_loss.hpp's terms cover them, and the trainer adds
+// this loss for the weak items).
 template <class Model>
 BatchLoss weak_label_loss(const Model& model, const PreparedSet& train, const std::vector<char>& is_weak,
-                          double alpha) {
+                          double alpha, bool dft_term = true) {
     std::size_t n_weak = 0;
     for (char w : is_weak) n_weak += w != 0;
     const double ratio = n_weak ? double(is_weak.size() - n_weak) / double(n_weak) : 0.0;  // |D_train| / |D_weak|
-    return [&model, &train, &is_weak, alpha, ratio](const std::vector<std::size_t>& items,
+    return [&model, &train, &is_weak, alpha, ratio, dft_term](const std::vector<std::size_t>& items,
                                                     const std::vector<double>& predicted, std::vector<double>& dL_dE) {
         const std::size_t K = std::size_t(model.config.n_heads), G = items.size();
         const double s = model.head_scale[0];
@@ -103,7 +105,7 @@ BatchLoss weak_label_loss(const Model& model, const PreparedSet& train, const st
         }
         double loss = 0;
         std::vector<double> grad;
-        if (!dft_pred.empty()) {
+        if (!dft_pred.empty() && dft_term) {
             loss += mse_loss(dft_pred, dft_label, grad);
             for (std::size_t k = 0; k < dft_pos.size(); ++k) dL_dE[dft_pos[k] * K] = grad[k] / s;
         }

@@ -35,6 +35,11 @@ struct PipelineSizes {
     bool choose_estimator_on_validation = true;
     int threads = 0;
     std::uint64_t seed = 42;
+    // DFT terms of every DFT training (baseline, weak, fine-tuning): energies only by default;
+    // with force or stress weights the DFT forces (and stresses) count too, and the weak labels
+    // of strategy 1 stay energies under their Tukey loss. Checkpoints are then chosen by the
+    // validation loss (train/energy_trainer.hpp).
+    LossWeights dft_loss;
 };
 
 template <class ModelConfig>
@@ -45,8 +50,9 @@ struct PipelineConfigT : PipelineSizes {
 struct MethodResult {
     std::string method;                 // baseline | weak | pretrain | both
     double test_mae_meV_per_atom = 0;
-    double valid_mae_meV_per_atom = 0;
+    double valid_mae_meV_per_atom = 0;  // the validation metric that chose it (training on forces: the loss)
     double alpha = 0;                   // weak and both
+    double test_force_mae_eV_per_A = -1;  // training on forces only (< 0: not measured)
 };
 
 struct PipelineReport {
@@ -103,6 +109,8 @@ public:
         const std::vector<int> pool_classes = train_classifier(train.set, y_train, valid.set, y_valid, pool, rep);
         const EipEnergies pool_aligned = apply_eip_shifts(pool_eip, rep.eip_shifts);
         PreparedSet combined = train.set;
+        combined.forces.resize(train.set.size());  // label vectors indexed like the items
+        combined.stress.resize(train.set.size());
         std::vector<char> is_weak(train.set.size(), 0);
         rep.pool_class_histogram = class_histogram(pool_classes, int(K) + 1);
         for (std::size_t u = 0; u < pool.size(); ++u) {
@@ -113,6 +121,8 @@ public:
             combined.energies.push_back(pool_aligned.at(u, std::size_t(k)));
             combined.config_types.push_back("weak");
             combined.sources.push_back(pool.sources[u]);
+            combined.forces.emplace_back();  // weak labels are energies: no DFT forces or stress
+            combined.stress.emplace_back();
             is_weak.push_back(1);
         }
         rep.n_weak = combined.size() - train.set.size();
@@ -224,6 +234,7 @@ private:
                 dft_only.structures.push_back(train.structures[i]);
                 dft_only.energies.push_back(train.energies[i]);
             }
+
         normalize_on(m, dft_only);
         prepare_model_inputs(m, train, host);  // inputs only (no labels): every training item counts
         ScheduleConfig schedule = constant_lr();
@@ -235,15 +246,27 @@ private:
         char alpha_text[32];
         std::snprintf(alpha_text, sizeof alpha_text, "%g", alpha);
         const std::string tag = alpha > 0 ? name + "_alpha" + alpha_text : name;
-        ModelTrainer<ModelT<float>> t(m, train, valid, options(tag, c_.epochs, schedule),
-                                      is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha));
+        TrainOptions o = options(tag, c_.epochs, schedule);
+        o.loss = c_.dft_loss;
+        const bool on_forces = o.loss.uses_forces();
+        ModelTrainer<ModelT<float>> t(
+            m, train, valid, o, is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha, !on_forces));
+        if (on_forces && !is_weak.empty()) t.weak_items = &is_weak;
         const TrainResult r = t.run();
         ModelT<double> best(model_config(train, 1, 0));
         load_model(read_checkpoint(dir_ / (tag + ".ckpt")), best, tag);
-        MethodResult res{name, energy_metrics(predict_energies(best, test, host), test).mae_meV_per_atom,
-                         r.best_valid_metric, alpha};
-        log(str(tag, ": valid ", res.valid_mae_meV_per_atom, " meV/atom, test ", res.test_mae_meV_per_atom,
-                " meV/atom (best epoch ", r.best_epoch, ")"));
+        MethodResult res{name, 0, r.best_valid_metric, alpha};
+        if (on_forces) {
+            const EnergyForceMetrics mt = energy_force_metrics(predict_energy_forces(best, test, host), test);
+            res.test_mae_meV_per_atom = mt.energy_mae_meV_per_atom;
+            res.test_force_mae_eV_per_A = mt.force_mae_eV_per_A;
+            log(str(tag, ": valid loss ", res.valid_mae_meV_per_atom, ", test ", res.test_mae_meV_per_atom,
+                    " meV/atom, ", res.test_force_mae_eV_per_A, " eV/Å (best epoch ", r.best_epoch, ")"));
+        } else {
+            res.test_mae_meV_per_atom = energy_metrics(predict_energies(best, test, host), test).mae_meV_per_atom;
+            log(str(tag, ": valid ", res.valid_mae_meV_per_atom, " meV/atom, test ", res.test_mae_meV_per_atom,
+                    " meV/atom (best epoch ", r.best_epoch, ")"));
+        }
         return res;
     }
 

@@ -1,0 +1,160 @@
+// Training on forces and stresses for any model of nn/model.hpp: the batch step (forward, force
+// pass, loss of train/force_loss.hpp, second backward) and the metrics that validation and
+// `eipnn eval` report (energy per atom, force components, stress components).
+#pragma once
+#include <array>
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "eipnn/nn/model.hpp"
+#include "eipnn/nn/output_heads.hpp"
+#include "eipnn/nn/second_order.hpp"
+#include "eipnn/train/force_loss.hpp"
+#include "eipnn/train/prepared_set.hpp"
+#include "eipnn/train/stress_labels.hpp"
+
+namespace eipnn {
+
+// Reusable buffers of one step; not thread-safe (one per trainer).
+template <class Model>
+class EnergyForceStep {
+    static_assert(is_model_v<Model>, "EnergyForceStep trains a model (nn/model.hpp)");
+    using T = typename Model::Scalar;
+
+public:
+    // An energy loss added to L (strategy 1's weak-label term): given the batch's items and the
+    // predicted energies (n_graphs, n_heads), returns its value and writes its dL/dE.
+    using ExtraEnergyLoss = std::function<double(const std::vector<std::size_t>& items,
+                                                 const std::vector<double>& predicted, std::vector<double>& dL_dE)>;
+
+    // Accumulates the parameter gradient of L (+ extra, if given, in LossTerms::energy) into grads;
+    // returns L's terms (not finite: nothing accumulated).
+    LossTerms operator()(const Host& host, const Model& model, const GraphBatch& batch, const BatchLabels& labels,
+                         const LossWeights& w, ParameterBuffer<T>& grads, const ExtraEnergyLoss& extra = nullptr,
+                         const std::vector<std::size_t>& items = {}) {
+        model.forward(host, batch, fw_);
+        model.force_backward(host, batch, fw_, adj_, dE_dvec_);
+        const index_t G = batch.n_graphs(), K = model.config.n_heads;
+        pred_.energies.resize(std::size_t(G));
+        for (index_t g = 0; g < G; ++g) pred_.energies[std::size_t(g)] = fw_.energies[std::size_t(g * K)];
+        forces_from_edge_gradients(host, batch, dE_dvec_, pred_);
+        LossTerms terms = energy_force_loss(batch, pred_, labels, w, K, dL_dE_, dL_dF_, dL_dW_);
+        if (extra) {
+            terms.energy += extra(items, fw_.energies, dL_dE_extra_);
+            for (std::size_t k = 0; k < dL_dE_.size(); ++k) dL_dE_[k] += dL_dE_extra_[k];
+        }
+        if (!std::isfinite(terms.total())) return terms;
+        u_.resize(3 * std::size_t(batch.n_edges()));
+        const MatrixView<const T> none{};
+        for_each(host, batch.n_edges(),
+                 EdgeGradientCotangent<T>{span_of(batch.centers), span_of(batch.neighbors), span_of(batch.graph_of_atom),
+                                          matrix_of(batch.vectors, 3),
+                                          dL_dF_.empty() ? none : matrix_of(std::as_const(dL_dF_), 3),
+                                          dL_dW_.empty() ? none : matrix_of(std::as_const(dL_dW_), 9),
+                                          matrix_of(u_, 3)});
+        model.backward_second(host, batch, fw_, adj_, span_of(std::as_const(dL_dE_)), matrix_of(std::as_const(u_), 3),
+                              grads);
+        return terms;
+    }
+
+    const EnergyForces<T>& predictions() const { return pred_; }  // of the last step
+
+private:
+    typename Model::Forward fw_;
+    typename Model::ForceAdjoints adj_;
+    std::vector<T> dE_dvec_, dL_dF_, dL_dW_, u_;
+    std::vector<double> dL_dE_, dL_dE_extra_;
+    EnergyForces<T> pred_;
+};
+
+// Per configuration: energy (head 0), forces (n_atoms, 3) and stress sigma = -W/V (9, eV/Å^3).
+struct EnergyForcePredictions {
+    std::vector<double> energies;
+    std::vector<std::vector<double>> forces;
+    std::vector<std::array<double, 9>> stress;
+};
+
+template <class Model>
+EnergyForcePredictions predict_energy_forces(const Model& model, const PreparedSet& set, const Host& host,
+                                             std::size_t batch_size = 32) {
+    EnergyForcePredictions out;
+    out.energies.resize(set.size());
+    out.forces.resize(set.size());
+    out.stress.resize(set.size());
+    typename Model::Forward fw;
+    EnergyForces<typename Model::Scalar> ef;
+    for_each_batch(set.size(), batch_size, [&](const std::vector<std::size_t>& items) {
+        const GraphBatch batch = set.batch(items);
+        model.energy_forces(host, batch, fw, ef);
+        for (std::size_t k = 0; k < items.size(); ++k) {
+            const std::size_t i = items[k];
+            out.energies[i] = ef.energies[k];
+            const index_t a0 = batch.atom_offsets[k], a1 = batch.atom_offsets[k + 1];
+            out.forces[i].assign(ef.forces.begin() + 3 * a0, ef.forces.begin() + 3 * a1);
+            const double V = cell_volume(batch.lattices[k]);
+            for (std::size_t c = 0; c < 9; ++c) out.stress[i][c] = -double(ef.virial[9 * k + c]) / V;
+        }
+    });
+    return out;
+}
+
+struct EnergyForceMetrics {
+    double energy_mae_meV_per_atom = 0, energy_rmse_meV_per_atom = 0;
+    double force_mae_eV_per_A = 0, force_rmse_eV_per_A = 0;  // over components
+    double stress_mae_GPa = 0, stress_rmse_GPa = 0;          // over the 9 components of labelled cells
+    std::size_t n_configs = 0, n_force_components = 0, n_stress_configs = 0;
+    LossTerms loss;  // L over the set with the given weights (validation selects by its total)
+};
+
+// Metrics over `subset` of the set (all when null). Forces and stresses count where labelled.
+inline EnergyForceMetrics energy_force_metrics(const EnergyForcePredictions& p, const PreparedSet& set,
+                                               const LossWeights& w = {},
+                                               const std::vector<std::size_t>* subset = nullptr) {
+    EnergyForceMetrics m;
+    double e_sq = 0, f_abs = 0, f_sq = 0, s_abs = 0, s_sq = 0;
+    auto visit = [&](std::size_t i) {
+        const double N = double(set.structures[i].size());
+        const double de = (p.energies[i] - set.energies[i]) / N;
+        m.energy_mae_meV_per_atom += std::abs(de);
+        e_sq += de * de;
+        ++m.n_configs;
+        if (i < set.forces.size() && set.forces[i].size() == p.forces[i].size())
+            for (std::size_t k = 0; k < p.forces[i].size(); ++k) {
+                const double d = p.forces[i][k] - set.forces[i][k];
+                f_abs += std::abs(d);
+                f_sq += d * d;
+                ++m.n_force_components;
+            }
+        if (i < set.stress.size() && set.stress[i].size() == 9) {
+            for (std::size_t c = 0; c < 9; ++c) {
+                const double d = p.stress[i][c] - set.stress[i][c];
+                s_abs += std::abs(d);
+                s_sq += d * d;
+            }
+            ++m.n_stress_configs;
+        }
+    };
+    if (subset) for (std::size_t i : *subset) visit(i);
+    else for (std::size_t i = 0; i < set.size(); ++i) visit(i);
+    if (m.n_configs == 0) return m;
+    const double nc = double(m.n_configs);
+    m.energy_mae_meV_per_atom *= 1e3 / nc;
+    m.energy_rmse_meV_per_atom = 1e3 * std::sqrt(e_sq / nc);
+    m.loss.energy = w.energy * e_sq / nc;
+    if (m.n_force_components > 0) {
+        const double nf = double(m.n_force_components);
+        m.force_mae_eV_per_A = f_abs / nf;
+        m.force_rmse_eV_per_A = std::sqrt(f_sq / nf);
+        m.loss.forces = w.forces * f_sq / nf;
+    }
+    if (m.n_stress_configs > 0) {
+        const double ns = 9.0 * double(m.n_stress_configs);
+        m.stress_mae_GPa = kEvPerA3InGPa * s_abs / ns;
+        m.stress_rmse_GPa = kEvPerA3InGPa * std::sqrt(s_sq / ns);
+        m.loss.stress = w.stress * s_sq / ns;
+    }
+    return m;
+}
+
+}  // namespace eipnn
