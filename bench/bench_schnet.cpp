@@ -1,16 +1,18 @@
-// SchNet speed: a training step (forward, backward, Adam update) and energy + forces inference of
-// the paper's SchNet in float on a batch of mlearn Si configurations, 2 threads. Run by
-// bench/compare schnet next to the identical PyTorch model (baselines/model_torch.py).
+// SchNet speed: a training step on energies (forward, backward, Adam update), a training step on
+// energies and forces (forward, force pass, loss, second backward, Adam: train/force_training.hpp)
+// and energy + forces inference of the paper's SchNet in float on a batch of mlearn Si
+// configurations, 2 threads. Run by bench/compare schnet next to the identical PyTorch model
+// (baselines/model_torch.py).
 //
 // usage: bench_schnet DATA.extxyz OUT_DIR [n_configs=32] [threads=2] [reps=5]
 // Writes OUT_DIR/weights.txt and OUT_DIR/batch.txt for the baseline, validates (float against
-// double energies and forces on the batch), then prints one line
-//   eipnn train_ms=<median> infer_ms=<median> rss_mb=<peak> step_gflop=<executed> sgemm_gflops=<rate>
-#include <sys/resource.h>
-
+// double energies and forces on the batch), times, writes the force step's gradient at the
+// exported weights to OUT_DIR/force_grads.txt (the baseline checks it), then prints one line
+//   eipnn train_ms=<median> infer_ms=<median> train_forces_ms=<median> rss_mb=<peak before the
+//   force step> rss_forces_mb=<peak> step_gflop=<executed> step_gflops=<rate>
+//   forces_gflop=<executed> forces_gflops=<rate> sgemm_gflops=<rate>
 #include <Eigen/Core>
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -23,44 +25,12 @@
 #include "eipnn/nn/model_weights_io.hpp"
 #include "eipnn/optim/adam.hpp"
 #include "support/model_bench.hpp"
+#include "support/train_bench.hpp"
 
 using namespace eipnn;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-double peak_rss_mb() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0;
-}
-
-// The machine's FP32 GEMM rate with the same Eigen and threads: C = A B, 1024^2, Eigen's
-// sgemm on row blocks spread over the threads (nn/dense.hpp's gemm).
-double sgemm_gflops(int threads) {
-    const int n = 1024;
-    std::vector<float> a(std::size_t(n) * n), b(a.size()), c(a.size());
-    for (std::size_t k = 0; k < a.size(); ++k) a[k] = float(k % 7) - 3.f, b[k] = float(k % 5) - 2.f;
-    const Host host{threads};
-    auto run = [&] { gemm(host, matrix_of(std::as_const(a), n), false, matrix_of(std::as_const(b), n), matrix_of(c, n), false); };
-    run();
-    std::vector<double> t;
-    for (int r = 0; r < 5; ++r) {
-        const auto t0 = Clock::now();
-        run();
-        t.push_back(ms_since(t0));
-    }
-    return 2.0 * n * n * n / (median(t) * 1e6);
-}
-
-}  // namespace
+using bench::Clock;
+using bench::median;
+using bench::ms_since;
 
 int main(int argc, char** argv) {
     bench::ModelBenchArgs args;
@@ -76,6 +46,7 @@ int main(int argc, char** argv) {
             s.push_back(frames[k].structure);
             target.push_back(frames[k].info_real("energy"));
         }
+        const std::vector<double> forces = bench::frame_forces(frames, s.size());  // DFT, batch order
         const Host host{threads};
         const SchNetConfig cfg;  // the paper's SchNet
         SchNet<double> md(cfg, 42);
@@ -99,12 +70,14 @@ int main(int argc, char** argv) {
             bench::write_line(f, "neighbors", batch.neighbors);
             bench::write_line(f, "shifts", batch.shifts);
             bench::write_line(f, "targets", target);
+            bench::write_line(f, "forces", forces);
         }
         // validate before timing: float against double
         if (!bench::float_matches_double<EnergyForces>(host, md, m, batch)) return 1;
         std::printf("# batch: %d configs, %d atoms, %d edges, %d pairs\n", batch.n_graphs(), batch.n_atoms(),
                     batch.n_edges(), batch.n_pairs());
 
+        const std::vector<float> initial = m.params.data;  // the exported weights
         SchNetForward<float> fw;
         ParameterBuffer<float> grads(m.layout);
         Adam<float> adam(m.params.data.size(), AdamConfig{});  // torch.optim.Adam defaults, as the baseline
@@ -132,9 +105,14 @@ int main(int argc, char** argv) {
             inference();
             t_infer.push_back(ms_since(t0));
         }
-        // executed FLOPs of the step (GEMM-like terms): per block, forward = window layer 1 +
-        // 2 P F^2 (filter 2) + 3 x 2 n F^2 (atom layers) + 2 E F (conv); backward = 2 x 2 P F^2
-        // (dW2, dh1) + 2 windows (dW1, recompute) + 5 x 2 n F^2 + 2 E F.
+        const double rss_mb = bench::peak_rss_mb();  // before the force step allocates its buffers
+        const double train_forces_ms =
+            bench::time_force_training(host, m, initial, batch, target, forces, out_dir, reps);
+        // Executed FLOPs (GEMM-like terms; a window term 2 W F is the first filter layer on the
+        // pairs' Gaussian windows, W their total length). Energy step, per block: forward = window
+        // + 2 P F^2 (filter 2) + 3 x 2 n F^2 (in, out1, out2) + 2 E F (conv); backward = 2 x 2 P
+        // F^2 (dW2, dh1) + 2 windows (dW1, recompute) + 6 x 2 n F^2 (dW and dX of the three atom
+        // layers; every block's dX is formed, the first's feeds the embedding) + 2 E F.
         const double F = cfg.n_features, n = batch.n_atoms(), P = batch.n_pairs(), E = batch.n_edges();
         double window = 0;
         for (index_t p = 0; p < batch.n_pairs(); ++p) {
@@ -143,14 +121,30 @@ int main(int argc, char** argv) {
             window += double(k1 - k0);
         }
         const double per_block = (2 * window * F + 2 * P * F * F + 6 * n * F * F + 2 * E * F) +
-                                 (4 * P * F * F + 4 * window * F + 10 * n * F * F + 2 * E * F);
+                                 (4 * P * F * F + 4 * window * F + 12 * n * F * F + 2 * E * F);
         const double head = 2 * n * F * cfg.head_hidden * 3;
         const double step_flop = cfg.n_interactions * per_block + head;
+        // Force step (EnergyForceStep: forward, force pass, tangent, second backward), counted from
+        // interaction.hpp / cfconv_second.hpp / readout.hpp, per block t:
+        //   atom layers (2 n F^2 each): out1, out2: forward 1, force pass 1 (dX), tangent 1, second
+        //     backward 3 (dW, X_dot^T D, dX) = 6 each; in: the same for t > 0, for t = 0 (constant
+        //     input, no tangent) 1 + 1 + 0 + 2 = 4: 32 n F^2, + 4 n F^2 for t > 0;
+        //   filter 2 (2 P F^2): 1 + 1 (dh1) + 1 (o_dot) + 4 (dh1, Dh1, two dW2 products) = 14 P F^2;
+        //   windows (2 W F): forward 1, force pass 2 (recompute, dr), tangent 2 (a1, a1_dot),
+        //     second backward 4 (a1, a1_dot, dW1's two products) = 18 W F;
+        //   conv (2 E F per gathered source): forward 1, force pass 1, tangent 1 (+1 xin_dot for
+        //     t > 0), second backward 2 = 10 E F, + 2 E F for t > 0;
+        // head W1 (2 n F H): 1 + 1 + 1 + 3 = 12 n F H (the (H, 1) layer and elementwise work left out).
+        const double NT = cfg.n_interactions;
+        const double forces_flop = NT * (32 * n * F * F + 14 * P * F * F + 18 * window * F + 10 * E * F) +
+                                   (NT - 1) * (4 * n * F * F + 2 * E * F) + 12 * n * F * cfg.head_hidden;
         const double train_ms = median(t_train), infer_ms = median(t_infer);
         std::printf("# mean Gaussian window %.1f of %d\n", window / P, int(cfg.n_rbf));
-        const double gemm = sgemm_gflops(threads);
-        std::printf("eipnn train_ms=%.2f infer_ms=%.2f rss_mb=%.1f step_gflop=%.3f step_gflops=%.1f sgemm_gflops=%.1f\n",
-                    train_ms, infer_ms, peak_rss_mb(), step_flop * 1e-9, step_flop / (train_ms * 1e6), gemm);
+        const double gemm = bench::sgemm_gflops(threads);
+        std::printf("eipnn train_ms=%.2f infer_ms=%.2f train_forces_ms=%.2f rss_mb=%.1f rss_forces_mb=%.1f "
+                    "step_gflop=%.3f step_gflops=%.1f forces_gflop=%.3f forces_gflops=%.1f sgemm_gflops=%.1f\n",
+                    train_ms, infer_ms, train_forces_ms, rss_mb, bench::peak_rss_mb(), step_flop * 1e-9,
+                    step_flop / (train_ms * 1e6), forces_flop * 1e-9, forces_flop / (train_forces_ms * 1e6), gemm);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_schnet: %s\n", e.what());
         return 1;
