@@ -15,9 +15,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 [ -s "$out/results.md" ] || fail "no results.md"
 grep -q "| baseline |" "$out/results.md" || fail "results.md has no baseline row"
 grep -q "^# Mo ($model)" "$out/results.md" || fail "results.md does not name the model $model"
-head -1 "$out/results.csv" | grep -qx "element,method,seed,test_energy_mae_meV_per_atom" || fail "CSV header"
+head -1 "$out/results.csv" | grep -qx "element,method,seed,test_energy_mae_meV_per_atom,test_force_mae_eV_per_A" || fail "CSV header"
 for m in baseline weak pretrain both; do
-  grep -qE "^Mo,$m,0,[0-9.]+(e[-+]?[0-9]+)?$" "$out/results.csv" || fail "CSV has no finite $m row"
+  # trained on energies only: the force column is empty
+  grep -qE "^Mo,$m,0,[0-9.]+(e[-+]?[0-9]+)?,$" "$out/results.csv" || fail "CSV has no finite $m row"
 done
 [ "$(wc -l < "$out/results.csv")" -eq 5 ] || fail "CSV should have a header and 4 rows"
 if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then

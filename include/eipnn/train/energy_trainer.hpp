@@ -384,14 +384,15 @@ private:
         {
             std::ofstream f(tmp);
             f.precision(10);
+            // seconds (wall clock, the one column that varies between identical runs) stays last
             f << "epoch,train_loss,valid_metric,valid_mae_meV_per_atom,valid_rmse_meV_per_atom,valid_mae_eV_per_config,lr,"
-                 "seconds,train_energy_term,train_force_term,train_stress_term,valid_force_mae_eV_per_A,"
-                 "valid_force_rmse_eV_per_A,valid_stress_mae_GPa\n";
+                 "train_energy_term,train_force_term,train_stress_term,valid_force_mae_eV_per_A,"
+                 "valid_force_rmse_eV_per_A,valid_stress_mae_GPa,seconds\n";
             for (const EpochRecord& r : log)
                 f << r.epoch << ',' << r.train_loss << ',' << r.valid_metric << ',' << r.valid_mae_meV_per_atom << ',' << r.valid_rmse_meV_per_atom
-                  << ',' << r.valid_mae_eV_per_config << ',' << r.lr << ',' << r.seconds << ',' << r.train_terms.energy
+                  << ',' << r.valid_mae_eV_per_config << ',' << r.lr << ',' << r.train_terms.energy
                   << ',' << r.train_terms.forces << ',' << r.train_terms.stress << ',' << r.valid_force_mae_eV_per_A
-                  << ',' << r.valid_force_rmse_eV_per_A << ',' << r.valid_stress_mae_GPa << '\n';
+                  << ',' << r.valid_force_rmse_eV_per_A << ',' << r.valid_stress_mae_GPa << ',' << r.seconds << '\n';
             f.close();
             if (!f) {
                 std::error_code ec;
