@@ -12,8 +12,6 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <map>
-#include <sstream>
 
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/model_weights_io.hpp"
@@ -21,17 +19,12 @@
 #include "eipnn/train/model_inputs.hpp"
 #include "support/model_fixtures.hpp"
 #include "support/test_support.hpp"
+#include "torch_oracle_support.hpp"
 
 using namespace eipnn;
+using namespace eipnn::test::torch_oracle;
 
 namespace {
-
-template <class V>
-void write_line(std::ofstream& f, const char* key, const V& values) {
-    f << key;
-    for (const auto& v : values) f << ' ' << v;
-    f << '\n';
-}
 
 // What differs between the oracles: the script, the model input it reads (besides graphs,
 // numbers, graph_of_atom, targets, labels), and which quantities it gives.
@@ -46,14 +39,7 @@ struct TorchOracle<SchNet<double>> {
     static void check_paper_sizes(const SchNet<double>& m) { REQUIRE(m.feature_width() == 128); }
     // the edges with their periodic shifts: the oracle builds the edge vectors from the positions
     static void write_input(std::ofstream& f, const GraphBatch& batch, const SchNetForward<double>&) {
-        write_line(f, "positions", batch.positions);
-        std::vector<double> lat;
-        for (const Mat3& L : batch.lattices)
-            for (const Vec3& row : L) lat.insert(lat.end(), row.begin(), row.end());
-        write_line(f, "lattices", lat);
-        write_line(f, "centers", batch.centers);
-        write_line(f, "neighbors", batch.neighbors);
-        write_line(f, "shifts", batch.shifts);
+        write_edges(f, batch);
     }
 };
 
@@ -70,36 +56,6 @@ struct TorchOracle<SoapNet<double>> {
         write_line(f, "descriptors", fw.P);
     }
 };
-
-// "grad <name> ..." -> <name>, "cegrad_<mode> <name> ..." -> "cegrad_<mode>:<name>", else the key.
-std::map<std::string, std::vector<double>> read_output(const std::string& path) {
-    std::map<std::string, std::vector<double>> out;
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::string key, name;
-        ls >> key;
-        if (key == "grad" || key.rfind("cegrad_", 0) == 0) {
-            ls >> name;
-            key = key == "grad" ? name : key + ":" + name;
-        }
-        double v;
-        std::vector<double>& dst = out[key];
-        while (ls >> v) dst.push_back(v);
-    }
-    return out;
-}
-
-void compare(const std::string& what, const std::vector<double>& ours, const std::vector<double>& torch) {
-    REQUIRE(ours.size() == torch.size());
-    REQUIRE(!ours.empty());
-    double scale = 0, worst = 0;
-    for (double t : torch) scale = std::max(scale, std::abs(t));
-    for (std::size_t k = 0; k < ours.size(); ++k) worst = std::max(worst, std::abs(ours[k] - torch[k]));
-    INFO(what << ": max |eipnn - torch| = " << worst << ", largest |torch| = " << scale);
-    CHECK(worst <= 1e-10 * scale);
-}
 
 }  // namespace
 
@@ -154,11 +110,7 @@ TEMPLATE_TEST_CASE("model matches PyTorch autograd on real mlearn Si configurati
             write_line(f, "targets", targets);
             write_line(f, "labels", labels);
         }
-        const std::string cmd = eipnn::test::python() + " " + (eipnn::test::test_dir() / Oracle::script).string() + " " +
-                                (dir / "weights.txt").string() + " " + (dir / "batch.txt").string() + " " +
-                                (dir / "torch.txt").string();
-        REQUIRE(eipnn::test::run(cmd) == 0);
-        auto ref = read_output((dir / "torch.txt").string());
+        auto ref = run_script(Oracle::script, dir);
 
         compare("energies", fw.energies, ref["energies"]);
         REQUIRE(ref.count("forces") == (Oracle::forces ? 1u : 0u));
