@@ -51,6 +51,72 @@ TEMPLATE_TEST_CASE("energy, force and stress loss gradient against finite differ
     eipnn::test::check_gradient(str(TestType::kind, " energy+force+stress loss"), m.params.data, grads.data, loss);
 }
 
+TEMPLATE_TEST_CASE("weak EIP force labels under the Tukey loss: parameter gradient against finite differences",
+                   "[train][gradcheck]", EIPNN_MODELS) {
+    // Items 2 and 3 are weak: no DFT labels, their `forces` an EIP's (here the Morse forces
+    // scaled and shifted, so the residuals are neither zero nor all alike). The trainer holds the
+    // Tukey scale (1.4826 MAD of the batch's weak residuals) constant in the gradient, as for weak
+    // energies; the finite differences therefore run over the loss with the scale frozen at its
+    // value for the unperturbed weights.
+    using Fixture = eipnn::test::ModelFixture<TestType>;
+    TestType m = small_model<TestType>(Fixture::small_config());
+    Dataset d = eipnn::test::morse_dataset(4, 5);
+    for (Sample& s : d.samples)
+        for (int& z : s.structure.numbers) z = 14;
+    for (std::size_t i : {2, 3})
+        for (std::size_t k = 0; k < d.samples[i].forces.size(); ++k)
+            d.samples[i].forces[k] = 1.3 * d.samples[i].forces[k] + 0.05 * double(k % 7) - 0.1;
+    const PreparedSet set = prepare(d, m.config.cutoff);
+    const std::vector<std::size_t> items{0, 1, 2, 3};
+    const std::vector<char> weak{0, 0, 1, 1};
+    const GraphBatch batch = set.batch(items);
+    const BatchLabels labels = batch_labels(set, items, true, false, &weak);
+    REQUIRE(labels.weak_forces == std::vector<char>{0, 0, 1, 1});
+    const LossWeights w{1.0, 0.7, 0.0, 0.5};
+    LossWeights dft_only = w;
+    dft_only.weak_forces = 0;
+    const Host host{2};
+    EnergyForceStep<TestType> step;
+    ParameterBuffer<double> grads(m.layout);
+    const LossTerms terms = step(host, m, batch, labels, w, grads);
+
+    std::vector<std::size_t> weak_components;
+    for (index_t g = 2; g < 4; ++g)
+        for (index_t k = 3 * batch.atom_offsets[std::size_t(g)]; k < 3 * batch.atom_offsets[std::size_t(g) + 1]; ++k)
+            weak_components.push_back(std::size_t(k));
+    auto weak_residuals = [&](const EnergyForces<double>& ef, std::vector<double>& pred, std::vector<double>& label) {
+        pred.clear();
+        label.clear();
+        for (std::size_t k : weak_components) {
+            pred.push_back(ef.forces[k]);
+            label.push_back(labels.forces[k]);
+        }
+    };
+    auto predict = [&] {
+        typename TestType::Forward fw;
+        EnergyForces<double> ef;
+        m.energy_forces(host, batch, fw, ef);
+        return ef;
+    };
+    std::vector<double> pred, label, unused;
+    weak_residuals(predict(), pred, label);
+    const double frozen_scale = tukey_scale(pred, label);
+    auto loss = [&] {
+        const EnergyForces<double> ef = predict();
+        std::vector<double> dE, dF, dW;
+        const double dft = energy_force_loss(batch, ef, labels, dft_only, m.config.n_heads, dE, dF, dW).total();
+        weak_residuals(ef, pred, label);
+        return dft + w.weak_forces * tukey_loss(pred, label, frozen_scale, unused);
+    };
+    const double weak_term = loss() - [&] {
+        std::vector<double> dE, dF, dW;
+        return energy_force_loss(batch, predict(), labels, dft_only, m.config.n_heads, dE, dF, dW).total();
+    }();
+    REQUIRE(weak_term > 0);  // the weak forces count ...
+    REQUIRE(loss() == Approx(terms.total()).epsilon(1e-14));  // ... exactly as the step counted them
+    eipnn::test::check_gradient(str(TestType::kind, " loss with weak EIP forces"), m.params.data, grads.data, loss);
+}
+
 TEMPLATE_TEST_CASE("zero force and stress weights keep energy-only training bit for bit", "[train]", EIPNN_MODELS) {
     using Fixture = eipnn::test::ModelFixture<TestType>;
     const PreparedSet train = prepare(eipnn::test::morse_dataset(12, 1), Fixture::mo_config().cutoff);
@@ -107,15 +173,17 @@ TEST_CASE("force training refuses data without force labels before it starts", "
     CHECK_FALSE(std::filesystem::exists(o.out));
 }
 
-TEST_CASE("the paper's pipeline trains on DFT forces with weak energy labels", "[train][strategies]") {
-    // DFT: Morse (low) energies and forces; EIPs: Morse medium and high; weak labels on a pool
+TEST_CASE("the paper's pipeline trains on DFT forces with weak energy labels, and optionally weak EIP forces",
+          "[train][strategies]") {
+    // DFT: Morse (low) energies and forces; EIPs: Morse low (the DFT's own, so the classifier
+    // learns to pick it and the pool gets weak labels) and medium
     using Fixture = eipnn::test::ModelFixture<SchNet<double>>;
     const double cutoff = Fixture::mo_config().cutoff;
     const Host host{1};
     const Dataset train_data = eipnn::test::morse_dataset(16, 11), valid_data = eipnn::test::morse_dataset(6, 12),
                   test_data = eipnn::test::morse_dataset(6, 13);
     std::vector<NamedPotential> eips;
-    for (const char* level : {"GirifalcoWeizer_Mo_medium", "GirifalcoWeizer_Mo_high"})
+    for (const char* level : {"GirifalcoWeizer_Mo_low", "GirifalcoWeizer_Mo_medium"})
         eips.push_back({level, std::make_shared<MorsePotential>(MorsePotential::named(level))});
     auto labelled = [&](const Dataset& d) {
         LabelledSplit s;
@@ -126,22 +194,40 @@ TEST_CASE("the paper's pipeline trains on DFT forces with weak energy labels", "
     const LabelledSplit train = labelled(train_data), valid = labelled(valid_data);
     const PreparedSet test = prepare(test_data, cutoff, host);
     const PreparedSet pool = prepare(eipnn::test::morse_dataset(12, 14), cutoff, host);
-    const EipEnergies pool_eip = label_with_eips(eips, pool.structures, host);
+    const EipEnergies pool_eip = label_with_eips(eips, pool.structures, host, nullptr, true);
+    // the EIPs' forces, as each EIP computes them
+    REQUIRE(pool_eip.forces.size() == pool.size() * eips.size());
+    for (std::size_t u : {std::size_t(0), pool.size() - 1}) {
+        const EipResult<double> r = eips[1].potential->compute(pool.structures[u], host);
+        CHECK(pool_eip.forces[u * eips.size() + 1] == std::vector<double>(r.forces.begin(), r.forces.end()));
+    }
     PipelineConfigT<SchNetConfig> c;
     c.model = Fixture::mo_config();
     c.epochs = 3;
-    c.classifier_epochs = 2;
+    c.classifier_epochs = 20;  // enough to learn that every configuration is class 0
     c.pretrain_epochs = 2;
     c.batch_size = 8;
     c.alphas = {1.0};
     c.threads = 1;
     c.dft_loss = {1.0, 1.0, 0.0};
-    PipelineT<SchNet> p(c, eipnn::test::scratch_dir("pipeline_forces"));
-    const PipelineReport rep = p.run(train, valid, test, pool, pool_eip);
-    REQUIRE(rep.results.size() == 4);
-    for (const MethodResult& r : rep.results) {
-        INFO(r.method);
-        CHECK(r.test_force_mae_eV_per_A > 0);
-        CHECK(std::isfinite(r.test_mae_meV_per_atom));
+    std::vector<PipelineReport> reports;
+    for (bool weak_forces : {false, true}) {
+        c.weak_forces = weak_forces;
+        PipelineT<SchNet> p(c, eipnn::test::scratch_dir(weak_forces ? "pipeline_weak_forces" : "pipeline_forces"));
+        reports.push_back(p.run(train, valid, test, pool, pool_eip));
+        const PipelineReport& rep = reports.back();
+        REQUIRE(rep.results.size() == 4);
+        REQUIRE(rep.n_weak > 0);
+        for (const MethodResult& r : rep.results) {
+            INFO(r.method << (weak_forces ? " with weak forces" : ""));
+            CHECK(r.test_force_mae_eV_per_A > 0);
+            CHECK(std::isfinite(r.test_mae_meV_per_atom));
+        }
     }
+    // weak forces change what uses weak labels (weak, both) and nothing else
+    for (std::size_t k : {0, 2}) {
+        CHECK(reports[1].results[k].test_mae_meV_per_atom == reports[0].results[k].test_mae_meV_per_atom);
+        CHECK(reports[1].results[k].test_force_mae_eV_per_A == reports[0].results[k].test_force_mae_eV_per_A);
+    }
+    for (std::size_t k : {1, 3}) CHECK(reports[1].results[k].test_force_mae_eV_per_A != reports[0].results[k].test_force_mae_eV_per_A);
 }

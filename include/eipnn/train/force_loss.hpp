@@ -4,6 +4,9 @@
 //     + w_F mean over atoms and components of (F - F_dft)^2          (eV/Å)^2
 //     + w_S mean over configurations with a stress label and over the 9 components of
 //       (sigma - sigma_dft)^2,  sigma = -W / V  (eV/Å^3; W the virial, V the cell volume)
+//     + w_weak_F mean over the weak items' force components of Tukey((F_eip - F) / s)
+//       (strategy 1 with EIP forces: s = 1.4826 MAD of the batch's weak force residuals, as the
+//       weak energy term, train/losses.hpp)
 // Stress labels: train/stress_labels.hpp (mlearn's virial_stress_kbar, converted). With w_F = w_S
 // = 0 the trainer keeps its energy-only path (train/energy_trainer.hpp), so nothing changes there.
 #pragma once
@@ -14,6 +17,7 @@
 #include "eipnn/core/error.hpp"
 #include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/energy_forces.hpp"
+#include "eipnn/train/losses.hpp"
 #include "eipnn/train/prepared_set.hpp"
 
 namespace eipnn {
@@ -22,6 +26,7 @@ struct LossWeights {
     double energy = 1.0;  // w_E, 1/(eV/atom)^2
     double forces = 0.0;  // w_F, 1/(eV/Å)^2
     double stress = 0.0;  // w_S, 1/(eV/Å^3)^2
+    double weak_forces = 0.0;  // Tukey weight of weak (EIP) force labels; set by the strategies
     bool uses_forces() const { return forces > 0 || stress > 0; }
 };
 
@@ -46,6 +51,7 @@ struct BatchLabels {
     std::vector<double> stress;             // (n_graphs, 9) eV/Å^3, rows of unlabelled graphs unused
     std::vector<char> has_stress;           // (n_graphs)
     std::vector<char> labelled;             // (n_graphs)
+    std::vector<char> weak_forces;          // (n_graphs) an unlabelled graph whose `forces` are an EIP's
 };
 
 // `weak` (optional, one entry per item of the set): items without DFT labels.
@@ -54,10 +60,16 @@ inline BatchLabels batch_labels(const PreparedSet& set, const std::vector<std::s
     BatchLabels b;
     for (std::size_t i : items) {
         const bool labelled = !weak || !weak->at(i);
+        const std::size_t n3 = 3 * std::size_t(set.structures.at(i).size());
+        // a weak item may carry its EIP's forces (strategy 1 with weak forces)
+        const bool eip_forces = !labelled && with_forces && i < set.forces.size() && set.forces[i].size() == n3;
         b.labelled.push_back(char(labelled));
+        b.weak_forces.push_back(char(eip_forces));
         b.energies.push_back(set.energies.at(i));
-        if (with_forces && !labelled) {
-            b.forces.insert(b.forces.end(), 3 * std::size_t(set.structures.at(i).size()), 0.0);
+        if (eip_forces) {
+            b.forces.insert(b.forces.end(), set.forces[i].begin(), set.forces[i].end());
+        } else if (with_forces && !labelled) {
+            b.forces.insert(b.forces.end(), n3, 0.0);
         } else if (with_forces) {
             const std::vector<double>& f = set.forces.at(i);
             if (f.size() != 3 * std::size_t(set.structures.at(i).size()))
@@ -99,7 +111,7 @@ LossTerms energy_force_loss(const GraphBatch& batch, const EnergyForces<T>& pred
     dL_dW.clear();
     if (w.forces > 0) dL_dF.assign(3 * std::size_t(n), T(0));
     if (w.stress > 0) dL_dW.assign(9 * std::size_t(G), T(0));
-    if (n_graphs == 0) return terms;
+    // (no labelled graph: the DFT terms below add nothing, the weak force term may)
     for (index_t g = 0; g < G; ++g) {
         if (!labelled(g)) continue;
         const double N = double(batch.atom_offsets[std::size_t(g) + 1] - batch.atom_offsets[std::size_t(g)]);
@@ -117,6 +129,24 @@ LossTerms energy_force_loss(const GraphBatch& batch, const EnergyForces<T>& pred
                 terms.forces += w.forces * d * d / m;
                 dL_dF[k] = T(w.forces * 2.0 * d / m);
             }
+        }
+    }
+    if (w.forces > 0 && w.weak_forces > 0 && !labels.weak_forces.empty()) {
+        std::vector<double> weak_pred, weak_label;
+        std::vector<std::size_t> at;
+        for (index_t g = 0; g < G; ++g) {
+            if (!labels.weak_forces[std::size_t(g)]) continue;
+            for (std::size_t k = 3 * std::size_t(batch.atom_offsets[std::size_t(g)]);
+                 k < 3 * std::size_t(batch.atom_offsets[std::size_t(g) + 1]); ++k) {
+                weak_pred.push_back(double(pred.forces[k]));
+                weak_label.push_back(labels.forces[k]);
+                at.push_back(k);
+            }
+        }
+        if (!at.empty()) {
+            std::vector<double> grad;
+            terms.forces += w.weak_forces * tukey_loss(weak_pred, weak_label, tukey_scale(weak_pred, weak_label), grad);
+            for (std::size_t q = 0; q < at.size(); ++q) dL_dF[at[q]] += T(w.weak_forces * grad[q]);
         }
     }
     if (w.stress > 0) {

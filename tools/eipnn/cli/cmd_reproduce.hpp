@@ -32,6 +32,7 @@ struct ReproduceOptions {
     std::vector<std::string> eips;             // override the default pool
     ModelFlags model;                          // sizes the user did not give: by mode
     LossFlags loss;                            // --forces: DFT forces (and stresses) in the DFT terms
+    bool weak_forces = false;                  // --weak-forces: strategy 1's weak labels include the EIP's forces
 };
 
 // Everything the seeds share: the DFT splits' source, the pool and every EIP label.
@@ -118,6 +119,7 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
                     << (r.test_force_mae_eV_per_A >= 0 ? str(r.test_force_mae_eV_per_A) : std::string()) << '\n';
     }
     const bool forces = !runs.empty() && !runs[0].empty() && runs[0][0].test_force_mae_eV_per_A >= 0;
+    const char* weak_kind = o.weak_forces ? "the selected EIP's energies and forces" : "energies";
     auto stats = [&](const std::string& m, bool force = false) {
         std::vector<double> v;
         for (const auto& run : runs)
@@ -131,7 +133,7 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
     const double base = stats("baseline").first;
     std::ostringstream md;
     md << "# " << o.element << " (" << o.model.kind << "): test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
-       << (forces ? "Trained on DFT energies and forces (weak labels: energies).\n\n" : "")
+       << (forces ? str("Trained on DFT energies and forces (weak labels: ", weak_kind, ").\n\n") : std::string())
        << "| method | test MAE (meV/atom) | change vs baseline |" << (forces ? " test force MAE (eV/Å) | change vs baseline |" : "")
        << "\n|---|---|---|" << (forces ? "---|---|" : "") << "\n";
     const double base_force = forces ? stats("baseline", true).first : 0;
@@ -188,8 +190,14 @@ inline void add_reproduce_command(CLI::App& app) {
     cmd->add_option("--eip", o->eips, "EIP pool override, NAME=STYLE:SOURCE (repeatable)");
     o->model.add(cmd);
     o->loss.add(cmd);
+    cmd->add_flag("--weak-forces", o->weak_forces,
+                  "with --forces: strategy 1's weak labels also hold the selected EIP's forces, under the same Tukey loss "
+                  "(weight alpha times the force weight)");
     cmd->callback([o]() {
         o->loss.validate("eipnn reproduce");
+        if (o->weak_forces && !(o->loss.weights(false).forces > 0))
+            throw Error("--weak-forces without a force weight", "eipnn reproduce",
+                        "add --forces (or --force-weight W): weak force labels only count beside DFT forces");
         // sizes: quick (minutes), default (all three elements within an hour on 2 cores), paper by flags
         const bool q = o->quick;
         // flags checked before anything is read or created
@@ -248,9 +256,10 @@ inline void add_reproduce_command(CLI::App& app) {
         d.test = prepare(test_data, m.cutoff, host);
         pc.dft_loss = o->loss.weights(std::any_of(d.all_train.samples.begin(), d.all_train.samples.end(),
                                                   [](const Sample& s) { return !s.stress.empty(); }));
+        pc.weak_forces = o->weak_forces;
         if (pc.dft_loss.uses_forces())
-            std::fprintf(stderr, "DFT terms: energy %g, forces %g, stress %g (weak labels: energies)\n",
-                         pc.dft_loss.energy, pc.dft_loss.forces, pc.dft_loss.stress);
+            std::fprintf(stderr, "DFT terms: energy %g, forces %g, stress %g (weak labels: %s)\n", pc.dft_loss.energy,
+                         pc.dft_loss.forces, pc.dft_loss.stress, o->weak_forces ? "EIP energies and forces" : "energies");
         // the unlabelled pool: one per run (its seed fixed), labelled once by every EIP
         Dataset pool_data;
         PoolConfig pool_cfg = default_pool_config(o->element);
@@ -262,7 +271,7 @@ inline void add_reproduce_command(CLI::App& app) {
         }
         d.pool = prepare(pool_data, m.cutoff, host);
         EipLabelReport pool_report;
-        d.pool_eip = label_with_eips(eips, d.pool.structures, host, &pool_report);
+        d.pool_eip = label_with_eips(eips, d.pool.structures, host, &pool_report, o->weak_forces);
         for (std::size_t k = 0; k < eips.size(); ++k)
             if (pool_report.failures[k])
                 std::fprintf(stderr, "note: %s could not evaluate %zu pool configurations (masked); first: %s\n",

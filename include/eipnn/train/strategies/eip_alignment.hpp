@@ -35,6 +35,7 @@ struct EipEnergies {
     std::vector<std::string> names;   // K
     std::vector<double> energies;     // (n_configs, K)
     std::vector<int> n_atoms;         // (n_configs)
+    std::vector<std::vector<double>> forces;  // (n_configs, K) of (n_atoms, 3) eV/Å; empty unless asked for
 
     std::size_t n_configs() const { return n_atoms.size(); }
     std::size_t n_eips() const { return names.size(); }

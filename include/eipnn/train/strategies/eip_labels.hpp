@@ -22,12 +22,15 @@ struct EipLabelReport {
     std::string first_failure;          // the first message, for the log
 };
 
+// with_forces: also each EIP's forces (EipEnergies::forces; empty where the EIP failed), for weak
+// force labels.
 inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, const std::vector<Structure>& structures,
-                                   const Host& host, EipLabelReport* report = nullptr) {
+                                   const Host& host, EipLabelReport* report = nullptr, bool with_forces = false) {
     EipEnergies out;
     for (const auto& p : pool) out.names.push_back(p.name);
     const std::size_t K = pool.size();
     out.energies.assign(structures.size() * K, std::nan(""));
+    if (with_forces) out.forces.resize(structures.size() * K);
     for (const Structure& s : structures) out.n_atoms.push_back(int(s.size()));
     if (report) report->failures.assign(K, 0);
     // one configuration per thread: structures are small, EIP kernels then run serially inside
@@ -39,8 +42,14 @@ inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, cons
             try {
                 rebuild_neighbor_list(nl, structures[std::size_t(c)], pool[k].potential->cutoff());
                 pool[k].potential->compute(structures[std::size_t(c)], nl, Host{1}, r);
-                if (std::isfinite(r.energy)) out.energies[std::size_t(c) * K + k] = r.energy;
-                else errors[std::size_t(c) * K + k] = str("non-finite energy ", r.energy);
+                bool finite = std::isfinite(r.energy);
+                for (std::size_t q = 0; with_forces && finite && q < r.forces.size(); ++q) finite = std::isfinite(r.forces[q]);
+                if (finite) {
+                    out.energies[std::size_t(c) * K + k] = r.energy;
+                    if (with_forces) out.forces[std::size_t(c) * K + k].assign(r.forces.begin(), r.forces.end());
+                } else {
+                    errors[std::size_t(c) * K + k] = str("non-finite energy or forces (energy ", r.energy, ")");
+                }
             } catch (const std::exception& e) {
                 errors[std::size_t(c) * K + k] = e.what();
             }

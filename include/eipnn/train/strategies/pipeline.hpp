@@ -40,6 +40,10 @@ struct PipelineSizes {
     // of strategy 1 stay energies under their Tukey loss. Checkpoints are then chosen by the
     // validation loss (train/energy_trainer.hpp).
     LossWeights dft_loss;
+    // Strategy 1 with weak forces (only with force weights, and pool labels from
+    // label_with_eips(..., with_forces)): a weak item also carries its selected EIP's forces,
+    // under the same Tukey loss as its energy, weighted alpha * w_F (train/force_loss.hpp).
+    bool weak_forces = false;
 };
 
 template <class ModelConfig>
@@ -121,7 +125,9 @@ public:
             combined.energies.push_back(pool_aligned.at(u, std::size_t(k)));
             combined.config_types.push_back("weak");
             combined.sources.push_back(pool.sources[u]);
-            combined.forces.emplace_back();  // weak labels are energies: no DFT forces or stress
+            // weak labels are energies (and, with weak_forces, the EIP's forces); never a stress
+            if (c_.weak_forces && !pool_eip.forces.empty()) combined.forces.push_back(pool_eip.forces[u * K + std::size_t(k)]);
+            else combined.forces.emplace_back();
             combined.stress.emplace_back();
             is_weak.push_back(1);
         }
@@ -249,6 +255,7 @@ private:
         TrainOptions o = options(tag, c_.epochs, schedule);
         o.loss = c_.dft_loss;
         const bool on_forces = o.loss.uses_forces();
+        if (c_.weak_forces && !is_weak.empty()) o.loss.weak_forces = alpha * o.loss.forces;
         ModelTrainer<ModelT<float>> t(
             m, train, valid, o, is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha, !on_forces));
         if (on_forces && !is_weak.empty()) t.weak_items = &is_weak;
