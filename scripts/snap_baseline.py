@@ -3,12 +3,13 @@
 SNAP_ZuoChenLi_2019_<El> and SNAP_ZuoChenLi_2019quadratic_<El>), through LAMMPS `pair_style kim`:
 the bar a useful network must clear.
 
-  snap_baseline.py ELEMENT TEST.extxyz [--json]
+  snap_baseline.py ELEMENT TEST.extxyz [--json | --json-out FILE]
 
 Prints one line per model:
   snap_<kind> element=<El> n=<configs> energy_mae_meV_per_atom=<x> force_mae_eV_per_A=<x>
       force_rmse_eV_per_A=<x> stress_mae_GPa=<x>
-(one line; --json gives the same figures under snap_* / qsnap_* keys).
+(one line; --json gives the same figures under snap_* / qsnap_* keys, --json-out writes them to
+FILE instead of printing).
 - energy: |E_model - E_DFT| / atoms, mean over configurations (raw VASP total energies: the SNAP
   fits carry their own constant, so no shift is fitted).
 - forces: against the extxyz `forces` column, MAE and RMSE over all force components.
@@ -149,12 +150,16 @@ def main():
                 sys.exit(3)
             results[kind] = errors(frames, *snap_run(model, element, frames, work))
             os.remove(os.path.join(work, "results.txt"))
-    if "--json" in sys.argv:
+    if "--json" in sys.argv or "--json-out" in sys.argv:
         out = {"element": element, "n_configs": len(frames)}
         for kind, prefix in (("linear", "snap"), ("quadratic", "qsnap")):
             for key, value in results[kind].items():
                 out["%s_%s" % (prefix, key)] = value
-        print(json.dumps(out))
+        if "--json-out" in sys.argv:
+            with open(sys.argv[sys.argv.index("--json-out") + 1], "w") as f:
+                f.write(json.dumps(out) + "\n")
+        else:
+            print(json.dumps(out))
     else:
         for kind, r in results.items():
             print("snap_%s element=%s n=%d energy_mae_meV_per_atom=%.3f force_mae_eV_per_A=%.4f "

@@ -283,5 +283,8 @@ TEST_CASE("eipnn reproduce fails before a long run, naming the cause, creating n
     check_failure(tool, with({"--data", data.string(), "--seeds", "0"}), dir, {"--seeds"}, {out});
     check_failure(tool, with({"--data", data.string(), "--alphas", "1,x"}), dir, {"--alphas", "'x'"}, {out});
     check_failure(tool, with({"--data", data.string(), "--epochs", "-1"}), dir, {"--epochs"}, {out});
+    check_failure(tool, with({"--data", data.string(), "--train-fractions", "0.5,1.5"}), dir,
+                  {"--train-fractions", "'1.5'", "(0, 1]"}, {out});
+    check_failure(tool, with({"--data", data.string(), "--train-fractions", "0,1"}), dir, {"--train-fractions", "'0'"}, {out});
     check_failure(tool, with({"--data", data.string(), "--weak-forces"}), dir, {"--weak-forces", "--forces"}, {out});
 }

@@ -1,7 +1,9 @@
 // Datasets: loading with clear errors, seeded splits that partition, batches that cover every
-// configuration once per epoch and resume identically from a saved generator state.
+// configuration once per epoch and resume identically from a saved generator state, nested
+// training subsets for learning curves.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -20,6 +22,29 @@ TEST_CASE("random_split partitions and is seeded", "[dataset]") {
     REQUIRE(random_split(100, {0.8, 0.2}, 42)[0] == random_split(100, {0.8, 0.2}, 42)[0]);
     REQUIRE(random_split(100, {0.8, 0.2}, 42)[0] != random_split(100, {0.8, 0.2}, 43)[0]);
     REQUIRE_THROWS_WITH(random_split(10, {0.8, 0.5}, 1), Catch::Contains("sum to 1.3"));
+}
+
+TEST_CASE("nested training subsets: sizes, nesting, split order, fraction 1 is the split itself", "[dataset]") {
+    const auto split = random_split(200, {0.9, 0.1}, 7)[0];  // 180 indices, sorted, with gaps
+    const auto subsets = nested_subsets(split, {0.1, 0.25, 0.5, 1.0}, 11);
+    REQUIRE(subsets.size() == 4);
+    REQUIRE(subsets[0].size() == 18);
+    REQUIRE(subsets[1].size() == 45);
+    REQUIRE(subsets[2].size() == 90);
+    REQUIRE(subsets[3] == split);
+    const std::set<std::size_t> of_split(split.begin(), split.end());
+    for (std::size_t k = 0; k < subsets.size(); ++k) {
+        REQUIRE(std::is_sorted(subsets[k].begin(), subsets[k].end()));
+        for (std::size_t i : subsets[k]) REQUIRE(of_split.count(i) == 1);
+        if (k > 0)
+            REQUIRE(std::includes(subsets[k].begin(), subsets[k].end(), subsets[k - 1].begin(), subsets[k - 1].end()));
+    }
+    // the same fraction alone gives the same subset: a curve can be extended later
+    REQUIRE(nested_subsets(split, {0.25}, 11)[0] == subsets[1]);
+    REQUIRE(nested_subsets(split, {0.25}, 12)[0] != subsets[1]);
+    REQUIRE(nested_subsets(split, {0.001}, 11)[0].size() == 1);  // never empty
+    REQUIRE_THROWS_WITH(nested_subsets(split, {1.5}, 1), Catch::Contains("1.5") && Catch::Contains("(0, 1]"));
+    REQUIRE_THROWS_WITH(nested_subsets(split, {0.0}, 1), Catch::Contains("(0, 1]"));
 }
 
 TEST_CASE("batch sampler covers each item once per epoch and resumes exactly", "[dataset]") {

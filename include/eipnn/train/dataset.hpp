@@ -126,6 +126,30 @@ inline std::vector<std::vector<std::size_t>> random_split(std::size_t n, const s
     return parts;
 }
 
+// Nested subsets of a training split for learning curves: one seeded permutation of `split`, and
+// for each fraction its first max(1, round(fraction * n)) items, so every smaller subset lies inside
+// every larger one. Each subset is returned in `split`'s order, so fraction 1 is `split` itself,
+// exactly as a run without subsets uses it.
+inline std::vector<std::vector<std::size_t>> nested_subsets(const std::vector<std::size_t>& split,
+                                                            const std::vector<double>& fractions, std::uint64_t seed) {
+    std::vector<std::size_t> order(split.size());
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::mt19937_64 rng(seed);
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<std::vector<std::size_t>> subsets;
+    for (double f : fractions) {
+        if (!(f > 0 && f <= 1)) throw Error(str("subset fraction ", f, " is outside (0, 1]"), "nested_subsets");
+        const std::size_t count =
+            std::min(split.size(), std::max<std::size_t>(1, std::size_t(std::llround(f * double(split.size())))));
+        std::vector<std::size_t> positions(order.begin(), order.begin() + std::ptrdiff_t(count));
+        std::sort(positions.begin(), positions.end());
+        std::vector<std::size_t> subset;
+        for (std::size_t k : positions) subset.push_back(split[k]);
+        subsets.push_back(std::move(subset));
+    }
+    return subsets;
+}
+
 // Batches of configuration indices, reshuffled every epoch from its own generator, whose state
 // can be saved and restored so a resumed run draws the same batches.
 class BatchSampler {

@@ -33,6 +33,7 @@ struct ReproduceOptions {
     ModelFlags model;                          // sizes the user did not give: by mode
     LossFlags loss;                            // --forces: DFT forces (and stresses) in the DFT terms
     bool weak_forces = false;                  // --weak-forces: strategy 1's weak labels include the EIP's forces
+    std::string train_fractions;               // --train-fractions: learning curves over nested training subsets
 };
 
 // Everything the seeds share: the DFT splits' source, the pool and every EIP label.
@@ -43,10 +44,32 @@ struct ReproduceData {
     std::size_t n_eips = 0;
 };
 
-// Runs the pipeline with model ModelT once per seed (each its own train/valid split).
+// Every seed's results at one training-set size.
+struct FractionRuns {
+    double fraction = 1;                          // of each seed's training split
+    std::vector<std::size_t> n_train;             // DFT training configurations, per seed
+    std::vector<std::vector<MethodResult>> runs;  // per seed
+    std::vector<PipelineReport> reports;          // per seed
+};
+
+// 0.3 as "0.3", not as its 17 digits
+inline std::string str_g(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", x);
+    return buf;
+}
+
+inline std::string fraction_name(double f) { return "fraction_" + str_g(f); }
+
+// Runs the pipeline with model ModelT once per seed (each its own train/valid split) and training
+// fraction (nested subsets of the seed's training split, validation and test sets whole). Folders:
+// OUT/seed<s>, or with subsets OUT/fraction_<f>/seed<s>.
 template <template <class> class ModelT>
-void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc, int seeds, const ReproduceData& d, const std::string& out, const Host& host,
-                         std::vector<std::vector<MethodResult>>& runs, std::vector<PipelineReport>& reports) {
+void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc, int seeds, const std::vector<double>& fractions,
+                         bool subset_dirs, const ReproduceData& d, const std::string& out, const Host& host,
+                         std::vector<FractionRuns>& results) {
+    results.assign(fractions.size(), {});
+    for (std::size_t f = 0; f < fractions.size(); ++f) results[f].fraction = fractions[f];
     for (int seed = 0; seed < seeds; ++seed) {
         pc.seed = 42 + std::uint64_t(seed);
         const auto parts = random_split(d.all_train.size(), {1.0 - pc.valid_fraction, pc.valid_fraction}, pc.seed);
@@ -60,13 +83,22 @@ void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc,
             }
             return ls;
         };
-        const LabelledSplit train = labelled(parts[0]), valid = labelled(parts[1]);
-        PipelineT<ModelT> p(pc, std::filesystem::path(out) / str("seed", seed));
-        p.log = [seed](const std::string& m) { std::fprintf(stderr, "[seed %d] %s\n", seed, m.c_str()); };
-        PipelineReport rep = p.run(train, valid, d.test, d.pool, d.pool_eip);
-        rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), d.test.energies);
-        runs.push_back(rep.results);
-        reports.push_back(rep);
+        const LabelledSplit valid = labelled(parts[1]);
+        // a stream of its own, so the subsets do not repeat the train/valid shuffle
+        const auto subsets = nested_subsets(parts[0], fractions, pc.seed * 0x9E3779B97F4A7C15ull + 1);
+        for (std::size_t f = 0; f < fractions.size(); ++f) {
+            const LabelledSplit train = labelled(subsets[f]);
+            std::filesystem::path dir = out;
+            if (subset_dirs) dir /= fraction_name(fractions[f]);
+            PipelineT<ModelT> p(pc, dir / str("seed", seed));
+            const std::string tag = subset_dirs ? str("[seed ", seed, ", ", subsets[f].size(), " DFT configs] ") : str("[seed ", seed, "] ");
+            p.log = [tag](const std::string& m) { std::fprintf(stderr, "%s%s\n", tag.c_str(), m.c_str()); };
+            PipelineReport rep = p.run(train, valid, d.test, d.pool, d.pool_eip);
+            rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), d.test.energies);
+            results[f].n_train.push_back(subsets[f].size());
+            results[f].runs.push_back(rep.results);
+            results[f].reports.push_back(rep);
+        }
     }
 }
 
@@ -82,9 +114,9 @@ inline std::string relative_change(double baseline, double value) {
     return str_fixed(std::abs(pct)) + (pct >= 0 ? " % better" : " % worse");
 }
 
-// "0.1,1,10": std::stod alone would accept "1x" and report "stod" for "x"; every item must be a
-// whole positive number.
-inline std::vector<double> parse_alphas(const std::string& s) {
+// "0.1,1,10" for FLAG: std::stod alone would accept "1x" and report "stod" for "x"; every item
+// must be a whole number in (0, max].
+inline std::vector<double> parse_positive_list(const std::string& s, const char* flag, double max, const char* hint) {
     std::vector<double> out;
     std::size_t pos = 0;
     while (pos <= s.size()) {
@@ -97,8 +129,9 @@ inline std::vector<double> parse_alphas(const std::string& s) {
         } catch (const std::exception&) {
             used = 0;
         }
-        if (item.empty() || used != item.size() || !(a > 0) || !std::isfinite(a))
-            throw Error(str("--alphas item '", item, "' is not a positive number"), "eipnn reproduce", "e.g. --alphas 0.1,1,10");
+        if (item.empty() || used != item.size() || !(a > 0) || !(a <= max))
+            throw Error(str(flag, " item '", item, "' is not ", std::isinf(max) ? std::string("a positive number") : str("a number in (0, ", max, "]")),
+                        "eipnn reproduce", hint);
         out.push_back(a);
         if (comma == std::string::npos) break;
         pos = comma + 1;
@@ -106,9 +139,21 @@ inline std::vector<double> parse_alphas(const std::string& s) {
     return out;
 }
 
-inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector<std::vector<MethodResult>>& runs,
-                                    const std::vector<PipelineReport>& reports, const std::string& sizes) {
-    const std::filesystem::path dir = o.out;
+// Mean and sample standard deviation (0 for one value).
+inline std::pair<double, double> mean_sd(const std::vector<double>& v) {
+    double mean = 0, var = 0;
+    for (double x : v) mean += x / double(v.size());
+    for (double x : v) var += (x - mean) * (x - mean) / double(v.size() > 1 ? v.size() - 1 : 1);
+    return {mean, std::sqrt(var)};
+}
+
+// results.{md,csv,png} of one training-set size in `dir`; `subset`: say how many DFT
+// configurations each seed trained on.
+inline void write_reproduce_outputs(const ReproduceOptions& o, const std::filesystem::path& dir, const FractionRuns& fr,
+                                    const std::string& sizes, bool subset) {
+    const std::vector<std::vector<MethodResult>>& runs = fr.runs;
+    const std::vector<PipelineReport>& reports = fr.reports;
+    std::filesystem::create_directories(dir);
     const char* methods[] = {"baseline", "weak", "pretrain", "both"};
     {
         std::ofstream csv(dir / "results.csv");
@@ -125,15 +170,15 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
         for (const auto& run : runs)
             for (const auto& r : run)
                 if (r.method == m) v.push_back(force ? r.test_force_mae_eV_per_A : r.test_mae_meV_per_atom);
-        double mean = 0, var = 0;
-        for (double x : v) mean += x / double(v.size());
-        for (double x : v) var += (x - mean) * (x - mean) / double(v.size() > 1 ? v.size() - 1 : 1);
-        return std::pair<double, double>{mean, std::sqrt(var)};
+        return mean_sd(v);
     };
     const double base = stats("baseline").first;
     std::ostringstream md;
     md << "# " << o.element << " (" << o.model.kind << "): test energy MAE over " << runs.size() << " seed(s)\n\n" << sizes << "\n\n"
        << (forces ? str("Trained on DFT energies and forces (weak labels: ", weak_kind, ").\n\n") : std::string())
+       << (subset ? str("Training subset: fraction ", str_g(fr.fraction), " of each seed's training split (", fr.n_train.front(),
+                        " DFT configurations for seed 0); validation and test sets whole.\n\n")
+                  : std::string())
        << "| method | test MAE (meV/atom) | change vs baseline |" << (forces ? " test force MAE (eV/Å) | change vs baseline |" : "")
        << "\n|---|---|---|" << (forces ? "---|---|" : "") << "\n";
     const double base_force = forces ? stats("baseline", true).first : 0;
@@ -172,6 +217,75 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::vector
         std::fprintf(stderr, "note: no bar chart (python3-matplotlib missing?)\n");
 }
 
+// With --train-fractions: OUT/learning_curve.{csv,md,png}, every method's test MAE against the
+// number of DFT training configurations, its change against the baseline paired by seed (same
+// split, same subset), and in the plot SNAP/qSNAP on the same test set as references (when LAMMPS
+// and the OpenKIM SNAP models are installed).
+inline void write_learning_curve(const ReproduceOptions& o, const std::vector<FractionRuns>& all,
+                                 const std::filesystem::path& test_file) {
+    const std::filesystem::path dir = o.out;
+    const char* methods[] = {"baseline", "weak", "pretrain", "both"};
+    {
+        std::ofstream csv(dir / "learning_curve.csv");
+        csv << "element,method,seed,train_fraction,n_train,test_energy_mae_meV_per_atom,test_force_mae_eV_per_A\n";
+        for (const FractionRuns& fr : all)
+            for (std::size_t s = 0; s < fr.runs.size(); ++s)
+                for (const MethodResult& r : fr.runs[s])
+                    csv << o.element << ',' << r.method << ',' << s << ',' << fr.fraction << ',' << fr.n_train[s] << ','
+                        << r.test_mae_meV_per_atom << ','
+                        << (r.test_force_mae_eV_per_A >= 0 ? str(r.test_force_mae_eV_per_A) : std::string()) << '\n';
+    }
+    const bool forces = !all.empty() && !all[0].runs.empty() && all[0].runs[0][0].test_force_mae_eV_per_A >= 0;
+    auto value = [&](const MethodResult& r, bool force) { return force ? r.test_force_mae_eV_per_A : r.test_mae_meV_per_atom; };
+    auto find = [](const std::vector<MethodResult>& run, const std::string& m) -> const MethodResult& {
+        for (const MethodResult& r : run)
+            if (r.method == m) return r;
+        throw Error(str("no result for method ", m), "eipnn reproduce");
+    };
+    std::ostringstream md;
+    md << "# " << o.element << " (" << o.model.kind << "): test MAE against the number of DFT training configurations\n\n"
+       << "Nested random subsets of each seed's training split; validation and test sets whole. Change: "
+          "100 (baseline - method) / baseline per seed, then mean ± std over seeds.\n\n"
+       << "| fraction | DFT configs (mean over seeds) | method | energy MAE (meV/atom) | change |"
+       << (forces ? " force MAE (eV/Å) | change |" : "") << "\n|---|---|---|---|---|" << (forces ? "---|---|" : "") << "\n";
+    for (const FractionRuns& fr : all) {
+        double n_mean = 0;
+        for (std::size_t n : fr.n_train) n_mean += double(n) / double(fr.n_train.size());
+        for (const char* m : methods) {
+            md << "| " << str_g(fr.fraction) << " | " << str_g(n_mean) << " | " << m;
+            for (bool force : forces ? std::vector<bool>{false, true} : std::vector<bool>{false}) {
+                std::vector<double> v, change;
+                for (const auto& run : fr.runs) {
+                    const double base = value(find(run, "baseline"), force), x = value(find(run, m), force);
+                    v.push_back(x);
+                    change.push_back(100.0 * (base - x) / base);
+                }
+                const auto [mean, sd] = mean_sd(v);
+                const auto [cm, cs] = mean_sd(change);
+                char buf[96];
+                std::snprintf(buf, sizeof buf, force ? "%.4f ± %.4f" : "%.2f ± %.2f", mean, sd);
+                md << " | " << buf << " | ";
+                if (std::string(m) == "baseline") {
+                    md << "—";
+                } else {
+                    std::snprintf(buf, sizeof buf, "%+.1f ± %.1f %%", cm, cs);
+                    md << buf;
+                }
+            }
+            md << " |\n";
+        }
+    }
+    std::ofstream(dir / "learning_curve.md") << md.str();
+    std::printf("\n%s", md.str().c_str());
+    const std::filesystem::path snap = dir / "snap.json";
+    if (!run_python_script("snap_baseline.py", {o.element, test_file.string(), "--json-out", snap.string()}))
+        std::fprintf(stderr, "note: no SNAP references in the plot (lmp, ase or the OpenKIM SNAP models missing)\n");
+    std::vector<std::string> args{(dir / "learning_curve.csv").string(), (dir / "learning_curve.png").string()};
+    if (std::filesystem::exists(snap)) args.push_back(snap.string());
+    if (!run_python_script("plot_train_fractions.py", args))
+        std::fprintf(stderr, "note: no learning-curve plot (python3-matplotlib missing?)\n");
+}
+
 inline void add_reproduce_command(CLI::App& app) {
     auto o = std::make_shared<ReproduceOptions>();
     CLI::App* cmd = app.add_subcommand("reproduce", "METHOD.md's table (baseline, weak, pretrain, both) for one element");
@@ -189,6 +303,9 @@ inline void add_reproduce_command(CLI::App& app) {
     cmd->add_option("--alphas", o->alphas, "weak-loss weights to choose from on validation (paper: 0.01,...,10)");
     cmd->add_option("--eip", o->eips, "EIP pool override, NAME=STYLE:SOURCE (repeatable)");
     o->model.add(cmd);
+    cmd->add_option("--train-fractions", o->train_fractions,
+                    "learning curves: train every method on nested random subsets of each seed's training split, e.g. "
+                    "0.1,0.25,0.5,1 (OUT/fraction_<f>/ and OUT/learning_curve.{md,csv,png})");
     o->loss.add(cmd);
     cmd->add_flag("--weak-forces", o->weak_forces,
                   "with --forces: strategy 1's weak labels also hold the selected EIP's forces, under the same Tukey loss "
@@ -202,6 +319,13 @@ inline void add_reproduce_command(CLI::App& app) {
         const bool q = o->quick;
         // flags checked before anything is read or created
         if (o->seeds < 1) throw Error(str("--seeds must be at least 1, got ", o->seeds), "eipnn reproduce");
+        const bool subsets = !o->train_fractions.empty();
+        std::vector<double> fractions{1.0};
+        if (subsets) {
+            fractions = parse_positive_list(o->train_fractions, "--train-fractions", 1.0, "e.g. --train-fractions 0.1,0.25,0.5,1");
+            std::sort(fractions.begin(), fractions.end());
+            fractions.erase(std::unique(fractions.begin(), fractions.end()), fractions.end());
+        }
         if (o->threads < 0) throw Error(str("--threads ", o->threads, " is negative"), "eipnn reproduce", "0 uses all cores");
         for (const auto& [name, v] : {std::pair<const char*, int>{"--epochs", o->epochs}, {"--classifier-epochs", o->classifier_epochs},
                                       {"--pretrain-epochs", o->pretrain_epochs}})
@@ -221,7 +345,7 @@ inline void add_reproduce_command(CLI::App& app) {
         pc.epochs = o->epochs ? o->epochs : (q ? 4 : 30);
         pc.classifier_epochs = o->classifier_epochs ? o->classifier_epochs : (q ? 3 : 30);
         pc.pretrain_epochs = o->pretrain_epochs ? o->pretrain_epochs : (q ? 2 : 15);
-        pc.alphas = !o->alphas.empty() ? parse_alphas(o->alphas) : (q ? std::vector<double>{1.0} : std::vector<double>{0.1, 1.0});
+        pc.alphas = !o->alphas.empty() ? parse_positive_list(o->alphas, "--alphas", HUGE_VAL, "e.g. --alphas 0.1,1,10") : (q ? std::vector<double>{1.0} : std::vector<double>{0.1, 1.0});
         pc.threads = o->threads;
         const std::size_t pool_size = o->pool_size ? o->pool_size : (q ? 150 : 300);
         const int seeds = q && o->seeds == 3 ? 1 : o->seeds;
@@ -284,16 +408,18 @@ inline void add_reproduce_command(CLI::App& app) {
 
         // created only now that the data has loaded: a run that fails on its input leaves no folder
         std::filesystem::create_directories(o->out);
-        std::vector<std::vector<MethodResult>> runs;
-        std::vector<PipelineReport> reports;
+        std::vector<FractionRuns> results;
         with_model_kind<float>(m.kind, [&](auto* tag) {
             using Model = std::remove_pointer_t<decltype(tag)>;
             PipelineConfigT<typename Model::ConfigType> c;
             static_cast<PipelineSizes&>(c) = pc;
             c.model = m.config<Model>({});  // species come from the data
-            run_reproduce_seeds<Model::template Rebind>(c, seeds, d, o->out, host, runs, reports);
+            run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, results);
         }, "--model");
-        write_reproduce_outputs(*o, runs, reports, sizes);
+        for (const FractionRuns& fr : results)
+            write_reproduce_outputs(*o, subsets ? std::filesystem::path(o->out) / fraction_name(fr.fraction) : std::filesystem::path(o->out),
+                                    fr, sizes, subsets);
+        if (subsets) write_learning_curve(*o, results, dir / "test.extxyz");
     });
 }
 
