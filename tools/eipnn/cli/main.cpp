@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/cmd_eval.hpp"
+#include "cli/cmd_export_kim.hpp"
 #include "cli/cmd_label.hpp"
 #include "cli/cmd_pool.hpp"
 #include "cli/cmd_reproduce.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     eipnn::cli::add_eval_command(app);
     eipnn::cli::add_label_command(app);
     eipnn::cli::add_reproduce_command(app);
+    eipnn::cli::add_export_kim_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,75 @@
+// The eipnn model behind the KIM driver: any checkpoint kind (nn/models.hpp), run in double on a
+// graph of KIM's particles (geometry/explicit_graph.hpp, nn/contributing_energy.hpp). The KIM
+// routines (driver_routines.hpp) see only this interface, not the model's type.
+#pragma once
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "eipnn/core/error.hpp"
+#include "eipnn/geometry/explicit_graph.hpp"
+#include "eipnn/io/checkpoint.hpp"
+#include "eipnn/nn/contributing_energy.hpp"
+#include "eipnn/nn/models.hpp"
+#include "eipnn/train/model_checkpoint.hpp"
+
+namespace eipnn::kim {
+
+class DriverModel {
+public:
+    virtual ~DriverModel() = default;
+    virtual const char* kind() const = 0;
+    virtual const std::vector<int>& species() const = 0;  // atomic numbers; KIM species code = index
+    virtual double cutoff() const = 0;                     // Å, the graph's edges
+    // How many edges away an atom's energy still feels another atom: SchNet's interaction blocks
+    // pass messages T times, SOAPNet's descriptors see one cutoff. KIM's influence distance is
+    // hops x cutoff, and a one-hop model needs no neighbour lists of ghosts.
+    virtual int hops() const = 0;
+    virtual void evaluate(const GraphBatch& batch, ContributingEnergy<double>& out, bool with_atom_virial) = 0;
+};
+
+template <class Model>
+class DriverModelOf final : public DriverModel {
+public:
+    DriverModelOf(Model m, const Host& host) : model_(std::move(m)), host_(host) {}
+    const char* kind() const override { return Model::kind; }
+    const std::vector<int>& species() const override { return model_.config.species; }
+    double cutoff() const override { return model_.config.cutoff; }
+    int hops() const override {
+        if constexpr (std::is_same_v<Model, SchNet<double>>) return std::max(1, int(model_.config.n_interactions));
+        else if constexpr (std::is_same_v<Model, SoapNet<double>>) return 1;
+        else static_assert(!sizeof(Model), "say how far this model kind's energy reaches (hops)");
+    }
+    void evaluate(const GraphBatch& batch, ContributingEnergy<double>& out, bool with_atom_virial) override {
+        contributing_energy_forces(host_, model_, batch, forward_, out, with_atom_virial);
+    }
+
+private:
+    Model model_;
+    Host host_;
+    typename Model::Forward forward_;  // kept between calls: its buffers are reused every MD step
+};
+
+// Threads per process: MD engines run one process per core (MPI), so 1 unless EIPNN_KIM_THREADS
+// says otherwise (0 = all cores; only with an OpenMP build of the driver).
+inline Host driver_host() {
+    const char* v = std::getenv("EIPNN_KIM_THREADS");
+    return Host{v && *v ? std::atoi(v) : 1};
+}
+
+// Reads a checkpoint of any kind written by `eipnn train` / `eipnn reproduce` (the parameter file).
+inline std::unique_ptr<DriverModel> load_driver_model(const std::string& file) {
+    const Checkpoint ckpt = read_checkpoint(file);
+    std::unique_ptr<DriverModel> out;
+    with_model_kind<double>(stored_model_kind(ckpt, file), [&](auto* tag) {
+        using Model = std::remove_pointer_t<decltype(tag)>;
+        out = std::make_unique<DriverModelOf<Model>>(model_from_checkpoint<Model>(ckpt, file), driver_host());
+    }, file);
+    return out;
+}
+
+}  // namespace eipnn::kim

@@ -1,0 +1,244 @@
+// The KIM API routines of the eipnn model driver: create (from the parameter file, an eipnn
+// checkpoint), compute-arguments create/destroy, compute, destroy. No Refresh: the driver
+// publishes no parameters (the KIM API refuses a Refresh routine without them), so nothing a
+// simulator could change needs recomputing.
+//
+// Compute: KIM hands over particles, each contributing (its energy counts here) or not (a ghost:
+// an image or a neighbour domain's atom), and full neighbour lists. Particles are reordered
+// contributing-first into a two-graph batch (graph 0 contributing, graph 1 ghosts, explicit
+// positions, no cell) and the model gives graph 0's energy and its gradient with respect to every
+// particle (nn/contributing_energy.hpp). Forces on ghosts go back to KIM, which adds them to the
+// atoms they stand for. Units are the model's own, Å and eV (LAMMPS' metal).
+//
+// Virial: KIM's is V = sum_pairs dE/dr (r (x) r)/r = -W (W in eipnn's sign, nn/energy_forces.hpp),
+// six components in KIM's order xx yy zz yz xz xy. The particle virial is -W_k of k's outgoing
+// edges (KIM asks only that the particles' virials add up to V).
+#pragma once
+#include <KIM_ModelDriverHeaders.hpp>
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "driver_model.hpp"
+#include "eipnn/geometry/elements.hpp"
+
+namespace eipnn::kim {
+
+// What one driver instance (one portable model) keeps between calls.
+struct Driver {
+    std::unique_ptr<DriverModel> model;
+    double influence_distance = 0;  // hops x cutoff, Å
+    double list_cutoff = 0;         // the one neighbour list's cutoff: the model's, Å
+    int no_ghost_lists = 0;         // modelWillNotRequestNeighborsOfNoncontributingParticles
+    // reused every call
+    std::vector<int> slot;          // (n_particles) the particle's atom index in the batch
+    std::vector<int> particle_of;   // (n_particles) the batch atom's KIM particle
+    std::vector<double> positions;
+    std::vector<int> numbers;
+    ContributingEnergy<double> out;
+};
+
+inline const char* kDriverFile = "eipnn KIM driver";
+
+template <class Logger>
+void log_error(const Logger* logger, const std::string& message, int line) {
+    logger->LogEntry(KIM::LOG_VERBOSITY::error, message, line, kDriverFile);
+}
+
+// ---- compute --------------------------------------------------------------------------------
+
+inline int compute(const KIM::ModelCompute* const modelCompute, const KIM::ModelComputeArguments* const args) {
+    Driver* d = nullptr;
+    modelCompute->GetModelBufferPointer(reinterpret_cast<void**>(&d));
+    const int* n_ptr = nullptr;
+    const int* codes = nullptr;
+    const int* contributing = nullptr;
+    const double* x = nullptr;
+    double* energy = nullptr;
+    double* particle_energy = nullptr;
+    double* forces = nullptr;
+    double* virial = nullptr;
+    double* particle_virial = nullptr;
+    namespace N = KIM::COMPUTE_ARGUMENT_NAME;
+    if (args->GetArgumentPointer(N::numberOfParticles, &n_ptr) || args->GetArgumentPointer(N::particleSpeciesCodes, &codes) ||
+        args->GetArgumentPointer(N::particleContributing, &contributing) || args->GetArgumentPointer(N::coordinates, &x) ||
+        args->GetArgumentPointer(N::partialEnergy, &energy) ||
+        args->GetArgumentPointer(N::partialParticleEnergy, &particle_energy) ||
+        args->GetArgumentPointer(N::partialForces, &forces) || args->GetArgumentPointer(N::partialVirial, &virial) ||
+        args->GetArgumentPointer(N::partialParticleVirial, &particle_virial)) {
+        log_error(modelCompute, "eipnn: cannot read the compute arguments", __LINE__);
+        return 1;
+    }
+    const int n = *n_ptr;
+    const std::vector<int>& species = d->model->species();
+    for (int p = 0; p < n; ++p)
+        if (codes[p] < 0 || codes[p] >= int(species.size())) {
+            std::string known;
+            for (std::size_t s = 0; s < species.size(); ++s)
+                known += str(s == 0 ? "" : ", ", s, " = ", element_symbol(species[s]));
+            log_error(modelCompute,
+                      str("eipnn: particle ", p, " has species code ", codes[p], ", which this ", d->model->kind(),
+                          " model does not know (its codes: ", known,
+                          "); map the simulation's atom types to these elements"),
+                      __LINE__);
+            return 1;
+        }
+    // contributing particles first (graph 0), in KIM's order; ghosts after them (graph 1)
+    d->slot.assign(std::size_t(n), -1);
+    d->particle_of.clear();
+    for (int pass = 0; pass < 2; ++pass)
+        for (int p = 0; p < n; ++p)
+            if ((contributing[p] != 0) == (pass == 0)) {
+                d->slot[std::size_t(p)] = int(d->particle_of.size());
+                d->particle_of.push_back(p);
+            }
+    int n_contributing = 0;
+    for (int p = 0; p < n; ++p) n_contributing += contributing[p] != 0;
+    d->positions.resize(3 * std::size_t(n));
+    d->numbers.resize(std::size_t(n));
+    for (int k = 0; k < n; ++k) {
+        const int p = d->particle_of[std::size_t(k)];
+        for (int c = 0; c < 3; ++c) d->positions[3 * std::size_t(k) + c] = x[3 * std::size_t(p) + c];
+        d->numbers[std::size_t(k)] = species[std::size_t(codes[p])];
+    }
+    std::vector<std::pair<index_t, index_t>> pairs;
+    for (int p = 0; p < n; ++p) {
+        if (!contributing[p] && d->no_ghost_lists) continue;  // KIM has no list for it
+        int count = 0;
+        const int* neighbors = nullptr;
+        if (args->GetNeighborList(0, p, &count, &neighbors)) {
+            log_error(modelCompute, str("eipnn: no neighbour list for particle ", p), __LINE__);
+            return 1;
+        }
+        for (int k = 0; k < count; ++k) pairs.emplace_back(d->slot[std::size_t(p)], d->slot[std::size_t(neighbors[k])]);
+    }
+    ContributingEnergy<double>& out = d->out;
+    if (n_contributing > 0) {
+        try {
+            const GraphBatch batch = make_explicit_graph(d->positions, d->numbers, n_contributing, std::move(pairs),
+                                                         d->model->cutoff());
+            d->model->evaluate(batch, out, particle_virial != nullptr);
+        } catch (const std::exception& e) {
+            log_error(modelCompute, str("eipnn: ", e.what()), __LINE__);
+            return 1;
+        }
+    } else {  // nothing of this domain counts (an empty MPI domain): every output is zero
+        out.energy = 0;
+        out.atom_energy.assign(std::size_t(n), 0.0);
+        out.forces.assign(3 * std::size_t(n), 0.0);
+        out.virial.fill(0.0);
+        out.atom_virial.assign(9 * std::size_t(n), 0.0);
+    }
+    // W (row-major 3x3) -> KIM's V = -W in Voigt order xx yy zz yz xz xy
+    const auto voigt = [](const double* w, double* v) {
+        v[0] = -w[0];
+        v[1] = -w[4];
+        v[2] = -w[8];
+        v[3] = -w[5];
+        v[4] = -w[2];
+        v[5] = -w[1];
+    };
+    if (energy) *energy = out.energy;
+    if (virial) voigt(out.virial.data(), virial);
+    for (int p = 0; p < n; ++p) {
+        const std::size_t k = std::size_t(d->slot[std::size_t(p)]);
+        if (particle_energy) particle_energy[p] = contributing[p] ? out.atom_energy[k] : 0.0;
+        if (forces)
+            for (int c = 0; c < 3; ++c) forces[3 * std::size_t(p) + c] = out.forces[3 * k + c];
+        if (particle_virial) voigt(&out.atom_virial[9 * k], &particle_virial[6 * std::size_t(p)]);
+    }
+    return 0;
+}
+
+// ---- compute arguments, destroy ------------------------------------------------------------
+
+inline int compute_arguments_create(const KIM::ModelCompute* const modelCompute,
+                                    KIM::ModelComputeArgumentsCreate* const create) {
+    namespace N = KIM::COMPUTE_ARGUMENT_NAME;
+    const KIM::SupportStatus optional = KIM::SUPPORT_STATUS::optional;
+    if (create->SetArgumentSupportStatus(N::partialEnergy, optional) ||
+        create->SetArgumentSupportStatus(N::partialForces, optional) ||
+        create->SetArgumentSupportStatus(N::partialParticleEnergy, optional) ||
+        create->SetArgumentSupportStatus(N::partialVirial, optional) ||
+        create->SetArgumentSupportStatus(N::partialParticleVirial, optional)) {
+        log_error(modelCompute, "eipnn: cannot register the compute arguments", __LINE__);
+        return 1;
+    }
+    return 0;  // no callbacks: ProcessDEDrTerm does not fit a many-body model's edge gradients
+}
+
+inline int compute_arguments_destroy(const KIM::ModelCompute* const, KIM::ModelComputeArgumentsDestroy* const) {
+    return 0;
+}
+
+inline int destroy(KIM::ModelDestroy* const modelDestroy) {
+    Driver* d = nullptr;
+    modelDestroy->GetModelBufferPointer(reinterpret_cast<void**>(&d));
+    delete d;
+    return 0;
+}
+
+// ---- create ---------------------------------------------------------------------------------
+
+// The whole set-up; returns 0 or logs why not and returns 1.
+inline int create_driver(KIM::ModelDriverCreate* const create) {
+    int n_files = 0;
+    create->GetNumberOfParameterFiles(&n_files);
+    if (n_files != 1) {
+        log_error(create, str("eipnn: the model has ", n_files, " parameter files, need exactly 1 (an eipnn checkpoint)"),
+                  __LINE__);
+        return 1;
+    }
+    const std::string* dir = nullptr;
+    const std::string* base = nullptr;
+    create->GetParameterFileDirectoryName(&dir);
+    if (create->GetParameterFileBasename(0, &base)) {
+        log_error(create, "eipnn: cannot get the parameter file's name", __LINE__);
+        return 1;
+    }
+    auto d = std::make_unique<Driver>();
+    try {
+        d->model = load_driver_model(*dir + "/" + *base);
+    } catch (const std::exception& e) {
+        log_error(create, str("eipnn: ", e.what()), __LINE__);
+        return 1;
+    }
+    d->list_cutoff = d->model->cutoff();
+    d->influence_distance = d->model->hops() * d->model->cutoff();
+    d->no_ghost_lists = d->model->hops() == 1 ? 1 : 0;
+    // the model's own units; a simulator in other units converts (LAMMPS: kim init ... unit_conversion_mode)
+    if (create->SetUnits(KIM::LENGTH_UNIT::A, KIM::ENERGY_UNIT::eV, KIM::CHARGE_UNIT::unused,
+                         KIM::TEMPERATURE_UNIT::unused, KIM::TIME_UNIT::unused) ||
+        create->SetModelNumbering(KIM::NUMBERING::zeroBased)) {
+        log_error(create, "eipnn: cannot set units or numbering", __LINE__);
+        return 1;
+    }
+    const std::vector<int>& species = d->model->species();
+    for (std::size_t s = 0; s < species.size(); ++s)
+        if (create->SetSpeciesCode(KIM::SpeciesName(element_symbol(species[s])), int(s))) {
+            log_error(create, str("eipnn: KIM does not know the species ", element_symbol(species[s])), __LINE__);
+            return 1;
+        }
+    create->SetInfluenceDistancePointer(&d->influence_distance);
+    create->SetNeighborListPointers(1, &d->list_cutoff, &d->no_ghost_lists);
+    KIM::ModelDestroyFunction* destroy_fn = destroy;
+    KIM::ModelComputeFunction* compute_fn = compute;
+    KIM::ModelComputeArgumentsCreateFunction* ca_create_fn = compute_arguments_create;
+    KIM::ModelComputeArgumentsDestroyFunction* ca_destroy_fn = compute_arguments_destroy;
+    namespace R = KIM::MODEL_ROUTINE_NAME;
+    const KIM::LanguageName cpp = KIM::LANGUAGE_NAME::cpp;
+    if (create->SetRoutinePointer(R::Destroy, cpp, true, reinterpret_cast<KIM::Function*>(destroy_fn)) ||
+        create->SetRoutinePointer(R::Compute, cpp, true, reinterpret_cast<KIM::Function*>(compute_fn)) ||
+        create->SetRoutinePointer(R::ComputeArgumentsCreate, cpp, true, reinterpret_cast<KIM::Function*>(ca_create_fn)) ||
+        create->SetRoutinePointer(R::ComputeArgumentsDestroy, cpp, true, reinterpret_cast<KIM::Function*>(ca_destroy_fn))) {
+        log_error(create, "eipnn: cannot register the model routines", __LINE__);
+        return 1;
+    }
+    create->SetModelBufferPointer(d.release());
+    return 0;
+}
+
+}  // namespace eipnn::kim
