@@ -312,7 +312,7 @@ inline void add_reproduce_command(CLI::App& app) {
                   "(weight alpha times the force weight)");
     cmd->callback([o]() {
         o->loss.validate("eipnn reproduce");
-        if (o->weak_forces && !(o->loss.weights(false).forces > 0))
+        if (o->weak_forces && !(o->loss.weights(true).forces > 0))  // true: no note about stress here
             throw Error("--weak-forces without a force weight", "eipnn reproduce",
                         "add --forces (or --force-weight W): weak force labels only count beside DFT forces");
         // sizes: quick (minutes), default (all three elements within an hour on 2 cores), paper by flags
