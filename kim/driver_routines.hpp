@@ -13,9 +13,16 @@
 // Virial: KIM's is V = sum_pairs dE/dr (r (x) r)/r = -W (W in eipnn's sign, nn/energy_forces.hpp),
 // six components in KIM's order xx yy zz yz xz xy. The particle virial is -W_k of k's outgoing
 // edges (KIM asks only that the particles' virials add up to V).
+//
+// Errors (a parameter file that is not an eipnn checkpoint, a species code the model lacks, two
+// atoms on top of each other) are logged to kim.log and stderr and returned to the simulator,
+// which stops (LAMMPS: error->all); tests/kim/kim_bad_input.py runs each through LAMMPS. A failed
+// compute on one of several MPI ranks ends the process instead (see compute below).
 #pragma once
 #include <KIM_ModelDriverHeaders.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <string>
@@ -23,6 +30,7 @@
 #include <vector>
 
 #include "driver_model.hpp"
+#include "phase_timer.hpp"
 #include "eipnn/geometry/elements.hpp"
 
 namespace eipnn::kim {
@@ -39,20 +47,27 @@ struct Driver {
     std::vector<double> positions;
     std::vector<int> numbers;
     ContributingEnergy<double> out;
+    PhaseTimer timer;               // EIPNN_KIM_TIMING: per-phase times, printed at destroy
 };
 
 inline const char* kDriverFile = "eipnn KIM driver";
 
+// The KIM API writes log entries only to kim.log; the simulator then says no more than "Unable to
+// load KIM Simulator Model" or "KIM Compute returned error" (LAMMPS). So an error goes to stderr
+// too, where it lands beside the simulator's own message (every MPI rank that hits it prints it).
 template <class Logger>
 void log_error(const Logger* logger, const std::string& message, int line) {
     logger->LogEntry(KIM::LOG_VERBOSITY::error, message, line, kDriverFile);
+    std::fprintf(stderr, "ERROR from the %s: %s\n", kDriverFile, message.c_str());
+    std::fflush(stderr);
 }
 
 // ---- compute --------------------------------------------------------------------------------
 
-inline int compute(const KIM::ModelCompute* const modelCompute, const KIM::ModelComputeArguments* const args) {
+inline int compute_or_fail(const KIM::ModelCompute* const modelCompute, const KIM::ModelComputeArguments* const args) {
     Driver* d = nullptr;
     modelCompute->GetModelBufferPointer(reinterpret_cast<void**>(&d));
+    d->timer.start();
     const int* n_ptr = nullptr;
     const int* codes = nullptr;
     const int* contributing = nullptr;
@@ -115,12 +130,17 @@ inline int compute(const KIM::ModelCompute* const modelCompute, const KIM::Model
         }
         for (int k = 0; k < count; ++k) pairs.emplace_back(d->slot[std::size_t(p)], d->slot[std::size_t(neighbors[k])]);
     }
+    d->timer.stop(PhaseTimer::kNeighbors);
     ContributingEnergy<double>& out = d->out;
     if (n_contributing > 0) {
         try {
             const GraphBatch batch = make_explicit_graph(d->positions, d->numbers, n_contributing, std::move(pairs),
                                                          d->model->cutoff());
+            d->timer.stop(PhaseTimer::kGraph);
+            const index_t own_edges = batch.edge_offsets[1];
+            d->timer.count(n_contributing, n - n_contributing, own_edges, batch.n_edges() - own_edges);
             d->model->evaluate(batch, out, particle_virial != nullptr);
+            d->timer.stop(PhaseTimer::kModel);
         } catch (const std::exception& e) {
             log_error(modelCompute, str("eipnn: ", e.what()), __LINE__);
             return 1;
@@ -150,7 +170,34 @@ inline int compute(const KIM::ModelCompute* const modelCompute, const KIM::Model
             for (int c = 0; c < 3; ++c) forces[3 * std::size_t(p) + c] = out.forces[3 * k + c];
         if (particle_virial) voigt(&out.atom_virial[9 * k], &particle_virial[6 * std::size_t(p)]);
     }
+    d->timer.stop(PhaseTimer::kOutput);
     return 0;
+}
+
+// How many MPI ranks the launcher started (Open MPI's, MPICH's and Slurm's variables; the driver
+// does not link MPI), 1 when none says.
+inline int mpi_ranks() {
+    for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+        if (const char* v = std::getenv(var); v && std::atoi(v) > 1) return std::atoi(v);
+    return 1;
+}
+
+// A compute error is often local to one MPI rank (two atoms overlapping in its domain), but LAMMPS'
+// pair kim reports a failed compute with error->all, a collective that the ranks which succeeded
+// never join: the job would hang until its wall time (seen with Open MPI, 2 ranks). So a process
+// that is one of several ranks ends itself after logging why; mpirun then stops the other ranks
+// and exits non-zero, as LAMMPS' own error->one (MPI_Abort) does. A single process returns the
+// error to the simulator, which stops cleanly.
+inline int compute(const KIM::ModelCompute* const modelCompute, const KIM::ModelComputeArguments* const args) {
+    const int status = compute_or_fail(modelCompute, args);
+    if (status != 0 && mpi_ranks() > 1) {
+        std::fprintf(stderr, "ERROR from the %s: stopping this process (one of %d MPI ranks) so that the run does not "
+                             "hang; the reason is above and in kim.log\n",
+                     kDriverFile, mpi_ranks());
+        std::fflush(stderr);
+        std::exit(1);
+    }
+    return status;
 }
 
 // ---- compute arguments, destroy ------------------------------------------------------------
@@ -177,6 +224,7 @@ inline int compute_arguments_destroy(const KIM::ModelCompute* const, KIM::ModelC
 inline int destroy(KIM::ModelDestroy* const modelDestroy) {
     Driver* d = nullptr;
     modelDestroy->GetModelBufferPointer(reinterpret_cast<void**>(&d));
+    if (d) d->timer.print();
     delete d;
     return 0;
 }
@@ -203,7 +251,12 @@ inline int create_driver(KIM::ModelDriverCreate* const create) {
     try {
         d->model = load_driver_model(*dir + "/" + *base);
     } catch (const std::exception& e) {
-        log_error(create, str("eipnn: ", e.what()), __LINE__);
+        // KIM unpacked the parameter file into a temporary folder that is gone by now: the file's
+        // name (the portable model's name + .ckpt, cli/cmd_export_kim.hpp) is what identifies it
+        log_error(create,
+                  str("eipnn: the portable model's parameter file ", *base, " is not a checkpoint eipnn can run: ",
+                      e.what(), "; export a checkpoint that `eipnn eval` reads with `eipnn export-kim` and install it again"),
+                  __LINE__);
         return 1;
     }
     d->list_cutoff = d->model->cutoff();

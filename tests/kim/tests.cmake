@@ -1,8 +1,15 @@
-# The OpenKIM driver (kim/) in LAMMPS against `eipnn eval`: export, install into an environment
-# collection inside the build tree, run `lmp` (1 and 2 MPI ranks) with pair_style kim on mlearn
-# Si configurations; then a minimal KIM simulator (kim_species_check.cpp, built where the KIM API's
-# CMake package exists) calls the installed models directly, an unknown species code included.
-# Skipped (77) without lmp, mpirun, the KIM API tools or the data.
+# The OpenKIM driver (kim/) in LAMMPS, every test exporting and installing models into an
+# environment collection inside the build tree (kim_support.py) and skipped (77) without lmp,
+# mpirun, the KIM API tools or the data:
+#   kim.lammps_agrees_with_eval  `lmp` (1, 2 and 3 MPI ranks) with pair_style kim against `eipnn
+#                                eval` on mlearn Si configurations and a cell narrower than the
+#                                model's reach; then a minimal KIM simulator (kim_species_check.cpp,
+#                                built where the KIM API's CMake package exists) calls the installed
+#                                models directly, an unknown species code included
+#   kim.bad_input_stops_cleanly  broken checkpoints, unknown species, overlapping atoms: lmp stops
+#                                on its error path with the driver's reason, on 1 and 2 ranks
+#   kim.nve_conserves_energy     a SOAPNet trained on forces, 512 Si atoms, 2,000 NVE steps: the
+#                                energy error is velocity Verlet's O(dt^2) and does not drift
 if(TARGET eipnn_cli)
   find_package(KIM-API 2.2 CONFIG QUIET)
   set(EIPNN_KIM_SPECIES_CHECK none)
@@ -12,9 +19,17 @@ if(TARGET eipnn_cli)
     target_compile_options(kim_species_check PRIVATE -Wall -Wextra)
     set(EIPNN_KIM_SPECIES_CHECK $<TARGET_FILE:kim_species_check>)
   endif()
+  set(EIPNN_KIM_SCRATCH ${PROJECT_BINARY_DIR}/test-scratch)
   add_test(NAME kim.lammps_agrees_with_eval
     COMMAND ${EIPNN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/kim_agreement.py $<TARGET_FILE:eipnn_cli>
-            ${PROJECT_SOURCE_DIR}/scripts ${EIPNN_SHARED_DIR}/data ${PROJECT_BINARY_DIR}/test-scratch/kim_agreement
+            ${PROJECT_SOURCE_DIR}/scripts ${EIPNN_SHARED_DIR}/data ${EIPNN_KIM_SCRATCH}/kim_agreement
             ${EIPNN_KIM_SPECIES_CHECK})
-  set_tests_properties(kim.lammps_agrees_with_eval PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+  add_test(NAME kim.bad_input_stops_cleanly
+    COMMAND ${EIPNN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/kim_bad_input.py $<TARGET_FILE:eipnn_cli>
+            ${PROJECT_SOURCE_DIR}/scripts ${EIPNN_SHARED_DIR}/data ${EIPNN_KIM_SCRATCH}/kim_bad_input)
+  add_test(NAME kim.nve_conserves_energy
+    COMMAND ${EIPNN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/kim_nve.py $<TARGET_FILE:eipnn_cli>
+            ${PROJECT_SOURCE_DIR}/scripts ${EIPNN_SHARED_DIR}/data ${EIPNN_KIM_SCRATCH}/kim_nve)
+  set_tests_properties(kim.lammps_agrees_with_eval kim.bad_input_stops_cleanly kim.nve_conserves_energy PROPERTIES
+                       SKIP_RETURN_CODE 77 TIMEOUT 600)
 endif()

@@ -13,6 +13,10 @@
 // the model says it needs none). So pairs are filtered with the library's own test (r^2 < rc^2,
 // as in bin_grid.hpp), completed with their reverses, deduplicated and sorted by (centre,
 // neighbour), which also makes the graph independent of the engine's list order.
+//
+// Two particles closer than min_distance are an error, as in neighbor_list.hpp (NeighborOptions):
+// in MD it means the run has blown up (a time step too long, a model out of its domain) or the
+// input overlaps two atoms, and the model's NaN or huge forces would let it go on silently.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -26,10 +30,10 @@
 namespace eipnn {
 
 // positions (n, 3) Å; numbers (n) atomic numbers; candidates: directed pairs (i, j), i != j, in any
-// order, either direction (duplicates allowed); cutoff: the model's.
+// order, either direction (duplicates allowed); cutoff: the model's; min_distance: Å, 0 = no check.
 inline GraphBatch make_explicit_graph(const std::vector<double>& positions, const std::vector<int>& numbers,
                                       index_t n_first, std::vector<std::pair<index_t, index_t>> candidates,
-                                      double cutoff) {
+                                      double cutoff, double min_distance = 0.1) {
     const char* where = "make_explicit_graph";
     const index_t n = index_t(numbers.size());
     if (positions.size() != 3 * numbers.size())
@@ -51,7 +55,17 @@ inline GraphBatch make_explicit_graph(const std::vector<double>& positions, cons
             throw Error(str("pair (", i, ", ", j, ") names a particle outside [0, ", n, ")"), where);
         if (i == j) throw Error(str("particle ", i, " is paired with itself"), where, "drop self pairs");
         const double dx = vec(i, j, 0), dy = vec(i, j, 1), dz = vec(i, j, 2);
-        if (dx * dx + dy * dy + dz * dz < cutoff_sq) {
+        const double r2 = dx * dx + dy * dy + dz * dz;
+        if (r2 < min_distance * min_distance) {
+            const auto at = [&](index_t k) {
+                const double* p = &positions[3 * std::size_t(k)];
+                return str("(", p[0], ", ", p[1], ", ", p[2], ")");
+            };
+            throw Error(str("particles ", i, " at ", at(i), " and ", j, " at ", at(j), " Å are ", std::sqrt(r2),
+                            " Å apart, closer than the minimum ", min_distance, " Å"),
+                        where, "two atoms overlap: check the input structure, or the run has blown up (shorter time step)");
+        }
+        if (r2 < cutoff_sq) {
             edges.emplace_back(i, j);
             edges.emplace_back(j, i);
         }
