@@ -104,14 +104,15 @@ inline int compute_or_fail(const KIM::ModelCompute* const modelCompute, const KI
     // contributing particles first (graph 0), in KIM's order; ghosts after them (graph 1)
     d->slot.assign(std::size_t(n), -1);
     d->particle_of.clear();
-    for (int pass = 0; pass < 2; ++pass)
+    int n_contributing = 0;
+    for (int pass = 0; pass < 2; ++pass) {
         for (int p = 0; p < n; ++p)
             if ((contributing[p] != 0) == (pass == 0)) {
                 d->slot[std::size_t(p)] = int(d->particle_of.size());
                 d->particle_of.push_back(p);
             }
-    int n_contributing = 0;
-    for (int p = 0; p < n; ++p) n_contributing += contributing[p] != 0;
+        if (pass == 0) n_contributing = int(d->particle_of.size());
+    }
     d->positions.resize(3 * std::size_t(n));
     d->numbers.resize(std::size_t(n));
     for (int k = 0; k < n; ++k) {

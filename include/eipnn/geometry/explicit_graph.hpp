@@ -109,20 +109,13 @@ inline GraphBatch make_explicit_graph(const std::vector<double>& positions, cons
     b.edge_offsets = two ? std::vector<index_t>{0, b.offsets[std::size_t(n_first)], E} : std::vector<index_t>{0, E};
     // reverse edge: binary search of (j, i) in j's sorted segment (it exists: both directions kept)
     b.reverse.resize(std::size_t(E));
-    b.edge_pair.assign(std::size_t(E), -1);
     for (index_t e = 0; e < E; ++e) {
         const auto [i, j] = edges[std::size_t(e)];
         const auto first = edges.begin() + b.offsets[std::size_t(j)], last = edges.begin() + b.offsets[std::size_t(j) + 1];
         const auto it = std::lower_bound(first, last, std::make_pair(j, i));
         b.reverse[std::size_t(e)] = index_t(it - edges.begin());
     }
-    for (index_t e = 0; e < E; ++e) {
-        const index_t r = b.reverse[std::size_t(e)];
-        if (e < r) {
-            b.edge_pair[std::size_t(e)] = b.edge_pair[std::size_t(r)] = b.n_pairs();
-            b.pair_edge.push_back(e);
-        }
-    }
+    index_pairs(b, where);
     return b;
 }
 

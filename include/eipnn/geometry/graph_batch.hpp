@@ -39,6 +39,23 @@ struct GraphBatch {
     index_t graph_size(index_t g) const { return atom_offsets[std::size_t(g) + 1] - atom_offsets[std::size_t(g)]; }
 };
 
+// Fills edge_pair and pair_edge from `reverse`: each edge and its reverse form one pair, indexed in
+// the order of their lower edge.
+inline void index_pairs(GraphBatch& b, const char* where) {
+    b.edge_pair.assign(b.neighbors.size(), -1);
+    b.pair_edge.clear();
+    for (index_t e = 0; e < b.n_edges(); ++e) {
+        const index_t r = b.reverse[std::size_t(e)];
+        if (r == e)
+            throw Error(str("edge ", e, " is its own reverse"), where,
+                        "a list must not contain an atom paired with itself at zero shift");
+        if (e < r) {
+            b.edge_pair[std::size_t(e)] = b.edge_pair[std::size_t(r)] = b.n_pairs();
+            b.pair_edge.push_back(e);
+        }
+    }
+}
+
 // Concatenates structures and their lists (built with one cutoff).
 inline GraphBatch make_graph_batch(const std::vector<Structure>& structures, const std::vector<NeighborList>& lists) {
     if (structures.size() != lists.size())
@@ -78,17 +95,7 @@ inline GraphBatch make_graph_batch(const std::vector<Structure>& structures, con
         b.atom_offsets.push_back(a0 + s.size());
         b.edge_offsets.push_back(e0 + nl.n_edges());
     }
-    b.edge_pair.assign(b.neighbors.size(), -1);
-    for (index_t e = 0; e < b.n_edges(); ++e) {
-        const index_t r = b.reverse[std::size_t(e)];
-        if (r == e)
-            throw Error(str("edge ", e, " is its own reverse"), "make_graph_batch",
-                        "a list must not contain an atom paired with itself at zero shift");
-        if (e < r) {
-            b.edge_pair[std::size_t(e)] = b.edge_pair[std::size_t(r)] = b.n_pairs();
-            b.pair_edge.push_back(e);
-        }
-    }
+    index_pairs(b, "make_graph_batch");
     return b;
 }
 
