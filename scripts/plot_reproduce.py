@@ -17,13 +17,14 @@ except ImportError as exc:
     sys.exit(3)
 
 rows = list(csv.DictReader(open(sys.argv[1])))
-methods = ["baseline", "weak", "pretrain", "both"]
+methods = [m for m in ("baseline", "weak", "pretrain", "both") if any(r["method"] == m for r in rows)]
 element = rows[0]["element"] if rows else "?"
 values = {m: [float(r["test_energy_mae_meV_per_atom"]) for r in rows if r["method"] == m] for m in methods}
 means = [statistics.mean(values[m]) if values[m] else 0.0 for m in methods]
 sds = [statistics.stdev(values[m]) if len(values[m]) > 1 else 0.0 for m in methods]
 fig, ax = plt.subplots(figsize=(6, 4))
-ax.bar(methods, means, yerr=sds, capsize=4, color=["#777777", "#3b7dd8", "#d8823b", "#4aa35a"])
+colours = {"baseline": "#777777", "weak": "#3b7dd8", "pretrain": "#d8823b", "both": "#4aa35a"}
+ax.bar(methods, means, yerr=sds, capsize=4, color=[colours[m] for m in methods])
 ax.set_ylabel("test energy MAE (meV/atom)")
 ax.set_title("%s: %d seed(s)" % (element, max(len(v) for v in values.values())))
 fig.tight_layout()

@@ -287,4 +287,6 @@ TEST_CASE("eipnn reproduce fails before a long run, naming the cause, creating n
                   {"--train-fractions", "'1.5'", "(0, 1]"}, {out});
     check_failure(tool, with({"--data", data.string(), "--train-fractions", "0,1"}), dir, {"--train-fractions", "'0'"}, {out});
     check_failure(tool, with({"--data", data.string(), "--weak-forces"}), dir, {"--weak-forces", "--forces"}, {out});
+    check_failure(tool, with({"--data", data.string(), "--methods", "baseline,nope"}), dir, {"--methods", "'nope'", "pretrain"}, {out});
+    check_failure(tool, with({"--data", data.string(), "--methods", "weak,both"}), dir, {"--methods", "'both'", "weak,pretrain"}, {out});
 }

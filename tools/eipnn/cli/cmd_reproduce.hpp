@@ -34,7 +34,39 @@ struct ReproduceOptions {
     LossFlags loss;                            // --forces: DFT forces (and stresses) in the DFT terms
     bool weak_forces = false;                  // --weak-forces: strategy 1's weak labels include the EIP's forces
     std::string train_fractions;               // --train-fractions: learning curves over nested training subsets
+    std::string methods;                       // --methods: comma list; empty: all four
+    std::vector<std::string> method_list;      // parsed: "baseline" first, then those asked for, in METHOD.md's order
 };
+
+inline const std::vector<std::string>& all_methods() {
+    static const std::vector<std::string> m{"baseline", "weak", "pretrain", "both"};
+    return m;
+}
+
+// "--methods pretrain,baseline" -> {baseline, pretrain}: the baseline always runs (every change is
+// measured against it); unknown names and 'both' without its two parts are errors.
+inline std::vector<std::string> parse_methods(const std::string& text) {
+    if (text.empty()) return all_methods();
+    std::vector<std::string> asked;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        const std::size_t comma = text.find(',', pos);
+        const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (std::find(all_methods().begin(), all_methods().end(), item) == all_methods().end())
+            throw Error(str("--methods item '", item, "' is not a method"), "eipnn reproduce", "choose from baseline,weak,pretrain,both");
+        asked.push_back(item);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    auto has = [&](const char* m) { return std::find(asked.begin(), asked.end(), m) != asked.end(); };
+    if (has("both") && !(has("weak") && has("pretrain")))
+        throw Error("--methods has 'both' without 'weak' and 'pretrain'", "eipnn reproduce",
+                    "both reuses strategy 1's alpha and strategy 2's pretrained model: add weak,pretrain");
+    std::vector<std::string> out{"baseline"};
+    for (const std::string& m : all_methods())
+        if (m != "baseline" && has(m.c_str())) out.push_back(m);
+    return out;
+}
 
 // Everything the seeds share: the DFT splits' source, the pool and every EIP label.
 struct ReproduceData {
@@ -154,7 +186,7 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::filesy
     const std::vector<std::vector<MethodResult>>& runs = fr.runs;
     const std::vector<PipelineReport>& reports = fr.reports;
     std::filesystem::create_directories(dir);
-    const char* methods[] = {"baseline", "weak", "pretrain", "both"};
+    const std::vector<std::string>& methods = o.method_list;
     {
         std::ofstream csv(dir / "results.csv");
         csv << "element,method,seed,test_energy_mae_meV_per_atom,test_force_mae_eV_per_A\n";
@@ -182,9 +214,9 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::filesy
        << "| method | test MAE (meV/atom) | change vs baseline |" << (forces ? " test force MAE (eV/Å) | change vs baseline |" : "")
        << "\n|---|---|---|" << (forces ? "---|---|" : "") << "\n";
     const double base_force = forces ? stats("baseline", true).first : 0;
-    for (const char* m : methods) {
+    for (const std::string& m : methods) {
         const auto [mean, sd] = stats(m);
-        const bool is_base = std::string(m) == "baseline";
+        const bool is_base = m == "baseline";
         md << "| " << m << " | " << str_fixed(mean) << " ± " << str_fixed(sd) << " | "
            << (is_base ? std::string("—") : relative_change(base, mean)) << " |";
         if (forces) {
@@ -224,7 +256,7 @@ inline void write_reproduce_outputs(const ReproduceOptions& o, const std::filesy
 inline void write_learning_curve(const ReproduceOptions& o, const std::vector<FractionRuns>& all,
                                  const std::filesystem::path& test_file) {
     const std::filesystem::path dir = o.out;
-    const char* methods[] = {"baseline", "weak", "pretrain", "both"};
+    const std::vector<std::string>& methods = o.method_list;
     {
         std::ofstream csv(dir / "learning_curve.csv");
         csv << "element,method,seed,train_fraction,n_train,test_energy_mae_meV_per_atom,test_force_mae_eV_per_A\n";
@@ -251,7 +283,7 @@ inline void write_learning_curve(const ReproduceOptions& o, const std::vector<Fr
     for (const FractionRuns& fr : all) {
         double n_mean = 0;
         for (std::size_t n : fr.n_train) n_mean += double(n) / double(fr.n_train.size());
-        for (const char* m : methods) {
+        for (const std::string& m : methods) {
             md << "| " << str_g(fr.fraction) << " | " << str_g(n_mean) << " | " << m;
             for (bool force : forces ? std::vector<bool>{false, true} : std::vector<bool>{false}) {
                 std::vector<double> v, change;
@@ -265,7 +297,7 @@ inline void write_learning_curve(const ReproduceOptions& o, const std::vector<Fr
                 char buf[96];
                 std::snprintf(buf, sizeof buf, force ? "%.4f ± %.4f" : "%.2f ± %.2f", mean, sd);
                 md << " | " << buf << " | ";
-                if (std::string(m) == "baseline") {
+                if (m == "baseline") {
                     md << "—";
                 } else {
                     std::snprintf(buf, sizeof buf, "%+.1f ± %.1f %%", cm, cs);
@@ -307,6 +339,9 @@ inline void add_reproduce_command(CLI::App& app) {
                     "learning curves: train every method on nested random subsets of each seed's training split, e.g. "
                     "0.1,0.25,0.5,1 (OUT/fraction_<f>/ and OUT/learning_curve.{md,csv,png})");
     o->loss.add(cmd);
+    cmd->add_option("--methods", o->methods,
+                    "comma list of baseline,weak,pretrain,both (default: all; the baseline always runs; 'both' needs weak and "
+                    "pretrain), e.g. --methods baseline to measure a baseline alone");
     cmd->add_flag("--weak-forces", o->weak_forces,
                   "with --forces: strategy 1's weak labels also hold the selected EIP's forces, under the same Tukey loss "
                   "(weight alpha times the force weight)");
@@ -319,6 +354,7 @@ inline void add_reproduce_command(CLI::App& app) {
         const bool q = o->quick;
         // flags checked before anything is read or created
         if (o->seeds < 1) throw Error(str("--seeds must be at least 1, got ", o->seeds), "eipnn reproduce");
+        o->method_list = parse_methods(o->methods);
         const bool subsets = !o->train_fractions.empty();
         std::vector<double> fractions{1.0};
         if (subsets) {
@@ -347,7 +383,12 @@ inline void add_reproduce_command(CLI::App& app) {
         pc.pretrain_epochs = o->pretrain_epochs ? o->pretrain_epochs : (q ? 2 : 15);
         pc.alphas = !o->alphas.empty() ? parse_positive_list(o->alphas, "--alphas", HUGE_VAL, "e.g. --alphas 0.1,1,10") : (q ? std::vector<double>{1.0} : std::vector<double>{0.1, 1.0});
         pc.threads = o->threads;
-        const std::size_t pool_size = o->pool_size ? o->pool_size : (q ? 150 : 300);
+        auto wants = [&](const char* m) { return std::find(o->method_list.begin(), o->method_list.end(), m) != o->method_list.end(); };
+        pc.run_weak = wants("weak");
+        pc.run_pretrain = wants("pretrain");
+        pc.run_both = wants("both");
+        // the pool only feeds the strategies: none asked for, none drawn or labelled
+        const std::size_t pool_size = !(pc.run_weak || pc.run_pretrain) ? 0 : o->pool_size ? o->pool_size : (q ? 150 : 300);
         const int seeds = q && o->seeds == 3 ? 1 : o->seeds;
         const std::string paper = soapnet ? "--n-max 8 --l-max 6 --features 128" : "--features 128 --rbf 128 --interactions 5";
         const std::string sizes = str("Sizes: ", m.describe(), "; epochs ", pc.epochs, " (classifier ", pc.classifier_epochs,

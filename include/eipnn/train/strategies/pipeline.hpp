@@ -44,6 +44,11 @@ struct PipelineSizes {
     // label_with_eips(..., with_forces)): a weak item also carries its selected EIP's forces,
     // under the same Tukey loss as its energy, weighted alpha * w_F (train/force_loss.hpp).
     bool weak_forces = false;
+    // Which of METHOD.md's methods to run (the baseline always: every change is measured against
+    // it). "both" reuses strategy 1's alpha and strategy 2's pretrained model, so it needs both.
+    // Skipping strategies leaves out their classifier or pretraining, e.g. to measure a baseline
+    // at the paper's sizes alone.
+    bool run_weak = true, run_pretrain = true, run_both = true;
 };
 
 template <class ModelConfig>
@@ -108,8 +113,15 @@ public:
 
         // ---- baseline ----
         rep.results.push_back(train_energy_model("baseline", train.set, valid.set, test, nullptr, {}, 0.0));
+        if (c_.run_both && !(c_.run_weak && c_.run_pretrain))
+            throw Error("method 'both' without 'weak' and 'pretrain'", "PipelineT::run", "both reuses their alpha and pretrained model");
+        if (!c_.run_weak && !c_.run_pretrain) return rep;
 
         // ---- strategy 1: classifier, weak labels ----
+        if (!c_.run_weak) {
+            rep.results.push_back(train_energy_model("pretrain", train.set, valid.set, test, pretrain(pool, pool_eip).get(), {}, 0.0));
+            return rep;
+        }
         const std::vector<int> pool_classes = train_classifier(train.set, y_train, valid.set, y_valid, pool, rep);
         const EipEnergies pool_aligned = apply_eip_shifts(pool_eip, rep.eip_shifts);
         PreparedSet combined = train.set;
@@ -143,10 +155,12 @@ public:
             weak = best_over_alphas("weak", combined, is_weak, valid.set, test, nullptr);
         }
         rep.results.push_back(weak);
+        if (!c_.run_pretrain) return rep;
 
         // ---- strategy 2: pretrain on the pool's EIP energies, fine-tune on DFT ----
         std::unique_ptr<ModelT<float>> pretrained = pretrain(pool, pool_eip);
         rep.results.push_back(train_energy_model("pretrain", train.set, valid.set, test, pretrained.get(), {}, 0.0));
+        if (!c_.run_both) return rep;
 
         // ---- both ----
         MethodResult both{"both", 0, 0, 0};
