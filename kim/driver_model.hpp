@@ -3,6 +3,7 @@
 // routines (driver_routines.hpp) see only this interface, not the model's type.
 #pragma once
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -29,6 +30,11 @@ public:
     // pass messages T times, SOAPNet's descriptors see one cutoff. KIM's influence distance is
     // hops x cutoff, and a one-hop model needs no neighbour lists of ghosts.
     virtual int hops() const = 0;
+    // Head 0's reference energy of each species (eV per atom, species() order), the term
+    // sum_i ref[species_i] of the energy: the part of the model a simulator may change (KIM
+    // parameter reference_energy, driver_parameters.hpp). The other heads are not evaluated here.
+    virtual std::vector<double> reference_energy() const = 0;
+    virtual void set_reference_energy(const std::vector<double>& ref) = 0;
     virtual void evaluate(const GraphBatch& batch, ContributingEnergy<double>& out, bool with_atom_virial) = 0;
 };
 
@@ -43,6 +49,16 @@ public:
         if constexpr (std::is_same_v<Model, SchNet<double>>) return std::max(1, int(model_.config.n_interactions));
         else if constexpr (std::is_same_v<Model, SoapNet<double>>) return 1;
         else static_assert(!sizeof(Model), "say how far this model kind's energy reaches (hops)");
+    }
+    // head_ref is (n_heads, n_species) head-major: head 0's references are its first n_species values
+    std::vector<double> reference_energy() const override {
+        return {model_.head_ref.begin(), model_.head_ref.begin() + std::ptrdiff_t(model_.config.species.size())};
+    }
+    void set_reference_energy(const std::vector<double>& ref) override {
+        if (ref.size() != model_.config.species.size())
+            throw Error(str(ref.size(), " reference energies for ", model_.config.species.size(), " species"),
+                        "DriverModel::set_reference_energy", "give one per species, in species() order");
+        std::copy(ref.begin(), ref.end(), model_.head_ref.begin());
     }
     void evaluate(const GraphBatch& batch, ContributingEnergy<double>& out, bool with_atom_virial) override {
         contributing_energy_forces(host_, model_, batch, forward_, out, with_atom_virial);
@@ -61,9 +77,9 @@ inline Host driver_host() {
     return Host{v && *v ? std::atoi(v) : 1};
 }
 
-// Reads a checkpoint of any kind written by `eipnn train` / `eipnn reproduce` (the parameter file).
-inline std::unique_ptr<DriverModel> load_driver_model(const std::string& file) {
-    const Checkpoint ckpt = read_checkpoint(file);
+// The model of a checkpoint of any kind written by `eipnn train` / `eipnn reproduce` (the
+// parameter file, read from `file`).
+inline std::unique_ptr<DriverModel> load_driver_model(const Checkpoint& ckpt, const std::string& file) {
     std::unique_ptr<DriverModel> out;
     with_model_kind<double>(stored_model_kind(ckpt, file), [&](auto* tag) {
         using Model = std::remove_pointer_t<decltype(tag)>;

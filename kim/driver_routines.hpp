@@ -1,7 +1,7 @@
 // The KIM API routines of the eipnn model driver: create (from the parameter file, an eipnn
-// checkpoint), compute-arguments create/destroy, compute, destroy. No Refresh: the driver
-// publishes no parameters (the KIM API refuses a Refresh routine without them), so nothing a
-// simulator could change needs recomputing.
+// checkpoint), compute-arguments create/destroy, compute, refresh, write-parameterized-model,
+// destroy. The driver publishes the per-species reference energies (driver_parameters.hpp);
+// Refresh takes up the values a simulator set (tests/kim/kim_refresh.py).
 //
 // Compute: KIM hands over particles, each contributing (its energy counts here) or not (a ghost:
 // an image or a neighbour domain's atom), and full neighbour lists. Particles are reordered
@@ -15,21 +15,24 @@
 // edges (KIM asks only that the particles' virials add up to V).
 //
 // Errors (a parameter file that is not an eipnn checkpoint, a species code the model lacks, two
-// atoms on top of each other) are logged to kim.log and stderr and returned to the simulator,
-// which stops (LAMMPS: error->all); tests/kim/kim_bad_input.py runs each through LAMMPS. A failed
-// compute on one of several MPI ranks ends the process instead (see compute below).
+// atoms on top of each other, a reference energy that is not finite) are logged to kim.log and
+// stderr and returned to the simulator, which stops (LAMMPS: error->all); tests/kim/kim_bad_input.py
+// and kim_refresh.py run each through LAMMPS. A failed compute on one of several MPI ranks ends
+// the process instead (see compute below).
 #pragma once
 #include <KIM_ModelDriverHeaders.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "driver_model.hpp"
+#include "driver_parameters.hpp"
 #include "phase_timer.hpp"
 #include "eipnn/geometry/elements.hpp"
 
@@ -37,10 +40,13 @@ namespace eipnn::kim {
 
 // What one driver instance (one portable model) keeps between calls.
 struct Driver {
+    Checkpoint checkpoint;          // the parameter file as read, for WriteParameterizedModel (its
+                                    // size once more per process: the weights, small beside the graph)
     std::unique_ptr<DriverModel> model;
     double influence_distance = 0;  // hops x cutoff, Å
     double list_cutoff = 0;         // the one neighbour list's cutoff: the model's, Å
     int no_ghost_lists = 0;         // modelWillNotRequestNeighborsOfNoncontributingParticles
+    PublishedParameters parameters; // what a simulator may change; the model holds the values in use
     // reused every call
     std::vector<int> slot;          // (n_particles) the particle's atom index in the batch
     std::vector<int> particle_of;   // (n_particles) the batch atom's KIM particle
@@ -201,6 +207,46 @@ inline int compute(const KIM::ModelCompute* const modelCompute, const KIM::Model
     return status;
 }
 
+// ---- refresh --------------------------------------------------------------------------------
+
+// KIM calls this after a simulator changed parameters (ClearThenRefresh). KIM clears the influence
+// distance and the neighbour-list pointers first, so they are set again; the reference energies do
+// not move them. Every MPI rank gets the same values and fails or succeeds alike, so LAMMPS' error
+// path (error->all) is joined by all ranks, unlike a compute error (see compute).
+inline int refresh(KIM::ModelRefresh* const modelRefresh) {
+    Driver* d = nullptr;
+    modelRefresh->GetModelBufferPointer(reinterpret_cast<void**>(&d));
+    modelRefresh->SetInfluenceDistancePointer(&d->influence_distance);
+    modelRefresh->SetNeighborListPointers(1, &d->list_cutoff, &d->no_ghost_lists);
+    const std::string why = apply_parameters(d->parameters, *d->model);
+    if (!why.empty()) {
+        log_error(modelRefresh, why, __LINE__);
+        return 1;
+    }
+    return 0;
+}
+
+// The model as it now is, written into KIM's folder as a new portable model's parameter file,
+// <name>.ckpt (KIM writes the item's CMakeLists.txt beside it).
+inline int write_parameterized_model(const KIM::ModelWriteParameterizedModel* const write) {
+    Driver* d = nullptr;
+    write->GetModelBufferPointer(reinterpret_cast<void**>(&d));
+    const std::string* path = nullptr;
+    const std::string* name = nullptr;
+    write->GetPath(&path);
+    write->GetModelName(&name);
+    const std::string file = *name + ".ckpt";
+    try {
+        std::filesystem::create_directories(*path);  // KIM writes the item's CMakeLists.txt there after us
+        write_checkpoint(std::filesystem::path(*path) / file, parameterized_checkpoint(d->checkpoint, *d->model));
+    } catch (const std::exception& e) {
+        log_error(write, str("eipnn: cannot write the parameterized model ", *name, ": ", e.what()), __LINE__);
+        return 1;
+    }
+    write->SetParameterFileName(file);
+    return 0;
+}
+
 // ---- compute arguments, destroy ------------------------------------------------------------
 
 inline int compute_arguments_create(const KIM::ModelCompute* const modelCompute,
@@ -250,7 +296,9 @@ inline int create_driver(KIM::ModelDriverCreate* const create) {
     }
     auto d = std::make_unique<Driver>();
     try {
-        d->model = load_driver_model(*dir + "/" + *base);
+        const std::string file = *dir + "/" + *base;
+        d->checkpoint = read_checkpoint(file);
+        d->model = load_driver_model(d->checkpoint, file);
     } catch (const std::exception& e) {
         // KIM unpacked the parameter file into a temporary folder that is gone by now: the file's
         // name (the portable model's name + .ckpt, cli/cmd_export_kim.hpp) is what identifies it
@@ -278,14 +326,22 @@ inline int create_driver(KIM::ModelDriverCreate* const create) {
         }
     create->SetInfluenceDistancePointer(&d->influence_distance);
     create->SetNeighborListPointers(1, &d->list_cutoff, &d->no_ghost_lists);
+    if (!publish_parameters(create, *d->model, d->parameters)) {
+        log_error(create, "eipnn: cannot publish the parameter reference_energy", __LINE__);
+        return 1;
+    }
     KIM::ModelDestroyFunction* destroy_fn = destroy;
     KIM::ModelComputeFunction* compute_fn = compute;
+    KIM::ModelRefreshFunction* refresh_fn = refresh;
+    KIM::ModelWriteParameterizedModelFunction* write_fn = write_parameterized_model;
     KIM::ModelComputeArgumentsCreateFunction* ca_create_fn = compute_arguments_create;
     KIM::ModelComputeArgumentsDestroyFunction* ca_destroy_fn = compute_arguments_destroy;
     namespace R = KIM::MODEL_ROUTINE_NAME;
     const KIM::LanguageName cpp = KIM::LANGUAGE_NAME::cpp;
     if (create->SetRoutinePointer(R::Destroy, cpp, true, reinterpret_cast<KIM::Function*>(destroy_fn)) ||
         create->SetRoutinePointer(R::Compute, cpp, true, reinterpret_cast<KIM::Function*>(compute_fn)) ||
+        create->SetRoutinePointer(R::Refresh, cpp, true, reinterpret_cast<KIM::Function*>(refresh_fn)) ||
+        create->SetRoutinePointer(R::WriteParameterizedModel, cpp, false, reinterpret_cast<KIM::Function*>(write_fn)) ||
         create->SetRoutinePointer(R::ComputeArgumentsCreate, cpp, true, reinterpret_cast<KIM::Function*>(ca_create_fn)) ||
         create->SetRoutinePointer(R::ComputeArgumentsDestroy, cpp, true, reinterpret_cast<KIM::Function*>(ca_destroy_fn))) {
         log_error(create, "eipnn: cannot register the model routines", __LINE__);

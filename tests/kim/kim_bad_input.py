@@ -23,15 +23,11 @@ Exit 0 when every case stops as described, 1 otherwise, 77 (skipped) without lmp
 API tools, numpy/ase or the data.
 """
 import os
-import signal
 import struct
-import subprocess
 import sys
 
-from kim_support import DRIVER, SI_MASS, TRAIN_FRAMES, export, fresh_collection, install, lmp_command, require_tools, \
-    train_small
-
-TIME_LIMIT = 120  # s per lmp run; each takes about a second, so only a hang reaches it
+from kim_support import DRIVER, SI_MASS, TRAIN_FRAMES, checkpoint_records, export, fresh_collection, install, \
+    require_tools, stops_cleanly, train_small
 
 
 def fnv1a64(data):
@@ -44,25 +40,12 @@ def fnv1a64(data):
 def with_kind(raw, kind):
     """The checkpoint (io/checkpoint.hpp's layout) with its string record model.kind replaced, the
     length and checksum rewritten: a valid file of a kind eipnn does not have."""
-    header = 8 + 4 + 8
-    (length,) = struct.unpack_from("<Q", raw, 12)
-    payload, pos, out = raw[header:header + length], 0, b""
-    while pos < len(payload):
-        kind_byte = payload[pos:pos + 1]
-        (name_len,) = struct.unpack_from("<I", payload, pos + 1)
-        name = payload[pos + 5:pos + 5 + name_len]
-        body = pos + 5 + name_len
-        if kind_byte == b"I":
-            end = body + 8
-        else:
-            (n,) = struct.unpack_from("<Q", payload, body)
-            end = body + 8 + n * (8 if kind_byte == b"R" else 1)
-        record = payload[pos:end]
-        if kind_byte == b"S" and name == b"model.kind":
+    out = b""
+    for record_kind, name, record, _ in checkpoint_records(raw):
+        if record_kind == b"S" and name == "model.kind":
             value = kind.encode()
-            record = payload[pos:body] + struct.pack("<Q", len(value)) + value
+            record = record[:5 + len(name)] + struct.pack("<Q", len(value)) + value
         out += record
-        pos = end
     return raw[:12] + struct.pack("<Q", len(out)) + out + struct.pack("<Q", fnv1a64(out))
 
 
@@ -93,37 +76,8 @@ def lammps_input(model, data, elements):
                       "kim interactions %s" % elements, "run 0"]) + "\n"
 
 
-def stops_cleanly(label, model, data, elements, ranks, expected, env, work):
-    """Runs lmp and checks that it stopped on an error path with every expected text in its
-    output; prints one line and returns True when it did."""
-    with open(os.path.join(work, "in.lmp"), "w") as f:
-        f.write(lammps_input(model, data, elements))
-    log = os.path.join(work, "log.lammps")
-    if os.path.exists(log):
-        os.remove(log)  # so that only this run's messages count
-    # its own process group, so a hung mpirun goes with every lmp it started
-    proc = subprocess.Popen(lmp_command(ranks), env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=TIME_LIMIT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        print("FAIL %-28s ranks=%d: still running after %d s (a hang)" % (label, ranks, TIME_LIMIT))
-        return False
-    text = stdout + stderr
-    if os.path.exists(log):  # -screen none: LAMMPS' own ERROR line is here
-        with open(log) as f:
-            text += f.read()
-    missing = [e for e in expected if e not in text]
-    # a negative status is a signal (subprocess' convention); mpirun reports a killed rank as 128+n
-    ok = proc.returncode == 1 and not missing and "signal" not in text.lower()
-    first = next((line for line in text.splitlines() if "eipnn" in line and "ERROR" in line),
-                 next((line for line in text.splitlines() if line.startswith("ERROR")), "(no ERROR line)"))
-    print("%s %-28s ranks=%d exit=%d: %s" % ("ok  " if ok else "FAIL", label, ranks, proc.returncode, first[:200]))
-    if not ok:
-        print("  missing: %s\n%s" % (missing, text[-3000:]))
-    return ok
+def bad_run(label, model, data, elements, ranks, expected, env, work):
+    return stops_cleanly(label, lammps_input(model, data, elements), ranks, expected, env, work)
 
 
 def main():
@@ -166,15 +120,15 @@ def main():
     for ranks in (1, 2):
         for damage in DAMAGE:
             # the driver's reason, the file it names and LAMMPS' own stop (on 1 rank LAMMPS writes it)
-            ok &= stops_cleanly(damage, "eipnn_" + damage, "si.data", "Si", ranks,
-                                [EXPECTED[damage], "parameter file eipnn_%s.ckpt" % damage,
-                                 "Unable to load KIM Simulator Model"], env, work)
-        ok &= stops_cleanly("kim interactions Ge", good, "si.data", "Ge", ranks, ["symbol not found: Ge"], env, work)
-        ok &= stops_cleanly("types mapped to Si Ge", good, "sige.data", "Si Ge", ranks, ["symbol not found: Ge"],
-                            env, work)
+            ok &= bad_run(damage, "eipnn_" + damage, "si.data", "Si", ranks,
+                          [EXPECTED[damage], "parameter file eipnn_%s.ckpt" % damage,
+                           "Unable to load KIM Simulator Model"], env, work)
+        ok &= bad_run("kim interactions Ge", good, "si.data", "Ge", ranks, ["symbol not found: Ge"], env, work)
+        ok &= bad_run("types mapped to Si Ge", good, "sige.data", "Si Ge", ranks, ["symbol not found: Ge"], env,
+                      work)
         overlap_expected = ["closer than the minimum 0.1", "two atoms overlap"]
         overlap_expected.append("KIM Compute returned error" if ranks == 1 else "so that the run does not hang")
-        ok &= stops_cleanly("overlapping atoms", good, "overlap.data", "Si", ranks, overlap_expected, env, work)
+        ok &= bad_run("overlapping atoms", good, "overlap.data", "Si", ranks, overlap_expected, env, work)
     return 0 if ok else 1
 
 
