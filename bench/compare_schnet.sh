@@ -3,11 +3,12 @@
 # PyTorch model on mlearn Si, both with 2 threads, in one run: a training step on energies, a
 # training step on energies and forces (eipnn's EnergyForceStep against autograd.grad with
 # create_graph; the baseline checks the two gradients agree before timing), and energy + forces
-# inference. Each round runs eipnn then PyTorch (each timing the median of `reps` steps); the
-# printed times are the best round of each side and the "spread" lines give every round, because
-# on a shared machine one round can be slowed by other work. PyTorch at its best and eipnn from
-# the standard bench build: see support/compare_setup.sh. `bench/compare schnet 2 1 1` is a quick
-# check that both sides run.
+# inference, exact and through compressed filters (the PyTorch side of the latter is the same
+# uncompressed inference). Each round runs eipnn then PyTorch (each timing the median of `reps`
+# steps); the printed times are the best round of each side and the "spread" lines give every
+# round, because on a shared machine one round can be slowed by other work. PyTorch at its best
+# and eipnn from the standard bench build: see support/compare_setup.sh. `bench/compare schnet 2
+# 1 1` is a quick check that both sides run.
 set -euo pipefail
 source "$(dirname "$0")/support/compare_setup.sh"
 n=${1:-32}
@@ -19,6 +20,7 @@ scratch_dir
 run_rounds bench_schnet model_torch.py "$n" "$reps" "$rounds"
 mapfile -t et < <(values train_ms "${e_out[@]}")
 mapfile -t ei < <(values infer_ms "${e_out[@]}")
+mapfile -t ec < <(values infer_compressed_ms "${e_out[@]}")
 mapfile -t tt < <(values train_ms "${t_out[@]}")
 mapfile -t ti < <(values infer_ms "${t_out[@]}")
 mapfile -t ef < <(values train_forces_ms "${e_out[@]}")
@@ -32,13 +34,16 @@ gflop=$(get "$last" step_gflop)
 fgflop=$(get "$last" forces_gflop)
 sgemm=$(get "$last" sgemm_gflops)
 bet=$(best "${et[@]}"); bei=$(best "${ei[@]}"); btt=$(best "${tt[@]}"); bti=$(best "${ti[@]}")
+bec=$(best "${ec[@]}")
 bef=$(best "${ef[@]}"); btf=$(best "${tf[@]}")
 awk -v a="$bet" -v b="$btt" 'BEGIN{printf "train_step eipnn_ms=%.2f torch_ms=%.2f ratio=%.2f\n", a, b, b/a}'
 awk -v a="$bef" -v b="$btf" 'BEGIN{printf "train_step_forces eipnn_ms=%.2f torch_ms=%.2f ratio=%.2f\n", a, b, b/a}'
 awk -v a="$bei" -v b="$bti" 'BEGIN{printf "inference eipnn_ms=%.2f torch_ms=%.2f ratio=%.2f\n", a, b, b/a}'
+# eipnn through compressed filters (nn/filter_table.hpp) against the same uncompressed PyTorch inference
+awk -v a="$bec" -v b="$bti" 'BEGIN{printf "inference_compressed eipnn_ms=%.2f torch_ms=%.2f ratio=%.2f\n", a, b, b/a}'
 echo "peak_rss eipnn_mb=$em torch_mb=$tm (getrusage max RSS of each process before its force step, data and weights files included)"
 echo "peak_rss_forces eipnn_mb=$emf torch_mb=$tmf (the same, the force-training step included)"
 awk -v f="$gflop" -v t="$bet" -v g="$sgemm" 'BEGIN{printf "throughput step_gflop=%.3f achieved_gflops=%.1f eigen_sgemm_1024_gflops=%s (2 threads)\n", f, f / (t * 1e-3), g}'
 awk -v f="$fgflop" -v t="$bef" -v g="$sgemm" 'BEGIN{printf "throughput_forces step_gflop=%.3f achieved_gflops=%.1f eigen_sgemm_1024_gflops=%s (2 threads)\n", f, f / (t * 1e-3), g}'
-echo "spread over $rounds rounds (ms): eipnn train ${et[*]} | torch train ${tt[*]} | eipnn train_forces ${ef[*]} | torch train_forces ${tf[*]} | eipnn infer ${ei[*]} | torch infer ${ti[*]}"
-echo "per-round ratios: train $(ratios et tt)| train_forces $(ratios ef tf)| inference $(ratios ei ti)"
+echo "spread over $rounds rounds (ms): eipnn train ${et[*]} | torch train ${tt[*]} | eipnn train_forces ${ef[*]} | torch train_forces ${tf[*]} | eipnn infer ${ei[*]} | torch infer ${ti[*]} | eipnn infer_compressed ${ec[*]}"
+echo "per-round ratios: train $(ratios et tt)| train_forces $(ratios ef tf)| inference $(ratios ei ti)| inference_compressed $(ratios ec ti)"

@@ -1,6 +1,8 @@
 // The eipnn model behind the KIM driver: any checkpoint kind (nn/models.hpp), run in double on a
 // graph of KIM's particles (geometry/explicit_graph.hpp, nn/contributing_energy.hpp). The KIM
-// routines (driver_routines.hpp) see only this interface, not the model's type.
+// routines (driver_routines.hpp) see only this interface, not the model's type. A checkpoint with
+// the record inference.filter_table_spacing (eipnn export-kim --compress; nn/compress.hpp) is run
+// with its filters tabulated, built once here at load.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -14,6 +16,7 @@
 #include "eipnn/core/error.hpp"
 #include "eipnn/geometry/explicit_graph.hpp"
 #include "eipnn/io/checkpoint.hpp"
+#include "eipnn/nn/compress.hpp"
 #include "eipnn/nn/contributing_energy.hpp"
 #include "eipnn/nn/models.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
@@ -83,7 +86,11 @@ inline std::unique_ptr<DriverModel> load_driver_model(const Checkpoint& ckpt, co
     std::unique_ptr<DriverModel> out;
     with_model_kind<double>(stored_model_kind(ckpt, file), [&](auto* tag) {
         using Model = std::remove_pointer_t<decltype(tag)>;
-        out = std::make_unique<DriverModelOf<Model>>(model_from_checkpoint<Model>(ckpt, file), driver_host());
+        Model m = model_from_checkpoint<Model>(ckpt, file);
+        const Host host = driver_host();
+        if (const double spacing = stored_filter_table_spacing(ckpt, file); spacing >= 0)
+            compress_model_filters(m, host, spacing, file);
+        out = std::make_unique<DriverModelOf<Model>>(std::move(m), host);
     }, file);
     return out;
 }

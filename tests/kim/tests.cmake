@@ -17,6 +17,9 @@
 #                                driver's message, on 1 and 2 ranks; then a minimal KIM simulator
 #                                (kim_parameter_check.cpp) sets it through the KIM API and writes
 #                                the changed model (WriteParameterizedModel), which LAMMPS runs
+#   kim.compressed_schnet        a SchNet exported with --compress: the driver tabulates its
+#                                filters at load, LAMMPS (1, 2 ranks) agrees with `eipnn eval
+#                                --compress`, and stays within 1e-3 eV/Å of the exact forces
 if(TARGET eipnn_cli)
   find_package(KIM-API 2.2 CONFIG QUIET)
   set(EIPNN_KIM_SPECIES_CHECK none)
@@ -45,6 +48,9 @@ if(TARGET eipnn_cli)
     COMMAND ${EIPNN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/kim_refresh.py $<TARGET_FILE:eipnn_cli>
             ${PROJECT_SOURCE_DIR}/scripts ${EIPNN_SHARED_DIR}/data ${EIPNN_KIM_SCRATCH}/kim_refresh
             ${EIPNN_KIM_PARAMETER_CHECK})
+  add_test(NAME kim.compressed_schnet
+    COMMAND ${EIPNN_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/kim_compressed.py $<TARGET_FILE:eipnn_cli>
+            ${PROJECT_SOURCE_DIR}/scripts ${EIPNN_SHARED_DIR}/data ${EIPNN_KIM_SCRATCH}/kim_compressed)
   set_tests_properties(kim.lammps_agrees_with_eval kim.bad_input_stops_cleanly kim.nve_conserves_energy
-                       kim.refresh_reference_energy PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+                       kim.refresh_reference_energy kim.compressed_schnet PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endif()

@@ -46,6 +46,8 @@ template <class T>
 struct CfconvSaved {
     std::vector<T> filter;          // (n_pairs, F) o_p, before the cutoff
     BasisWindowTable<T> window;     // each pair's Gaussians, for the forward and the backward
+    bool tabulated = false;         // the forward read a filter table (cfconv_table.hpp)
+    std::vector<T> filter_dr;       // (n_pairs, F) do_p/dr of a tabulated forward
 };
 
 namespace detail {
@@ -66,6 +68,7 @@ void cfconv_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>
                 const FilterParams<T>& fp, MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y) {
     const index_t F = fp.W2.cols, n_pairs = batch.n_pairs();
     saved.filter.resize(std::size_t(n_pairs) * F);
+    saved.tabulated = false;
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
     T* filter = saved.filter.data();
     saved.window.compute(host, basis, geom.r);

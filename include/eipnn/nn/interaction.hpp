@@ -9,6 +9,7 @@
 #include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/cfconv.hpp"
 #include "eipnn/nn/cfconv_second.hpp"
+#include "eipnn/nn/cfconv_table.hpp"
 #include "eipnn/nn/dense.hpp"
 #include "eipnn/nn/schnet_config.hpp"
 
@@ -39,15 +40,22 @@ struct InteractionTangent {
     CfconvTangent<T> conv;
 };
 
+// `table` (if given): the block's filter tabulated over r (filter_table.hpp, inference only); the
+// backward then follows the table too (sv.conv.tabulated).
 template <class T>
 void interaction_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
                      const GaussianBasis& basis, const InteractionParams<T>& ip, bool residual,
-                     MatrixView<const T> x, InteractionSaved<T>& sv, MatrixView<T> x_out) {
+                     MatrixView<const T> x, InteractionSaved<T>& sv, MatrixView<T> x_out,
+                     const FilterTable<T>* table = nullptr) {
     const index_t n = x.rows, F = x.cols;
     for (auto* v : {&sv.xin, &sv.y, &sv.a, &sv.h}) v->resize(std::size_t(n) * F);
     const MatrixView<const T> none{};
     dense_fwd(host, x, ip.W_in, none, matrix_of(sv.xin, F));
-    cfconv_fwd(host, batch, geom, basis, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F));
+    if (table)
+        cfconv_table_fwd(host, batch, geom, *table, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F));
+    else
+        cfconv_fwd(host, batch, geom, basis, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv,
+                   matrix_of(sv.y, F));
     dense_fwd(host, matrix_of(std::as_const(sv.y), F), ip.W_o1, ip.b_o1, matrix_of(sv.a, F));
     activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
     dense_fwd(host, matrix_of(std::as_const(sv.h), F), ip.W_o2, ip.b_o2, x_out);
@@ -81,7 +89,14 @@ void interaction_bwd(const Host& host, const GraphBatch& batch, const PairGeomet
     dense_bwd(host, matrix_of(sv.y, F), ip.W_o1, c(d_a), d_y, g.W_o1, g.b_o1);
     save(&InteractionAdjoints<T>::dy, d_y.data);
     // the conv's input gradient lands in d_a (free again), then through W_in into dL_dx
-    cfconv_bwd(host, batch, geom, basis, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
+    if (sv.conv.tabulated) {
+        if (g.filter.any())
+            throw Error("a tabulated filter has no parameter gradients", "interaction_bwd",
+                        "compressed filters are for inference; train the exact model (SchNet::drop_compressed_filters)");
+        cfconv_table_bwd(host, batch, geom, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, dL_dr);
+    } else {
+        cfconv_bwd(host, batch, geom, basis, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
+    }
     save(&InteractionAdjoints<T>::dxin, d_a.data);
     dense_bwd(host, x, ip.W_in, c(d_a), dL_dx, g.W_in, MatrixView<T>{});
     if (residual)
@@ -97,6 +112,9 @@ void interaction_tangent_fwd(const Host& host, const GraphBatch& batch, const Pa
                              const InteractionSaved<T>& sv, Span<const T> r_dot, InteractionTangent<T>& tan,
                              MatrixView<T> x_out_dot) {
     const index_t n = x_out_dot.rows, F = x_out_dot.cols;
+    if (sv.conv.tabulated)
+        throw Error("the forward read a filter table, which has no second derivatives in the parameters",
+                    "interaction_tangent_fwd", "train on forces with the exact model (SchNet::drop_compressed_filters)");
     MatrixView<const T> xin_dot{};
     if (x_dot.data) {
         tan.xin_dot.resize(std::size_t(n) * F);

@@ -11,9 +11,17 @@
 // this file adds the backbone. forward() saves what backward() needs in SchNetForward;
 // backward_pairs() turns dL/dE per graph (and head) into parameter gradients and/or dE/dr per pair,
 // backward() into dE/d(r_j - r_i) per edge as every model does.
+//
+// Compressed filters (inference only; nn/filter_table.hpp): compress_filters() tabulates every
+// block's filter network over r from the current weights; while the model holds the tables,
+// forward() reads them instead of the filter networks and backward() gives exact forces of that
+// tabulated model, but refuses parameter gradients and the second-order passes, so training can
+// never run through a table. Copies share the (immutable) tables; cast<U>() drops them. Changing
+// the weights afterwards leaves the tables stale: compress after the weights are final.
 #pragma once
 #include <array>
 #include <cmath>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,6 +31,7 @@
 #include "eipnn/math/cutoff.hpp"
 #include "eipnn/math/gaussian_basis.hpp"
 #include "eipnn/nn/embedding.hpp"
+#include "eipnn/nn/filter_table.hpp"
 #include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/interaction.hpp"
 #include "eipnn/nn/model.hpp"
@@ -71,6 +80,7 @@ public:
     using Base::params;
 
     GaussianBasis basis;
+    std::shared_ptr<const CompressedFilters<T>> compressed;  // null: the exact filter networks
 
     explicit SchNet(const SchNetConfig& cfg = {}, unsigned seed = 42) : Base(cfg) {
         const index_t F = config.n_features, S = index_t(config.species.size());
@@ -92,6 +102,18 @@ public:
     }
 
     static std::string block_prefix(index_t t) { return schnet_block_prefix(t); }
+
+    // Tabulates every block's filter at grid spacing <= `spacing` Å (0: the default,
+    // default_filter_table_spacing) from the current weights; inference then reads the tables.
+    void compress_filters(const Host& host, double spacing = 0) {
+        if (spacing == 0) spacing = default_filter_table_spacing(basis);
+        auto c = std::make_shared<CompressedFilters<T>>();
+        for (index_t t = 0; t < config.n_interactions; ++t)
+            c->blocks.push_back(build_filter_table(host, block(t).filter, basis, config.cutoff, spacing));
+        c->spacing = c->blocks.empty() ? spacing : c->blocks.front().spacing;
+        compressed = std::move(c);
+    }
+    void drop_compressed_filters() { compressed.reset(); }
 
     // Unit-variance embedding (uniform on ±sqrt 3); everything else by ModelBase's defaults.
     double initial_range(const std::string& name) const { return name == "embedding" ? std::sqrt(3.0) : 0.0; }
@@ -126,7 +148,8 @@ public:
         for (index_t t = 0; t < config.n_interactions; ++t)
             interaction_fwd(host, batch, fw.geom, basis, block(t), config.residual,
                             matrix_of(std::as_const(fw.x[std::size_t(t)]), F), fw.blocks[std::size_t(t)],
-                            matrix_of(fw.x[std::size_t(t) + 1], F));
+                            matrix_of(fw.x[std::size_t(t) + 1], F),
+                            compressed ? &compressed->blocks[std::size_t(t)] : nullptr);
         energy_heads_fwd(host, batch, params, span_of(std::as_const(fw.species)), this->head_scale, this->head_ref,
                          features(fw), fw.heads, fw.energies);
     }
@@ -154,6 +177,12 @@ public:
         const index_t n = batch.n_atoms(), F = config.n_features, G = batch.n_graphs(), K = config.n_heads;
         if (dL_dE.size != G * K)
             throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), "SchNet::backward");
+        if ((grads || keep) && tabulated(fw))
+            throw Error(str("the forward read compressed filters, which have no ",
+                            grads ? "parameter gradients" : "second derivatives"),
+                        "SchNet::backward",
+                        "compressed filters are for inference (energies, forces, virials); train the exact model "
+                        "(drop_compressed_filters)");
         std::vector<T> d_next(std::size_t(n) * F, T(0)), d_prev(std::size_t(n) * F), scratch;
         if (dL_dx_extra) {
             if (dL_dx_extra->size() != d_next.size())
@@ -246,6 +275,9 @@ public:
                  PairToEdgeGradient<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(geom.r),
                                        span_of(dL_dr), matrix_of(dL_dvec, 3)});
     }
+
+    // Did this forward read compressed filters?
+    static bool tabulated(const SchNetForward<T>& fw) { return !fw.blocks.empty() && fw.blocks.front().conv.tabulated; }
 
 private:
     MatrixView<const T> cv(const std::string& name) const { return params.view(name); }

@@ -1,6 +1,7 @@
 // `eipnn eval`: energy, force and virial errors of a trained model of any kind (the checkpoint's
 // model.kind picks it) on an extxyz file, overall and per config_type, as text or JSON; optionally
-// the predictions as extxyz.
+// the predictions as extxyz. --compress runs a SchNet through tabulated filters (nn/filter_table.hpp),
+// to measure what inference with compressed filters (eipnn export-kim --compress) gives.
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eipnn/io/extxyz.hpp"
+#include "eipnn/nn/compress.hpp"
 #include "eipnn/nn/models.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
 #include "eipnn/train/stress_labels.hpp"
@@ -104,7 +106,8 @@ inline void print_metrics_line(const std::string& name, const nlohmann::json& j)
 
 struct EvalOptions {
     std::string model, data, out;
-    bool json = false, no_forces = false;
+    bool json = false, no_forces = false, compress = false;
+    double table_spacing = 0;  // Å; 0 = the model's default
     int threads = 0;
     std::size_t batch_size = 32;
 };
@@ -127,8 +130,9 @@ inline void check_finite_labels(const Frame& f) {
 }
 
 // Streams the data in chunks of one batch (it may be larger than memory) through any model.
+// `compression` (if given) is reported beside the metrics.
 template <class Model>
-void evaluate(const EvalOptions& o, const Model& model) {
+void evaluate(const EvalOptions& o, const Model& model, const FilterCompression* compression = nullptr) {
     const Host host{o.threads};
     std::unique_ptr<ExtxyzWriter> writer;
     if (!o.out.empty()) writer = std::make_unique<ExtxyzWriter>(o.out);
@@ -218,12 +222,20 @@ void evaluate(const EvalOptions& o, const Model& model) {
     if (writer) writer->close();
     nlohmann::json j = total.to_json();
     j["model_kind"] = Model::kind;
+    if (compression)
+        j["compressed_filters"] = {{"spacing_A", compression->spacing},  {"tables", compression->n_tables},
+                                   {"nodes", compression->n_nodes},      {"bytes", compression->bytes},
+                                   {"build_ms", compression->build_ms}};
     j["by_config_type"] = nlohmann::json::object();
     for (const auto& [type, s] : by_type) j["by_config_type"][type] = s.to_json();
     if (o.json) {
         std::printf("%s\n", j.dump(2).c_str());
     } else {
         std::printf("model: %s (%s)\n", Model::kind, o.model.c_str());
+        if (compression)
+            std::printf("compressed filters: %ld tables of %ld nodes, spacing %.5f Å, %.2f MB, built in %.1f ms\n",
+                        long(compression->n_tables), long(compression->n_nodes), compression->spacing,
+                        double(compression->bytes) / 1e6, compression->build_ms);
         print_metrics_line("all", j);
         for (const auto& [type, s] : by_type) print_metrics_line(type, s.to_json());
     }
@@ -240,14 +252,24 @@ inline void add_eval_command(CLI::App& app) {
     cmd->add_flag("--no-forces", o->no_forces, "energies only (faster)");
     cmd->add_option("--threads", o->threads, "threads; 0 = all cores");
     cmd->add_option("--batch-size", o->batch_size, "configurations per evaluation batch");
+    cmd->add_flag("--compress", o->compress,
+                  "SchNet: evaluate through filters tabulated over distance (cubic Hermite; inference as in "
+                  "export-kim --compress)");
+    cmd->add_option("--table-spacing", o->table_spacing,
+                    "with --compress: the table's grid spacing in Å (0 = default, 1/8 of the Gaussians' width)");
     cmd->callback([o]() {
         if (o->batch_size < 1) throw Error("--batch-size must be at least 1", "eipnn eval");
         if (o->threads < 0) throw Error(str("--threads ", o->threads, " is negative"), "eipnn eval", "0 uses all cores");
+        if (!o->compress && o->table_spacing != 0)
+            throw Error("--table-spacing needs --compress", "eipnn eval", "add --compress, or drop --table-spacing");
         const Checkpoint ckpt = read_checkpoint(o->model);
         with_model_kind<double>(stored_model_kind(ckpt, o->model), [&](auto* tag) {
             using Model = std::remove_pointer_t<decltype(tag)>;
-            const Model model = model_from_checkpoint<Model>(ckpt, o->model);
-            evaluate(*o, model);
+            Model model = model_from_checkpoint<Model>(ckpt, o->model);
+            if (!o->compress) return evaluate(*o, model);
+            const FilterCompression c = compress_model_filters(model, Host{o->threads}, o->table_spacing,
+                                                               "eipnn eval --compress");
+            evaluate(*o, model, &c);
         }, o->model);
     });
 }

@@ -4,6 +4,9 @@
 //   DIR/NAME                 a portable model: the driver's name, the checkpoint as its parameter file
 // installed with `kim-api-collections-management install <collection> DIR/eipnn_model_driver`,
 // then `... DIR/NAME`; LAMMPS then runs the model as `pair_style kim NAME` (README, OpenKIM).
+// --compress (SchNet): the parameter file is the checkpoint plus the record
+// inference.filter_table_spacing (nn/compress.hpp), and the driver tabulates the filters when it
+// loads the model (kim/driver_model.hpp); without it the checkpoint is copied byte for byte.
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -17,6 +20,7 @@
 
 #include "cli/resources.hpp"
 #include "eipnn/geometry/elements.hpp"
+#include "eipnn/nn/compress.hpp"
 #include "eipnn/nn/models.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
 
@@ -41,6 +45,8 @@ inline fs::path find_kim_driver_sources() {
 
 struct ExportKimOptions {
     std::string model, name, out;
+    bool compress = false;
+    double table_spacing = 0;  // Å; 0 = the model's default
 };
 
 // KIM item names are C identifiers (kim-api-items-macros.cmake refuses anything else).
@@ -66,11 +72,16 @@ inline void run_export_kim(const ExportKimOptions& o) {
     // read it as the driver will, so a broken checkpoint fails here and not inside LAMMPS
     const Checkpoint ckpt = read_checkpoint(o.model);
     std::string kind, elements;
+    FilterCompression compression;
+    if (!o.compress && o.table_spacing != 0)
+        throw Error("--table-spacing needs --compress", where, "add --compress, or drop --table-spacing");
     with_model_kind<double>(stored_model_kind(ckpt, o.model), [&](auto* tag) {
         using Model = std::remove_pointer_t<decltype(tag)>;
-        const Model m = model_from_checkpoint<Model>(ckpt, o.model);
+        Model m = model_from_checkpoint<Model>(ckpt, o.model);
         kind = Model::kind;
         for (int z : m.config.species) elements += str(elements.empty() ? "" : " ", element_symbol(z));
+        // built here once as the driver will (a kind without tables fails here, not in LAMMPS)
+        if (o.compress) compression = compress_model_filters(m, Host{}, o.table_spacing, "eipnn export-kim --compress");
     }, o.model);
     const fs::path sources = find_kim_driver_sources();
     if (sources.empty()) {
@@ -86,7 +97,13 @@ inline void run_export_kim(const ExportKimOptions& o) {
     fs::remove_all(model);
     fs::create_directories(model);
     const std::string param = o.name + ".ckpt";
-    fs::copy_file(o.model, model / param);
+    if (o.compress) {
+        Checkpoint c = ckpt;
+        c.arrays[kFilterTableSpacingRecord] = {compression.spacing};
+        write_checkpoint(model / param, c);
+    } else {
+        fs::copy_file(o.model, model / param);
+    }
     write_text(model / "CMakeLists.txt",
                str("# An eipnn ", kind, " model (", elements, ") as a KIM portable model, written by eipnn export-kim.\n",
                    "cmake_minimum_required(VERSION 3.10)\n\n",
@@ -98,6 +115,11 @@ inline void run_export_kim(const ExportKimOptions& o) {
                    "  PARAMETER_FILES \"", param, "\"\n", "  )\n"));
     std::printf("exported %s model %s (%s) to %s:\n  %s (driver)\n  %s (portable model)\n", kind.c_str(), o.name.c_str(),
                 elements.c_str(), out.string().c_str(), driver.string().c_str(), model.string().c_str());
+    if (o.compress)
+        std::printf("compressed filters: the driver tabulates %ld filter networks at %.5f Å (%ld nodes, %.2f MB, "
+                    "%.1f ms here)\n",
+                    long(compression.n_tables), compression.spacing, long(compression.n_nodes),
+                    double(compression.bytes) / 1e6, compression.build_ms);
     std::printf("install (driver first), e.g. into the collection named by KIM_API_MODEL_DRIVERS_DIR /\n"
                 "KIM_API_PORTABLE_MODELS_DIR:\n"
                 "  kim-api-collections-management install environment %s\n"
@@ -114,6 +136,10 @@ inline void add_export_kim_command(CLI::App& app) {
         ->check(CLI::ExistingFile);
     cmd->add_option("--name", o->name, "the portable model's KIM name (a C identifier), e.g. SchNet_Si")->required();
     cmd->add_option("--out", o->out, "folder for the two item folders")->required();
+    cmd->add_flag("--compress", o->compress,
+                  "SchNet: the driver runs the filters as tables over distance (cubic Hermite), built at load");
+    cmd->add_option("--table-spacing", o->table_spacing,
+                    "with --compress: the tables' grid spacing in Å (0 = default, 1/8 of the Gaussians' width)");
     cmd->callback([o]() { run_export_kim(*o); });
 }
 
