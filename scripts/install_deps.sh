@@ -7,6 +7,7 @@ packages=(
   build-essential cmake clang libclang-rt-14-dev
   catch2 libeigen3-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   lammps lammps-data libkim-api-dev openkim-models
+  libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-scipy python3-mpmath python3-torch python3-ase python3-matplotlib
   libopenblas0-pthread
 )

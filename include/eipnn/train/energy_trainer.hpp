@@ -17,6 +17,14 @@
 //    forward, loss, parameter gradients; the classifier uses this);
 //  - the validation metric that picks the best checkpoint (ModelValidator, lower is better; default: the energy
 //    MAE per atom of head 0 on the validation set).
+//
+// Data parallelism (MPI, issue 18): with an active `comm` every rank runs this same loop on the
+// same batches, each batch step is parallel/distributed_step.hpp's (configurations spread over
+// the ranks, the gradient summed exactly, so every rank holds the same gradient and takes the
+// same optimizer step), validation is spread over the ranks (parallel/distributed_predict.hpp),
+// and only rank 0 writes checkpoints and the log. That path is bit-identical for any number of
+// ranks but not to the single-process path (see distributed_step.hpp); without an active
+// communicator (the default) nothing below changes.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -30,6 +38,8 @@
 #include "eipnn/optim/adam.hpp"
 #include "eipnn/optim/clip_grad_norm.hpp"
 #include "eipnn/optim/lr_schedule.hpp"
+#include "eipnn/parallel/distributed_predict.hpp"
+#include "eipnn/parallel/distributed_step.hpp"
 #include "eipnn/train/force_labels.hpp"
 #include "eipnn/train/force_training.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
@@ -173,6 +183,9 @@ public:
     ModelValidator<Model> validator;    // replaces the energy MAE when set
     static constexpr const char* kEnergyMetricName = "valid energy MAE (meV/atom)";
     std::string metric_name = kEnergyMetricName;
+    // The ranks that share this training (parallel/communicator.hpp); inactive (one process, the
+    // plain path) unless the caller passes Communicator::world() under mpirun.
+    Communicator comm;
 
     ModelTrainer(Model& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
                   BatchLoss loss = nullptr)
@@ -192,19 +205,26 @@ public:
         BatchSampler sampler(train_.size(), opt_.batch_size, opt_.seed);
         TrainResult result;
         int start_epoch = 0, bad_epochs = 0;
+        const bool writer = comm.root(), distributed = comm.active();
+        if (distributed && batch_step)
+            throw Error("a custom batch step (the classifier of the strategies) cannot run over MPI ranks yet",
+                        "ModelTrainer", "run this training without mpirun");
         // A run killed mid-write (SIGKILL cannot be caught) leaves its temporaries; this run owns
         // OUT, so it removes them before anything else: the CSV's, and checkpoint ones of dead
         // writers (write_checkpoint would remove those only at its next write, which a resumed
-        // run that is already complete never makes).
+        // run that is already complete never makes). Under MPI only rank 0 writes (every rank
+        // reads OUT.last to resume).
         std::error_code ec;
-        std::filesystem::remove(csv_tmp_path(), ec);
-        remove_stale_checkpoint_temporaries(opt_.out);
-        remove_stale_checkpoint_temporaries(last_path());
+        if (writer) {
+            std::filesystem::remove(csv_tmp_path(), ec);
+            remove_stale_checkpoint_temporaries(opt_.out);
+            remove_stale_checkpoint_temporaries(last_path());
+        }
         if (opt_.resume) {
             start_epoch = restore(adam, sampler, schedule, result, bad_epochs);
             // the log may lag OUT.last by one epoch (killed between the two writes): rewrite it
             // from the log stored in OUT.last, which is the reference
-            write_csv(result.log);
+            if (writer) write_csv(result.log);
         }
 
         const bool on_forces = opt_.loss.uses_forces() && !batch_step;
@@ -214,6 +234,7 @@ public:
             if (metric_name == kEnergyMetricName) metric_name = "valid loss (energy + forces + stress terms)";
         }
         EnergyForceStep<Model> force_step;
+        DistributedStep<Model> distributed_step(comm);
         ParameterBuffer<T> grads(model_.layout);
         typename Model::Forward fw;
         std::vector<double> dL_dE;
@@ -224,10 +245,20 @@ public:
             LossTerms terms_sum;
             double lr = 0;
             for (std::size_t b = 0; b < batches.size(); ++b) {
-                const GraphBatch batch = train_.batch(batches[b]);
+                // (distributed: each rank assembles its own configurations, not the whole batch)
+                const GraphBatch batch = distributed ? GraphBatch{} : train_.batch(batches[b]);
                 grads.zero();
                 double loss;
-                if (batch_step) {
+                if (distributed && on_forces) {
+                    const BatchLabels labels =
+                        batch_labels(train_, batches[b], opt_.loss.forces > 0, opt_.loss.stress > 0, weak_items);
+                    const LossTerms terms = distributed_step.forces(host, model_, train_, batches[b], labels, opt_.loss,
+                                                                    grads, custom_loss_ ? loss_ : BatchLoss{});
+                    terms_sum += terms;
+                    loss = terms.total();
+                } else if (distributed) {
+                    loss = distributed_step.energy(host, model_, train_, batches[b], loss_, grads);
+                } else if (batch_step) {
                     loss = batch_step(host, model_, batch, batches[b], grads);
                 } else if (on_forces) {
                     const BatchLabels labels =
@@ -262,8 +293,11 @@ public:
             if (validator) {
                 rec.valid_metric = validator(host, model_);
             } else if (on_forces) {
+                // (distributed: each rank evaluates a share of the validation batches)
                 const EnergyForceMetrics m = energy_force_metrics(
-                    predict_energy_forces(model_, valid_, host, opt_.batch_size), valid_, opt_.loss);
+                    distributed ? distributed_predict_energy_forces(comm, model_, valid_, host, opt_.batch_size)
+                                : predict_energy_forces(model_, valid_, host, opt_.batch_size),
+                    valid_, opt_.loss);
                 rec.valid_mae_meV_per_atom = m.energy_mae_meV_per_atom;
                 rec.valid_rmse_meV_per_atom = m.energy_rmse_meV_per_atom;
                 rec.valid_force_mae_eV_per_A = m.force_mae_eV_per_A;
@@ -271,7 +305,10 @@ public:
                 rec.valid_stress_mae_GPa = m.stress_mae_GPa;
                 rec.valid_metric = m.loss.total();
             } else {
-                const EnergyMetrics m = energy_metrics(predict_energies(model_, valid_, host, opt_.batch_size), valid_);
+                const EnergyMetrics m = energy_metrics(
+                    distributed ? distributed_predict_energies(comm, model_, valid_, host, opt_.batch_size)
+                                : predict_energies(model_, valid_, host, opt_.batch_size),
+                    valid_);
                 rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;
                 rec.valid_rmse_meV_per_atom = m.rmse_meV_per_atom;
                 rec.valid_mae_eV_per_config = m.mae_meV_per_config * 1e-3;
@@ -291,12 +328,14 @@ public:
                 best.ints["train.epoch"] = rec.epoch;
                 best.arrays["train.valid_metric"] = {rec.valid_metric};
                 best.strings["train.metric_name"] = metric_name;
-                write_checkpoint(opt_.out, best);
+                if (writer) write_checkpoint(opt_.out, best);
             } else {
                 ++bad_epochs;
             }
-            save_last(adam, sampler, schedule, result, bad_epochs);
-            write_csv(result.log);
+            if (writer) {
+                save_last(adam, sampler, schedule, result, bad_epochs);
+                write_csv(result.log);
+            }
             if (on_epoch) on_epoch(rec);
             if (opt_.early_stopping_patience > 0 && bad_epochs >= opt_.early_stopping_patience) {
                 result.stopped_early = true;

@@ -3,18 +3,24 @@
 // and info virial_NAME (eV, 9 components, row-major). Streams one frame at a time, so memory does
 // not grow with the file. A configuration an EIP cannot handle (element not covered, overlapping
 // atoms, non-finite result) is reported by index; --on-error skip drops it, stop ends the run.
+// Under mpirun the configurations are spread over the ranks (run_label).
 #pragma once
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/progress.hpp"
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/io/extxyz.hpp"
+#include "eipnn/parallel/collective_error.hpp"
+#include "eipnn/parallel/ordered_records.hpp"
 
 namespace eipnn::cli {
 
@@ -24,12 +30,79 @@ struct LabelOptions {
     int threads = 0;
 };
 
+struct LabelPotential {
+    std::string name;
+    std::unique_ptr<Potential> pot;
+};
+
+// Labels one frame in place with every EIP; returns "" or what went wrong (then the frame is unusable).
+inline std::string label_frame(Frame& f, std::size_t index, const std::vector<LabelPotential>& pots, const Host& host) {
+    for (const auto& p : pots) {
+        try {
+            const NeighborList nl = build_neighbor_list(f.structure, p.pot->cutoff(), {}, host);
+            EipResult<double> r;
+            p.pot->compute(f.structure, nl, host, r);
+            bool finite = std::isfinite(r.energy);
+            for (double x : r.forces) finite = finite && std::isfinite(x);
+            if (!finite) throw Error("the energy or a force is not finite", p.name, "check the configuration");
+            f.set_info("energy_" + p.name, InfoValue::reals_of({r.energy}));
+            f.set_column("forces_" + p.name, r.forces, 3);
+            f.set_info("virial_" + p.name, InfoValue::reals_of(std::vector<double>(r.virial.begin(), r.virial.end())));
+        } catch (const Error& e) {
+            return str("configuration ", index, " (", f.source, "), EIP ", p.name, ": ", e.what());
+        }
+    }
+    return "";
+}
+
+// OUT written as "OUT.tmp" and renamed at the end (as ExtxyzWriter does), from frames already
+// serialised by the ranks; a run that stops early removes the temporary and leaves OUT alone.
+class AtomicTextFile {
+public:
+    explicit AtomicTextFile(std::filesystem::path path) : path_(std::move(path)), tmp_(path_.string() + ".tmp") {
+        out_.open(tmp_, std::ios::binary | std::ios::trunc);
+        if (!out_) throw Error(str("cannot open '", tmp_.string(), "' for writing"), "eipnn label",
+                               "check that the directory exists and is writable");
+    }
+    ~AtomicTextFile() {
+        if (!open_) return;
+        out_.close();
+        std::error_code ec;
+        std::filesystem::remove(tmp_, ec);
+    }
+    void write(const std::string& text) {
+        out_ << text;
+        if (!out_) throw Error("write failed", tmp_.string(), "check free disk space");
+    }
+    void close() {
+        out_.close();
+        open_ = false;
+        std::error_code ec;
+        if (out_.fail()) {
+            std::filesystem::remove(tmp_, ec);
+            throw Error("writing failed", tmp_.string(), "check free disk space; the destination was not changed");
+        }
+        std::filesystem::rename(tmp_, path_, ec);
+        if (ec) {
+            const std::string why = ec.message();
+            std::filesystem::remove(tmp_, ec);
+            throw Error(str("cannot rename the temporary file onto '", path_.string(), "': ", why), tmp_.string());
+        }
+    }
+
+private:
+    std::filesystem::path path_, tmp_;
+    std::ofstream out_;
+    bool open_ = true;
+};
+
+// Under mpirun the frames are labelled round-robin over the ranks, a round of kRound frames per
+// rank at a time, and rank 0 writes them in input order: the output is the single-process output
+// byte for byte. A stop on error is decided by rank 0 (the first failing frame in input order) and
+// broadcast, so every rank stops with the same message.
 inline int run_label(const LabelOptions& o) {
-    struct Named {
-        std::string name;
-        std::unique_ptr<Potential> pot;
-    };
-    std::vector<Named> pots;
+    const Communicator comm = Communicator::world();
+    std::vector<LabelPotential> pots;
     if (o.threads < 0) throw Error(str("--threads ", o.threads, " is negative"), "eipnn label", "0 uses all cores");
     for (const auto& spec : o.eips) {
         PotentialSpec ps = parse_potential_spec(spec);
@@ -47,42 +120,54 @@ inline int run_label(const LabelOptions& o) {
     // an empty input would give an empty output that looks like success
     if (total == 0) throw Error("no configurations", o.in, "check the file: it holds no frame");
     ExtxyzReader reader(o.in);
-    ExtxyzWriter writer(o.out);
-    Progress progress("label", total);
+    std::unique_ptr<AtomicTextFile> out;
+    std::unique_ptr<Progress> progress;
+    if (comm.root()) {
+        out = std::make_unique<AtomicTextFile>(o.out);
+        progress = std::make_unique<Progress>("label", total);
+    }
     const Host host{o.threads};
+    constexpr std::size_t kRound = 16;  // frames per rank between two gathers: bounds memory
+    const std::size_t round = kRound * std::size_t(comm.size());
     Frame f;
     std::size_t index = 0, written = 0, skipped = 0;
-    while (reader.next(f)) {
-        bool ok = true;
-        for (const auto& p : pots) {
-            try {
-                const NeighborList nl = build_neighbor_list(f.structure, p.pot->cutoff(), {}, host);
-                EipResult<double> r;
-                p.pot->compute(f.structure, nl, host, r);
-                bool finite = std::isfinite(r.energy);
-                for (double x : r.forces) finite = finite && std::isfinite(x);
-                if (!finite) throw Error("the energy or a force is not finite", p.name, "check the configuration");
-                f.set_info("energy_" + p.name, InfoValue::reals_of({r.energy}));
-                f.set_column("forces_" + p.name, r.forces, 3);
-                f.set_info("virial_" + p.name, InfoValue::reals_of(std::vector<double>(r.virial.begin(), r.virial.end())));
-            } catch (const Error& e) {
-                const std::string msg = str("configuration ", index, " (", f.source, "), EIP ", p.name, ": ", e.what());
-                if (o.on_error == "stop") throw Error(msg, "eipnn label", "use --on-error skip to drop such configurations");
-                std::cerr << "\neipnn label: skipped " << msg << "\n";
-                ok = false;
+    bool more = true;
+    while (more) {
+        const std::size_t first = index;
+        std::vector<Record> mine;
+        while (index < first + round && (more = reader.next(f))) {
+            if (owner_of(index, comm) == comm.rank()) {
+                const std::string error = label_frame(f, index, pots, host);
+                if (error.empty()) {
+                    std::ostringstream text;
+                    write_extxyz_frame(text, f, str(o.out, " frame ", index));
+                    mine.push_back({'w', text.str()});
+                } else {
+                    mine.push_back({o.on_error == "stop" ? 'e' : 's', error});
+                    if (o.on_error != "stop") std::cerr << "\neipnn label: skipped " << error << "\n";
+                }
+            }
+            ++index;
+        }
+        std::string stop;  // rank 0: the first error of the round, broadcast to all
+        for (const Record& r : gather_in_order(comm, mine, first, index - first)) {
+            if (r.kind == 'e') {
+                stop = r.text;
                 break;
             }
+            if (r.kind == 'w') {
+                out->write(r.text);
+                ++written;
+            } else {
+                ++skipped;
+            }
         }
-        if (ok) {
-            writer.write(f);
-            ++written;
-        } else {
-            ++skipped;
-        }
-        progress.update(++index);
+        comm.broadcast(stop);
+        if (!stop.empty()) throw CollectiveError(stop, "eipnn label", "use --on-error skip to drop such configurations");
+        if (progress) progress->update(index);
     }
-    writer.close();
-    progress.finish(str(written, " written, ", skipped, " skipped"));
+    if (out) out->close();
+    if (progress) progress->finish(str(written, " written, ", skipped, " skipped"));
     return 0;
 }
 

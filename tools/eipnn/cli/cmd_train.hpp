@@ -1,6 +1,8 @@
 // `eipnn train`: a model of any kind (--model schnet|soapnet) on the energies of an extxyz file,
 // with every hyperparameter of METHOD.md as a flag (or a key of a --config TOML/INI file), the
-// paper's values as defaults.
+// paper's values as defaults. Under mpirun every rank loads the data and trains on its share of
+// each batch (train/energy_trainer.hpp, parallel/distributed_step.hpp); rank 0 alone prints,
+// writes the checkpoints and the log, and plots.
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -12,6 +14,8 @@
 #include "cli/resources.hpp"
 #include "cli/loss_flags.hpp"
 #include "cli/model_flags.hpp"
+#include "eipnn/parallel/collective_error.hpp"
+#include "eipnn/parallel/communicator.hpp"
 #include "eipnn/train/energy_trainer.hpp"
 #include "eipnn/train/model_inputs.hpp"
 
@@ -127,13 +131,18 @@ inline void add_train_command(CLI::App& app) {
     o->train_flags.add(cmd);
     o->loss.add(cmd);
     cmd->callback([o]() {
-        if (o->loss.forces) o->train_flags.use_force_schedule();
-        o->train_flags.validate();
-        o->loss.validate("eipnn train");
-        parse_schedule_kind(o->train_flags.schedule);  // an unknown schedule fails before the data is read
-        if (!o->split.empty() && o->valid.empty())
-            for (double f : o->split)
-                if (!(f > 0 && f < 1)) throw Error(str("--split fraction ", f, " must be in (0, 1)"), "eipnn train", "e.g. --split 0.9 0.1");
+        const Communicator comm = Communicator::world();
+        try {  // the flags are the same on every rank: so is this verdict, reported once
+            if (o->loss.forces) o->train_flags.use_force_schedule();
+            o->train_flags.validate();
+            o->loss.validate("eipnn train");
+            parse_schedule_kind(o->train_flags.schedule);  // an unknown schedule fails before the data is read
+            if (!o->split.empty() && o->valid.empty())
+                for (double f : o->split)
+                    if (!(f > 0 && f < 1)) throw Error(str("--split fraction ", f, " must be in (0, 1)"), "eipnn train", "e.g. --split 0.9 0.1");
+        } catch (const Error& e) {
+            throw CollectiveError(e.problem(), e.location(), e.hint());
+        }
         {
             const std::filesystem::path out(o->out), dir = out.has_parent_path() ? out.parent_path() : ".";
             if (!std::filesystem::is_directory(dir))
@@ -152,8 +161,10 @@ inline void add_train_command(CLI::App& app) {
             valid_data = all.subset(parts[1]);
         }
         const PreparedSet train = prepare(train_data, o->model.cutoff, host), valid = prepare(valid_data, o->model.cutoff, host);
-        std::fprintf(stderr, "train: %zu configurations (%zu atoms), valid: %zu; %s\n", train_data.size(),
-                     train_data.n_atoms(), valid_data.size(), o->model.describe().c_str());
+        if (comm.root())
+            std::fprintf(stderr, "train: %zu configurations (%zu atoms), valid: %zu; %s%s\n", train_data.size(),
+                         train_data.n_atoms(), valid_data.size(), o->model.describe().c_str(),
+                         comm.active() ? str("; MPI ranks: ", comm.size()).c_str() : "");
         auto run = [&](auto* tag) {
             using Model = std::remove_pointer_t<decltype(tag)>;
             Model model(o->model.config<Model>(species_of(train)), unsigned(o->train_flags.seed));
@@ -166,18 +177,20 @@ inline void add_train_command(CLI::App& app) {
             TrainOptions options = o->train_flags.options(o->out, o->resume);
             options.loss = o->loss.weights(std::any_of(train.stress.begin(), train.stress.end(),
                                                        [](const std::vector<double>& s) { return !s.empty(); }));
-            if (options.loss.uses_forces())
+            if (options.loss.uses_forces() && comm.root())
                 std::fprintf(stderr, "loss weights: energy %g, forces %g, stress %g\n", options.loss.energy,
                              options.loss.forces, options.loss.stress);
             ModelTrainer<Model> trainer(model, train, valid, options);
+            trainer.comm = comm;
             std::unique_ptr<Progress> bar;
             const bool tty = ::isatty(STDERR_FILENO) == 1;  // logs get the per-epoch lines only
             trainer.on_batch = [&](int epoch, std::size_t b, std::size_t n, double loss) {
-                if (!tty) return;
+                if (!tty || !comm.root()) return;
                 if (b == 1) bar = std::make_unique<Progress>(str("epoch ", epoch), n);
                 bar->update(b, str("loss ", loss));
             };
             trainer.on_epoch = [&](const EpochRecord& r) {
+                if (!comm.root()) return;
                 if (bar) bar->finish(str("loss ", r.train_loss));
                 if (options.loss.uses_forces())
                     std::fprintf(stderr,
@@ -191,6 +204,7 @@ inline void add_train_command(CLI::App& app) {
                                  r.epoch, r.train_loss, r.valid_mae_meV_per_atom, r.valid_rmse_meV_per_atom, r.lr, r.seconds);
             };
             const TrainResult res = trainer.run();
+            if (!comm.root()) return;
             if (options.loss.uses_forces()) {
                 const EpochRecord& b = res.log.at(std::size_t(res.best_epoch - 1));
                 std::printf("best epoch %d: valid energy MAE %.3f meV/atom, force MAE %.4f eV/Å (valid loss %.4g); "

@@ -1,7 +1,15 @@
 // `eipnn`: the command-line face of the library. Each subcommand lives in its own cmd_*.hpp and
 // registers itself here; errors from the library are printed as one clear line, exit code 1.
+//
+// Under mpirun (parallel/mpi_session.hpp) every rank runs this main. An error that every rank
+// raises alike (a CollectiveError: bad flags, a labelling error found by rank 0 and broadcast) is
+// printed once, by rank 0, and all ranks exit normally; any other error is this rank's alone (it
+// could not read its data, its disk is full), so it is printed with the rank's number and the whole
+// job is stopped with MPI_Abort, because the other ranks would otherwise wait for it forever.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
+#include <new>
 
 #include "cli/cmd_eval.hpp"
 #include "cli/cmd_export_kim.hpp"
@@ -10,8 +18,68 @@
 #include "cli/cmd_reproduce.hpp"
 #include "cli/cmd_train.hpp"
 #include "eipnn/core/error.hpp"
+#include "eipnn/parallel/collective_error.hpp"
+#include "eipnn/parallel/communicator.hpp"
+#include "eipnn/parallel/mpi_session.hpp"
+
+#ifdef EIPNN_HAVE_MPI
+namespace {
+
+// Under MPI every heap block starts on a 64-byte boundary. Why: Eigen's vectorised loops over
+// mapped buffers (small products, reductions such as colwise().sum()) split them into a scalar
+// head up to the first aligned address and a packet body, and the two round differently; so the
+// last bits of a result depend on where the buffer happens to lie. One process allocates in the
+// same order every run, so its results repeat; but the ranks of an MPI job (and MPI's own
+// allocations, which vary from run to run) give each rank a different heap, and the per-
+// configuration gradients of parallel/distributed_step.hpp would then differ in their last bits
+// with the number of ranks. Aligning every block removes the dependence. The plain path (no
+// launcher) keeps malloc's alignment, and a build without MPI keeps the standard operators. (The
+// plain path depends on the heap in the same way: its last bits differ between a build that links
+// libmpi, whose start-up allocates, and one that does not; each repeats itself bit for bit.)
+bool g_aligned_heap = false;
+constexpr std::size_t kHeapAlign = 64;
+
+void* allocate(std::size_t n) {
+    if (n == 0) n = 1;
+    void* p = g_aligned_heap ? std::aligned_alloc(kHeapAlign, (n + kHeapAlign - 1) / kHeapAlign * kHeapAlign)
+                             : std::malloc(n);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+}  // namespace
+
+// both kinds of block are released by free()
+void* operator new(std::size_t n) { return allocate(n); }
+void* operator new[](std::size_t n) { return allocate(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
+
+namespace {
+
+// Prints a failure; under MPI with several ranks, ends the job.
+int fail(const eipnn::Communicator& comm, const char* what) {
+    if (comm.active() && comm.size() > 1) {
+        // one write, so that the lines of ranks failing at once do not interleave
+        std::cerr << eipnn::str("eipnn: error on rank ", comm.rank(), " of ", comm.size(), ": ", what, "\n");
+        std::cerr.flush();
+        comm.abort(1);
+    }
+    std::cerr << "eipnn: error: " << what << "\n";
+    return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+#ifdef EIPNN_HAVE_MPI
+    g_aligned_heap = eipnn::launched_by_mpi();  // before MPI and anything else allocates
+#endif
+    eipnn::MpiSession mpi(&argc, &argv);
+    const eipnn::Communicator comm = eipnn::Communicator::world();
     CLI::App app{"eipnn: empirical interatomic potentials and neural networks that learn from them"};
     app.require_subcommand(1);
     eipnn::cli::add_pool_command(app);
@@ -23,13 +91,14 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // the same flags on every rank: one message (or help text) is enough
+        if (!comm.root()) return e.get_exit_code();
         return app.exit(e);
-    } catch (const eipnn::Error& e) {
-        std::cerr << "eipnn: error: " << e.what() << "\n";
+    } catch (const eipnn::CollectiveError& e) {
+        if (comm.root()) std::cerr << "eipnn: error: " << e.what() << "\n";
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << "eipnn: error: " << e.what() << "\n";
-        return 1;
+        return fail(comm, e.what());
     }
     return 0;
 }

@@ -1,0 +1,150 @@
+// The pieces of MPI data parallelism that need no MPI (include/eipnn/parallel/), on one rank:
+// the exact unit sum does not depend on the order or grouping of its units (what makes the
+// weights the same for any number of ranks), the partition covers a batch in contiguous balanced
+// runs, the record gather keeps item order, and the distributed step computes the gradient of
+// the whole batch's loss (the single-process step's, to rounding) for energies and for forces.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "eipnn/nn/models.hpp"
+#include "eipnn/parallel/distributed_predict.hpp"
+#include "eipnn/parallel/distributed_step.hpp"
+#include "eipnn/parallel/ordered_records.hpp"
+#include "eipnn/train/energy_trainer.hpp"
+#include "support/model_fixtures.hpp"
+
+using namespace eipnn;
+
+TEMPLATE_TEST_CASE("the exact unit sum is independent of the order of its units", "[parallel]", float, double) {
+    using T = TestType;
+    const std::size_t n = 40, U = 13;
+    std::mt19937_64 rng(3);
+    std::uniform_real_distribution<double> u(-1, 1);
+    std::vector<std::vector<T>> units(U, std::vector<T>(n));
+    for (std::size_t k = 0; k < U; ++k)
+        for (std::size_t i = 0; i < n; ++i) units[k][i] = T(u(rng) * std::pow(10.0, double(i % 7) - 3));  // mixed scales
+    const std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, 16}, {16, 37}};  // 37..39: padding
+    const Communicator one;
+    auto sum_in = [&](const std::vector<std::size_t>& order) {
+        ExactUnitSum<T> s(n, ranges);
+        for (std::size_t k : order) s.add_unit(units[k]);
+        std::vector<T> out;
+        REQUIRE(s.reduce(one, U, out));
+        return out;
+    };
+    std::vector<std::size_t> order(U);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    const std::vector<T> forward = sum_in(order);
+    std::shuffle(order.begin(), order.end(), rng);
+    CHECK(sum_in(order) == forward);  // bit for bit
+    std::reverse(order.begin(), order.end());
+    CHECK(sum_in(order) == forward);
+    for (std::size_t i = 0; i < n; ++i) {
+        long double exact = 0;
+        for (std::size_t k = 0; k < U; ++k) exact += (long double)units[k][i];
+        if (i >= 37) {
+            CHECK(forward[i] == T(0));  // outside every range
+            continue;
+        }
+        // Within the final rounding to T plus the quantisation: each unit is rounded to 2^-s with
+        // 2^s = 2^(62-k) / 2^e, max|g| of the range < 2^e, U <= 2^k (exact_sum.hpp), so U halves
+        // of 2^-s at most; that is below 2^-57 of the range's largest element here.
+        const auto& range = i < 16 ? ranges[0] : ranges[1];
+        double max = 0;
+        for (std::size_t k = 0; k < U; ++k)
+            for (std::size_t j = range.first; j < range.second; ++j) max = std::max(max, std::abs(double(units[k][j])));
+        const double tol = std::abs(double(exact)) * double(std::numeric_limits<T>::epsilon()) + double(U) * max * std::ldexp(1.0, -57);
+        CHECK(std::abs(double(forward[i]) - double(exact)) <= tol);
+    }
+    // a non-finite unit makes the whole sum NaN (the trainer stops on it)
+    ExactUnitSum<T> bad(n, ranges);
+    std::vector<T> nan_unit(n, T(0));
+    nan_unit[3] = std::numeric_limits<T>::infinity();
+    bad.add_unit(nan_unit);
+    std::vector<T> out;
+    CHECK_FALSE(bad.reduce(one, 1, out));
+    CHECK(std::isnan(double(out[0])));
+}
+
+TEST_CASE("the partition gives contiguous runs of about equal cost", "[parallel]") {
+    const std::vector<double> cost{5, 1, 1, 1, 8, 2, 2, 3, 1, 6};  // total 30
+    for (int N = 1; N <= 12; ++N) {
+        const std::vector<std::size_t> b = partition_by_cost(cost, N);
+        REQUIRE(b.size() == std::size_t(N) + 1);
+        CHECK(b.front() == 0);
+        CHECK(b.back() == cost.size());
+        for (int r = 0; r < N; ++r) CHECK(b[std::size_t(r)] <= b[std::size_t(r) + 1]);
+    }
+    const std::vector<std::size_t> two = partition_by_cost(cost, 2);
+    CHECK(two[1] == 5);  // 5+1+1+1+8 = 16 | 14
+    CHECK(partition_by_cost({}, 3) == std::vector<std::size_t>{0, 0, 0, 0});
+}
+
+TEST_CASE("records round-trip and come back in item order on one rank", "[parallel]") {
+    const std::vector<Record> recs{{'w', "frame\n0"}, {'s', ""}, {'e', std::string("a\0b", 3)}};
+    const std::vector<Record> back = unpack_records(pack_records(recs), "test");
+    REQUIRE(back.size() == 3);
+    for (std::size_t k = 0; k < 3; ++k) {
+        CHECK(back[k].kind == recs[k].kind);
+        CHECK(back[k].text == recs[k].text);
+    }
+    CHECK_THROWS_AS(unpack_records(pack_records(recs).substr(0, 12), "test"), Error);
+    CHECK(gather_in_order(Communicator{}, recs, 0, 3).size() == 3);
+}
+
+TEMPLATE_TEST_CASE("the distributed step computes the whole batch's gradient", "[parallel]", SchNet<double>,
+                   SoapNet<double>) {
+    using Fixture = eipnn::test::ModelFixture<TestType>;
+    const TestType m = eipnn::test::small_model<TestType>(Fixture::small_config());
+    Dataset d = eipnn::test::morse_dataset(5, 3);
+    for (Sample& s : d.samples)
+        for (int& z : s.structure.numbers) z = 14;
+    d.samples[1].structure.numbers[0] = 32;
+    const PreparedSet set = prepare(d, m.config.cutoff);
+    const std::vector<std::size_t> items{3, 0, 4, 1};
+    const Host host{1};
+    // one rank: the same arithmetic as any N (units, exact sum), against one batch's forward/backward
+    DistributedStep<TestType> dist(Communicator{});
+    auto close = [](const std::vector<double>& a, const std::vector<double>& b) {
+        double scale = 0, err = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            scale = std::max(scale, std::abs(b[i]));
+            err = std::max(err, std::abs(a[i] - b[i]));
+        }
+        return err <= 1e-12 * scale;
+    };
+    SECTION("energies") {
+        const BatchLoss loss = energy_mse_loss(m, set);
+        ParameterBuffer<double> g_dist(m.layout), g_one(m.layout);
+        const double l_dist = dist.energy(host, m, set, items, loss, g_dist);
+        typename TestType::Forward fw;
+        std::vector<double> dL_dE;
+        const GraphBatch batch = set.batch(items);
+        m.forward(host, batch, fw);
+        const double l_one = loss(items, fw.energies, dL_dE);
+        m.backward(host, batch, fw, span_of(std::as_const(dL_dE)), &g_one, nullptr);
+        CHECK(l_dist == Approx(l_one).epsilon(1e-13));
+        CHECK(close(g_dist.data, g_one.data));
+    }
+    SECTION("energies, forces and stresses") {
+        const BatchLabels labels = batch_labels(set, items, true, true);
+        const LossWeights w{1.0, 0.7, 3e3};
+        ParameterBuffer<double> g_dist(m.layout), g_one(m.layout);
+        const LossTerms t_dist = dist.forces(host, m, set, items, labels, w, g_dist);
+        EnergyForceStep<TestType> step;
+        const LossTerms t_one = step(host, m, set.batch(items), labels, w, g_one);
+        CHECK(t_dist.total() == Approx(t_one.total()).epsilon(1e-13));
+        CHECK(t_dist.forces > 0);
+        CHECK(close(g_dist.data, g_one.data));
+    }
+    SECTION("validation predictions equal the single-process ones") {
+        const Communicator one;
+        CHECK(distributed_predict_energies(one, m, set, host, 2) == predict_energies(m, set, host, 2));
+        const EnergyForcePredictions a = distributed_predict_energy_forces(one, m, set, host, 2);
+        const EnergyForcePredictions b = predict_energy_forces(m, set, host, 2);
+        CHECK(a.energies == b.energies);
+        CHECK(a.forces == b.forces);
+        CHECK(a.stress == b.stress);
+    }
+}
