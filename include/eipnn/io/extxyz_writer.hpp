@@ -150,6 +150,13 @@ public:
         f.structure = s;
         write(f);
     }
+    // A frame already formatted by write_extxyz_frame (e.g. on another MPI rank), written as is.
+    void write_serialized(const std::string& frame_text) {
+        if (!open_) throw Error("write after close()", path_.string());
+        out_ << frame_text;
+        if (!out_) throw Error("write failed", tmp_.string(), "check free disk space");
+        ++n_written_;
+    }
 
     // Flushes and moves "<path>.tmp" onto <path>. Throws when anything failed; the temporary file
     // is then removed and <path> keeps its old content.

@@ -55,47 +55,6 @@ inline std::string label_frame(Frame& f, std::size_t index, const std::vector<La
     return "";
 }
 
-// OUT written as "OUT.tmp" and renamed at the end (as ExtxyzWriter does), from frames already
-// serialised by the ranks; a run that stops early removes the temporary and leaves OUT alone.
-class AtomicTextFile {
-public:
-    explicit AtomicTextFile(std::filesystem::path path) : path_(std::move(path)), tmp_(path_.string() + ".tmp") {
-        out_.open(tmp_, std::ios::binary | std::ios::trunc);
-        if (!out_) throw Error(str("cannot open '", tmp_.string(), "' for writing"), "eipnn label",
-                               "check that the directory exists and is writable");
-    }
-    ~AtomicTextFile() {
-        if (!open_) return;
-        out_.close();
-        std::error_code ec;
-        std::filesystem::remove(tmp_, ec);
-    }
-    void write(const std::string& text) {
-        out_ << text;
-        if (!out_) throw Error("write failed", tmp_.string(), "check free disk space");
-    }
-    void close() {
-        out_.close();
-        open_ = false;
-        std::error_code ec;
-        if (out_.fail()) {
-            std::filesystem::remove(tmp_, ec);
-            throw Error("writing failed", tmp_.string(), "check free disk space; the destination was not changed");
-        }
-        std::filesystem::rename(tmp_, path_, ec);
-        if (ec) {
-            const std::string why = ec.message();
-            std::filesystem::remove(tmp_, ec);
-            throw Error(str("cannot rename the temporary file onto '", path_.string(), "': ", why), tmp_.string());
-        }
-    }
-
-private:
-    std::filesystem::path path_, tmp_;
-    std::ofstream out_;
-    bool open_ = true;
-};
-
 // Under mpirun the frames are labelled round-robin over the ranks, a round of kRound frames per
 // rank at a time, and rank 0 writes them in input order: the output is the single-process output
 // byte for byte. A stop on error is decided by rank 0 (the first failing frame in input order) and
@@ -120,10 +79,10 @@ inline int run_label(const LabelOptions& o) {
     // an empty input would give an empty output that looks like success
     if (total == 0) throw Error("no configurations", o.in, "check the file: it holds no frame");
     ExtxyzReader reader(o.in);
-    std::unique_ptr<AtomicTextFile> out;
+    std::unique_ptr<ExtxyzWriter> out;  // rank 0 writes; OUT.tmp renamed at the end
     std::unique_ptr<Progress> progress;
     if (comm.root()) {
-        out = std::make_unique<AtomicTextFile>(o.out);
+        out = std::make_unique<ExtxyzWriter>(o.out);
         progress = std::make_unique<Progress>("label", total);
     }
     const Host host{o.threads};
@@ -156,7 +115,7 @@ inline int run_label(const LabelOptions& o) {
                 break;
             }
             if (r.kind == 'w') {
-                out->write(r.text);
+                out->write_serialized(r.text);
                 ++written;
             } else {
                 ++skipped;
