@@ -82,7 +82,7 @@ void cfconv_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>
         activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>(a1), a1);  // in place: h1
         ConstRowMap<T> h1(A1.data(), rows, F);
         RowMap<T> o(filter + std::size_t(p0) * F, rows, F);
-        o.noalias() = h1 * eigen_map(fp.W2);
+        multiply_into(o, h1, eigen_map(fp.W2), false);
         o.rowwise() += eigen_map(fp.b2).row(0);
     });
     for_each_dynamic(host, batch.n_atoms(),
@@ -134,7 +134,7 @@ void cfconv_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>
             const FilterFirstLayer<T> layer1{window, fp.W1, fp.b1, {S.data(), rows, F}, p0};
             for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
             ConstRowMap<T> dO(G.data(), rows, F);
-            RowMap<T>(dH.data(), rows, F).noalias() = dO * eigen_map(fp.W2).transpose();
+            multiply_into(RowMap<T>(dH.data(), rows, F), dO, eigen_map(fp.W2).transpose(), false);
             detail::for_each_chunk(Host{1}, rows * F, [&](index_t k0, index_t m) {
                 detail::activation_chunk<T>(Activation::ShiftedSoftplus, S.data() + k0, m,
                                             want_grads ? H.data() + k0 : nullptr, nullptr, dH.data() + k0,
@@ -142,8 +142,8 @@ void cfconv_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>
             });
             if (want_grads) {
                 ConstRowMap<T> h1(H.data(), rows, F);
-                RowMap<T>(gW2, F, F).noalias() += h1.transpose() * dO;
-                RowMap<T>(gb2, 1, F) += dO.colwise().sum();
+                multiply_into(RowMap<T>(gW2, F, F), h1.transpose(), dO, true);
+                add_column_sums(MatrixView<const T>{G.data(), rows, F}, gb2);
             }
             const FilterFirstLayerBwd<T> layer1_bwd{window, fp.W1, {dH.data(), rows, F}, dL_dr,
                                                     gW1, gb1, p0};

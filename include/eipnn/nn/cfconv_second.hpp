@@ -83,7 +83,7 @@ void cfconv_tangent_fwd(const Host& host, const GraphBatch& batch, const PairGeo
         T* o_dot = detail::second_tile<T>(4, F);
         detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
         for (index_t k = 0; k < rows * F; ++k) a1_dot[k] *= slope[k];  // h1_dot
-        RowMap<T>(o_dot, rows, F).noalias() = ConstRowMap<T>(a1_dot, rows, F) * eigen_map(fp.W2);
+        multiply_into(RowMap<T>(o_dot, rows, F), ConstRowMap<T>(a1_dot, rows, F), eigen_map(fp.W2), false);
         const FilterTangentOut<T> out{{o_dot, rows, F}, filter, span_of(geom.fc), span_of(geom.dfc_dr), r_dot, w_dot, p0};
         for (index_t p = p0; p < p0 + rows; ++p) out(p);
     });
@@ -131,8 +131,8 @@ void cfconv_bwd_second(const Host& host, const GraphBatch& batch, const PairGeom
             for (index_t p = p0; p < p0 + rows; ++p) out_grad(p);
             detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
             ConstRowMap<T> mO(dO, rows, F), mOd(dOd, rows, F);
-            RowMap<T>(dH, rows, F).noalias() = mO * eigen_map(fp.W2).transpose();
-            RowMap<T>(DH, rows, F).noalias() = mOd * eigen_map(fp.W2).transpose();
+            multiply_into(RowMap<T>(dH, rows, F), mO, eigen_map(fp.W2).transpose(), false);
+            multiply_into(RowMap<T>(DH, rows, F), mOd, eigen_map(fp.W2).transpose(), false);
             // h1 = ssp(a1) over a1 (a1 is not needed after), h1_dot = ssp'(a1) a1_dot in `curvature`'s
             // place once the curvature has been used: first form dL/da1 and dL/da1_dot.
             for (index_t k = 0; k < m; ++k) {
@@ -142,9 +142,9 @@ void cfconv_bwd_second(const Host& host, const GraphBatch& batch, const PairGeom
                 curvature[k] = s * a_dot;                           // h1_dot
             }
             activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>{a1, m}, Span<T>{a1, m});  // h1
-            RowMap<T>(gW2, F, F).noalias() += ConstRowMap<T>(a1, rows, F).transpose() * mO;
-            RowMap<T>(gW2, F, F).noalias() += ConstRowMap<T>(curvature, rows, F).transpose() * mOd;
-            RowMap<T>(gb2, 1, F) += mO.colwise().sum();
+            multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(a1, rows, F).transpose(), mO, true);
+            multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(curvature, rows, F).transpose(), mOd, true);
+            add_column_sums(MatrixView<const T>{dO, rows, F}, gb2);
             const FilterFirstLayerBwdSecond<T> layer1{window, {dH, rows, F}, {DH, rows, F}, r_dot, gW1, gb1, p0};
             for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
         }

@@ -6,6 +6,7 @@
 // count), each block one Eigen GEMM, so the result is bit-identical for 1 and N threads.
 #pragma once
 #include <algorithm>
+#include <type_traits>
 
 // eipnn cuts every GEMM into fixed row blocks and runs the blocks on the Host backend's threads
 // (deterministic, and no nested or competing thread pools); Eigen's own GEMM threading would
@@ -33,6 +34,30 @@ template <class T>
 RowMap<T> eigen_map(MatrixView<T> m) { return RowMap<T>(m.data, m.rows, m.cols); }
 template <class T>
 ConstRowMap<T> eigen_map(MatrixView<const T> m) { return ConstRowMap<T>(m.data, m.rows, m.cols); }
+
+// dst = lhs rhs, or dst += lhs rhs, for Eigen matrices and maps, never through Eigen's coefficient-
+// based ("lazy") product. Why: Eigen evaluates a product with rows + cols + depth below
+// EIGEN_GEMM_TO_COEFFBASED_THRESHOLD coefficient by coefficient, vectorised over dst from its first
+// aligned address on; the coefficients before that address are summed in another order (and
+// without fused multiply-adds) than the rest, so the last bits depend on where dst lies on the
+// heap, which changes from run to run once several threads allocate. Larger products go through
+// Eigen's GEMM and GEMV kernels, which load and store unaligned throughout and do not depend on
+// it. Small products here are a plain loop over the depth, in order.
+template <class Dst, class Lhs, class Rhs>
+void multiply_into(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
+    if (lhs.rows() + lhs.cols() + rhs.cols() < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD) {
+        using T = typename std::decay_t<Dst>::Scalar;
+        for (Eigen::Index i = 0; i < lhs.rows(); ++i)
+            for (Eigen::Index j = 0; j < rhs.cols(); ++j) {
+                T sum = 0;
+                for (Eigen::Index k = 0; k < lhs.cols(); ++k) sum += lhs(i, k) * rhs(k, j);
+                dst(i, j) = accumulate ? dst(i, j) + sum : sum;
+            }
+        return;
+    }
+    if (accumulate) dst.noalias() += lhs * rhs;
+    else dst.noalias() = lhs * rhs;
+}
 
 // f(b) for b in [0, n_blocks), for few heavy work items (GEMM blocks, tiles): one parallel region
 // even for 2 items, unlike for_each which waits for thousands of cheap indices.
@@ -65,13 +90,11 @@ void gemm(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<
         RowMap<T> c(C.row(r0), rows, C.cols);
         if (!transpose_a) {
             ConstRowMap<T> a(A.row(r0), rows, A.cols);
-            if (accumulate) c.noalias() += a * b;
-            else c.noalias() = a * b;
+            multiply_into(c, a, b, accumulate);
         } else {
             // rows r0.. of A^T are columns r0.. of A: a strided block of the (k, m) map
             const auto a = eigen_map(A).middleCols(r0, rows).transpose();
-            if (accumulate) c.noalias() += a * b;
-            else c.noalias() = a * b;
+            multiply_into(c, a, b, accumulate);
         }
     });
 }
@@ -85,9 +108,21 @@ void gemm_bt(const Host& host, MatrixView<const T> A, MatrixView<const T> B, Mat
         const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
         ConstRowMap<T> a(A.row(r0), rows, A.cols);
         RowMap<T> c(C.row(r0), rows, C.cols);
-        if (accumulate) c.noalias() += a * eigen_map(B).transpose();
-        else c.noalias() = a * eigen_map(B).transpose();
+        multiply_into(c, a, eigen_map(B).transpose(), accumulate);
     });
+}
+
+// dst[c] += sum over rows r of M(r, c), each column summed over rows in order. Row-outer for the
+// host's caches; the device runs ColumnSumAdd (one column per thread), same order. Written out
+// rather than Eigen's colwise().sum(), whose vectorised assignment sums the columns before dst's
+// first aligned address in another order than the rest: the last bits would depend on where dst
+// lies on the heap, which differs from run to run when several threads allocate.
+template <class T>
+void add_column_sums(MatrixView<const T> M, T* dst) {
+    for (index_t r = 0; r < M.rows; ++r) {
+        const T* row = M.row(r);
+        for (index_t c = 0; c < M.cols; ++c) dst[c] += row[c];
+    }
 }
 
 // Y = X W + b.   X (n, in), W (in, out), b (1, out) or empty (data == nullptr), Y (n, out)
@@ -103,13 +138,7 @@ template <class T>
 void dense_bwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> dL_dY,
                MatrixView<T> dL_dX, MatrixView<T> dL_dW, MatrixView<T> dL_db, bool accumulate_dX = false) {
     if (dL_dW.data) gemm(host, X, true, dL_dY, dL_dW, true);
-    if (dL_db.data) {
-        // column sums, each column summed over rows in order: deterministic. Row-outer here for
-        // the host's caches; the device runs ColumnSumAdd (one column per thread), same order.
-        const index_t out = dL_dY.cols;
-        for (index_t r = 0; r < dL_dY.rows; ++r)
-            for (index_t c = 0; c < out; ++c) dL_db(0, c) += dL_dY(r, c);
-    }
+    if (dL_db.data) add_column_sums(dL_dY, dL_db.data);
     if (dL_dX.data) gemm_bt(host, dL_dY, W, dL_dX, accumulate_dX);
 }
 

@@ -134,9 +134,9 @@ void exact_filter_rows(const Host& host, const FilterParams<T>& fp, const Gaussi
         // o = h1 W2 + b2 and o' = h1' W2 side by side in the rows of O (outer stride 2F)
         using Strided = Eigen::Map<EigenRowMajor<T>, 0, Eigen::OuterStride<>>;
         Strided o(O.data(), m, F, Eigen::OuterStride<>(2 * F)), o_dr(O.data() + F, m, F, Eigen::OuterStride<>(2 * F));
-        o.noalias() = ConstRowMap<T>(A.data(), m, F) * eigen_map(fp.W2);
+        multiply_into(o, ConstRowMap<T>(A.data(), m, F), eigen_map(fp.W2), false);
         o.rowwise() += eigen_map(fp.b2).row(0);
-        o_dr.noalias() = ConstRowMap<T>(D.data(), m, F) * eigen_map(fp.W2);
+        multiply_into(o_dr, ConstRowMap<T>(D.data(), m, F), eigen_map(fp.W2), false);
         std::copy(O.begin(), O.begin() + std::ptrdiff_t(m) * 2 * F, rows.begin() + std::ptrdiff_t(p0) * 2 * F);
     });
 }

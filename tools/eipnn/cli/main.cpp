@@ -9,7 +9,6 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
-#include <new>
 
 #include "cli/cmd_eval.hpp"
 #include "cli/cmd_export_kim.hpp"
@@ -22,41 +21,6 @@
 #include "eipnn/parallel/communicator.hpp"
 #include "eipnn/parallel/mpi_session.hpp"
 
-#ifdef EIPNN_HAVE_MPI
-namespace {
-
-// Under MPI every heap block starts on a 64-byte boundary. Why: Eigen's vectorised loops over
-// mapped buffers (small products, reductions such as colwise().sum()) split them into a scalar
-// head up to the first aligned address and a packet body, and the two round differently; so the
-// last bits of a result depend on where the buffer happens to lie. One process allocates in the
-// same order every run, so its results repeat; but the ranks of an MPI job (and MPI's own
-// allocations, which vary from run to run) give each rank a different heap, and the per-
-// configuration gradients of parallel/distributed_step.hpp would then differ in their last bits
-// with the number of ranks. Aligning every block removes the dependence. The plain path (no
-// launcher) keeps malloc's alignment, and a build without MPI keeps the standard operators. (The
-// plain path depends on the heap in the same way: its last bits differ between a build that links
-// libmpi, whose start-up allocates, and one that does not; each repeats itself bit for bit.)
-bool g_aligned_heap = false;
-constexpr std::size_t kHeapAlign = 64;
-
-void* allocate(std::size_t n) {
-    if (n == 0) n = 1;
-    void* p = g_aligned_heap ? std::aligned_alloc(kHeapAlign, (n + kHeapAlign - 1) / kHeapAlign * kHeapAlign)
-                             : std::malloc(n);
-    if (!p) throw std::bad_alloc();
-    return p;
-}
-
-}  // namespace
-
-// both kinds of block are released by free()
-void* operator new(std::size_t n) { return allocate(n); }
-void* operator new[](std::size_t n) { return allocate(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#endif
 
 namespace {
 
@@ -75,9 +39,6 @@ int fail(const eipnn::Communicator& comm, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef EIPNN_HAVE_MPI
-    g_aligned_heap = eipnn::launched_by_mpi();  // before MPI and anything else allocates
-#endif
     eipnn::MpiSession mpi(&argc, &argv);
     const eipnn::Communicator comm = eipnn::Communicator::world();
     CLI::App app{"eipnn: empirical interatomic potentials and neural networks that learn from them"};
