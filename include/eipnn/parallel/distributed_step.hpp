@@ -15,6 +15,7 @@
 // not bit for bit. The plain path is untouched; the trainer takes this one only when the
 // Communicator is active (started under mpirun), so N = 1, 2, 3 under mpirun are identical.
 #pragma once
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -30,6 +31,18 @@
 #include "eipnn/train/prepared_set.hpp"
 
 namespace eipnn {
+
+// Where the time of the gradient sums goes (bench/compare mpi), as this rank saw it: per optimizer
+// step, the wait at a barrier for the slowest rank (load imbalance: its units took longer), then
+// the reduction proper (scales by MPI_MAX, fixed-point conversion, MPI_Allreduce of one int64 per
+// parameter). The barrier costs one latency per step and makes the second figure the
+// reduction's own cost rather than the imbalance's.
+struct ReductionStats {
+    std::size_t steps = 0;
+    std::size_t bytes_per_step = 0;  // the int64 buffer each rank contributes to MPI_Allreduce
+    double wait_seconds = 0;
+    double reduce_seconds = 0;
+};
 
 template <class Model>
 class DistributedStep {
@@ -120,6 +133,8 @@ public:
         return terms;
     }
 
+    const ReductionStats& stats() const { return stats_; }
+
 private:
     struct Unit {
         GraphBatch batch;
@@ -157,13 +172,23 @@ private:
             backward(units_[u - mine_begin_], u, g);
             sum_->add_unit(g.data);
         }
+        using Clock = std::chrono::steady_clock;
+        const Clock::time_point t0 = Clock::now();
+        comm_.barrier();
+        const Clock::time_point t1 = Clock::now();
         sum_->reduce(comm_, n_units_, grads.data);
+        const Clock::time_point t2 = Clock::now();
+        stats_.steps += 1;
+        stats_.bytes_per_step = grads.data.size() * sizeof(std::int64_t);
+        stats_.wait_seconds += std::chrono::duration<double>(t1 - t0).count();
+        stats_.reduce_seconds += std::chrono::duration<double>(t2 - t1).count();
     }
 
     Communicator comm_;
     std::vector<Unit> units_;
     std::size_t mine_begin_ = 0, mine_end_ = 0, n_units_ = 0;
     std::unique_ptr<ExactUnitSum<T>> sum_;
+    ReductionStats stats_;
     std::vector<T> dE_dvec_, dL_dF_, dL_dW_, u_;
     std::vector<double> dL_dE_, dL_dE_extra_;
 };

@@ -166,6 +166,7 @@ struct TrainResult {
     int best_epoch = 0;
     double best_valid_metric = std::numeric_limits<double>::infinity();  // energy MAE, meV/atom, by default
     bool stopped_early = false;
+    ReductionStats reduction;  // under MPI: the gradient sums' cost on this rank (else empty)
 };
 
 template <class Model>
@@ -205,10 +206,11 @@ public:
         BatchSampler sampler(train_.size(), opt_.batch_size, opt_.seed);
         TrainResult result;
         int start_epoch = 0, bad_epochs = 0;
-        const bool writer = comm.root(), distributed = comm.active();
-        if (distributed && batch_step)
-            throw Error("a custom batch step (the classifier of the strategies) cannot run over MPI ranks yet",
-                        "ModelTrainer", "run this training without mpirun");
+        // A custom batch step (the strategies' classifier, whose batch normalisation needs the
+        // statistics of the whole batch) is not split: every rank runs it on the whole batch, the
+        // same arithmetic on the same data, so every rank holds the same weights (those of the
+        // plain path) and rank 0 writes them.
+        const bool writer = comm.root(), distributed = comm.active() && !batch_step;
         // A run killed mid-write (SIGKILL cannot be caught) leaves its temporaries; this run owns
         // OUT, so it removes them before anything else: the CSV's, and checkpoint ones of dead
         // writers (write_checkpoint would remove those only at its next write, which a resumed
@@ -342,6 +344,8 @@ public:
                 break;
             }
         }
+        result.reduction = distributed_step.stats();
+        comm.barrier();  // what rank 0 wrote (OUT, OUT.last, the log) is complete for every rank to read
         return result;
     }
 

@@ -15,6 +15,7 @@
 #include "cli/cmd_pool.hpp"
 #include "cli/resources.hpp"
 #include "eipnn/eip/registry.hpp"
+#include "eipnn/parallel/communicator.hpp"
 #include "eipnn/train/strategies/default_eip_pools.hpp"
 #include "cli/loss_flags.hpp"
 #include "cli/model_flags.hpp"
@@ -124,7 +125,8 @@ void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc,
             if (subset_dirs) dir /= fraction_name(fractions[f]);
             PipelineT<ModelT> p(pc, dir / str("seed", seed));
             const std::string tag = subset_dirs ? str("[seed ", seed, ", ", subsets[f].size(), " DFT configs] ") : str("[seed ", seed, "] ");
-            p.log = [tag](const std::string& m) { std::fprintf(stderr, "%s%s\n", tag.c_str(), m.c_str()); };
+            p.comm = Communicator::world();
+            if (p.comm.root()) p.log = [tag](const std::string& m) { std::fprintf(stderr, "%s%s\n", tag.c_str(), m.c_str()); };
             PipelineReport rep = p.run(train, valid, d.test, d.pool, d.pool_eip);
             rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), d.test.energies);
             results[f].n_train.push_back(subsets[f].size());
@@ -396,7 +398,10 @@ inline void add_reproduce_command(CLI::App& app) {
                                       "; batch 32, Adam 1e-3, clip 5. The paper's: ", paper,
                                       " --epochs 100 --classifier-epochs 100 --pretrain-epochs 100 --pool-size 14000 "
                                       "--alphas 0.01,0.05,0.1,0.5,1,2,5,10.");
-        std::fprintf(stderr, "%s\n", sizes.c_str());
+        // under mpirun every rank runs all of this on the same data (the trainings split their
+        // batches, pipeline.hpp); rank 0 prints and writes
+        const Communicator comm = Communicator::world();
+        if (comm.root()) std::fprintf(stderr, "%s\n", sizes.c_str());
         const Host host{o->threads};
         std::string lower = o->element;
         for (char& ch : lower) ch = char(std::tolower(ch));
@@ -422,7 +427,7 @@ inline void add_reproduce_command(CLI::App& app) {
         pc.dft_loss = o->loss.weights(std::any_of(d.all_train.samples.begin(), d.all_train.samples.end(),
                                                   [](const Sample& s) { return !s.stress.empty(); }));
         pc.weak_forces = o->weak_forces;
-        if (pc.dft_loss.uses_forces())
+        if (pc.dft_loss.uses_forces() && comm.root())
             std::fprintf(stderr, "DFT terms: energy %g, forces %g, stress %g (weak labels: %s)\n", pc.dft_loss.energy,
                          pc.dft_loss.forces, pc.dft_loss.stress, o->weak_forces ? "EIP energies and forces" : "energies");
         // the unlabelled pool: one per run (its seed fixed), labelled once by every EIP
@@ -438,7 +443,7 @@ inline void add_reproduce_command(CLI::App& app) {
         EipLabelReport pool_report;
         d.pool_eip = label_with_eips(eips, d.pool.structures, host, &pool_report, o->weak_forces);
         for (std::size_t k = 0; k < eips.size(); ++k)
-            if (pool_report.failures[k])
+            if (pool_report.failures[k] && comm.root())
                 std::fprintf(stderr, "note: %s could not evaluate %zu pool configurations (masked); first: %s\n",
                              eips[k].name.c_str(), pool_report.failures[k], pool_report.first_failure.c_str());
         std::vector<Structure> all_structures;
@@ -457,6 +462,7 @@ inline void add_reproduce_command(CLI::App& app) {
             c.model = m.config<Model>({});  // species come from the data
             run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, results);
         }, "--model");
+        if (!comm.root()) return;
         for (const FractionRuns& fr : results)
             write_reproduce_outputs(*o, subsets ? std::filesystem::path(o->out) / fraction_name(fr.fraction) : std::filesystem::path(o->out),
                                     fr, sizes, subsets);

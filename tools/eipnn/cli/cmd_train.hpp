@@ -205,6 +205,14 @@ inline void add_train_command(CLI::App& app) {
             };
             const TrainResult res = trainer.run();
             if (!comm.root()) return;
+            if (comm.active()) {
+                const ReductionStats& st = res.reduction;
+                std::fprintf(stderr,
+                             "MPI: %d ranks, %zu steps, %zu bytes reduced per step; on rank 0: reduction %.4f s "
+                             "(%.3f ms per step), waiting for the slowest rank %.4f s\n",
+                             comm.size(), st.steps, st.bytes_per_step, st.reduce_seconds,
+                             st.steps ? 1e3 * st.reduce_seconds / double(st.steps) : 0.0, st.wait_seconds);
+            }
             if (options.loss.uses_forces()) {
                 const EpochRecord& b = res.log.at(std::size_t(res.best_epoch - 1));
                 std::printf("best epoch %d: valid energy MAE %.3f meV/atom, force MAE %.4f eV/Å (valid loss %.4g); "

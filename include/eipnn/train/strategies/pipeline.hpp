@@ -90,6 +90,11 @@ public:
     using ModelConfig = typename ModelT<float>::ConfigType;
     using Config = PipelineConfigT<ModelConfig>;
     std::function<void(const std::string&)> log = [](const std::string&) {};
+    // The ranks that share every training (parallel/communicator.hpp; inactive: one process). Each
+    // rank runs the whole pipeline on the same data; the trainings split their batches over the
+    // ranks (the classifier runs whole on each, see ModelTrainer), so every rank takes the same
+    // decisions (alpha, estimator) from the same numbers, and rank 0 writes the checkpoints.
+    Communicator comm;
 
     PipelineT(Config cfg, std::filesystem::path work_dir) : c_(std::move(cfg)), dir_(std::move(work_dir)) {
         std::filesystem::create_directories(dir_);
@@ -273,6 +278,7 @@ private:
         ModelTrainer<ModelT<float>> t(
             m, train, valid, o, is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha, !on_forces));
         if (on_forces && !is_weak.empty()) t.weak_items = &is_weak;
+        t.comm = comm;
         const TrainResult r = t.run();
         ModelT<double> best(model_config(train, 1, 0));
         load_model(read_checkpoint(dir_ / (tag + ".ckpt")), best, tag);
@@ -316,6 +322,7 @@ private:
         t.batch_step = classifier_step<ModelT<float>>(y_train);
         t.validator = classifier_error_rate<ModelT<float>>(valid, y_valid, c_.batch_size);
         t.metric_name = "classifier error rate";
+        t.comm = comm;
         const TrainResult r = t.run();
         load_model(read_checkpoint(dir_ / "classifier.ckpt"), clf, "classifier");
         rep.classifier_valid_accuracy = 1.0 - r.best_valid_metric;
@@ -365,6 +372,7 @@ private:
                                       multihead_mse_loss(*model, y_train, m_train));
         t.validator = multihead_mae<ModelT<float>>(va, y_valid, m_valid, c_.batch_size);
         t.metric_name = "valid EIP-energy MAE (meV/atom)";
+        t.comm = comm;
         const TrainResult r = t.run();
         load_model(read_checkpoint(dir_ / "pretrained_eip_heads.ckpt"), *model, "pretrained_eip_heads");
         log(str("pretraining: best valid EIP-energy MAE ", r.best_valid_metric, " meV/atom (epoch ", r.best_epoch, ")"));

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Cost model of eipnn's MPI data-parallel training step beyond one machine (issue 18).
+
+Per optimizer step (parallel/distributed_step.hpp) each of p ranks computes ceil(B/p) of the
+batch's B configurations (one forward and backward each, t_c seconds), then the ranks
+  - gather the predictions (B * heads doubles), test for non-finite gradients (one int64) and take
+    the per-tensor maxima (MPI_MAX, a few hundred doubles): small messages, latency-bound,
+    ~ceil(log2 p) * alpha each; plus one barrier (the reduction timer's);
+  - sum one int64 per parameter with MPI_Allreduce: reduce-scatter + allgather (Rabenseifner),
+    2 ceil(log2 p) alpha + 2 (p - 1)/p * n_bytes / beta.
+The step time is the sum (nothing overlaps the reduction with compute). t_c comes from the measured
+1 rank x 1 thread epoch (validation's share included, so slightly high), n_bytes from the run.
+alpha and beta are typical published figures for three interconnects, not measurements here.
+"""
+import argparse
+import math
+
+NETWORKS = [  # name, alpha (s), beta (bytes/s); ranks on several nodes
+    ("InfiniBand EDR 100 Gb/s", 2e-6, 12e9),
+    ("10 Gb Ethernet", 25e-6, 1.2e9),
+]
+
+
+def step_seconds(p, batch, t_c, n_bytes, alpha, beta):
+    log_p = math.ceil(math.log2(p)) if p > 1 else 0
+    compute = math.ceil(batch / p) * t_c
+    small = 4 * log_p * alpha  # allgather, any, max, barrier
+    allreduce = 0.0 if p == 1 else 2 * log_p * alpha + 2 * (p - 1) / p * n_bytes / beta
+    return compute, small + allreduce
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epoch-seconds", type=float, required=True, help="1 rank x 1 thread, one epoch")
+    ap.add_argument("--configs", type=int, required=True, help="training configurations in that epoch")
+    ap.add_argument("--bytes", type=int, required=True, help="bytes reduced per step")
+    ap.add_argument("--measured-reduction-ms", type=float, default=float("nan"))
+    ap.add_argument("--dataset", type=float, default=1e6)
+    a = ap.parse_args()
+    t_c = a.epoch_seconds / a.configs
+    print(f"# model: t_c={t_c * 1e3:.2f} ms per configuration (measured), {a.bytes} bytes per step, "
+          f"data set {a.dataset:.0e} configurations; measured reduction on this machine, 2 ranks: "
+          f"{a.measured_reduction_ms:.3f} ms per step")
+    for batch in (32, 1024):
+        for name, alpha, beta in NETWORKS:
+            one = sum(step_seconds(1, batch, t_c, a.bytes, alpha, beta))
+            for p in (8, 64, 512):
+                compute, comm = step_seconds(p, batch, t_c, a.bytes, alpha, beta)
+                step = compute + comm
+                epoch_h = a.dataset / batch * step / 3600
+                print(f"model batch={batch} ranks={p} network='{name}' step_ms={step * 1e3:.2f} "
+                      f"compute_ms={compute * 1e3:.2f} reduction_ms={comm * 1e3:.3f} epoch_h={epoch_h:.3f} "
+                      f"speedup={one / step:.1f} efficiency={one / step / p:.2f}")
+    print("# batch 32 (the default): no speed-up beyond 32 ranks, since a configuration is the unit of work;"
+          " a larger batch (here 1024) keeps ranks busy but changes the optimisation (fewer, larger steps)")
+
+
+if __name__ == "__main__":
+    main()
