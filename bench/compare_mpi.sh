@@ -45,13 +45,13 @@ for round in 1 2; do
   t12=$(min "$t12" "$(epoch_seconds 0 2)")
   t21=$(min "$t21" "$(epoch_seconds 2 1)")
 done
-# "MPI: 2 ranks, S steps, B bytes reduced per step; on rank 0: reduction R s (... ms per step),
-# waiting for the slowest rank W s" (all epochs of the last 2-rank run)
+# "MPI: 2 ranks, S steps, B bytes reduced per step; the most on any rank: reduction R s (...),
+# waiting for a slower rank W s (...)" (all epochs of the last 2-rank run)
 line=$(grep '^MPI:' "$work/train_2_1.txt")
 steps=$(echo "$line" | sed -n 's/.* \([0-9]*\) steps.*/\1/p')
 bytes=$(echo "$line" | sed -n 's/.* \([0-9]*\) bytes reduced.*/\1/p')
 reduce_s=$(echo "$line" | sed -n 's/.*reduction \([0-9.e+-]*\) s.*/\1/p')
-wait_s=$(echo "$line" | sed -n 's/.*slowest rank \([0-9.e+-]*\) s.*/\1/p')
+wait_s=$(echo "$line" | sed -n 's/.*slower rank \([0-9.e+-]*\) s.*/\1/p')
 n_train=$(sed -n 's/^train: \([0-9]*\) configurations.*/\1/p' "$work/train_0_1.txt")
 awk -v a="$t11" -v b="$t12" -v c="$t21" -v by="$bytes" -v st="$steps" -v r="$reduce_s" -v w="$wait_s" 'BEGIN {
   printf "mpi ranks=1 threads=1 epoch_s=%.3f speedup=1.00\n", a

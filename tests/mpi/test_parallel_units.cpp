@@ -47,9 +47,9 @@ TEMPLATE_TEST_CASE("the exact unit sum is independent of the order of its units"
             CHECK(forward[i] == T(0));  // outside every range
             continue;
         }
-        // Within the final rounding to T plus the quantisation: each unit is rounded to 2^-s with
-        // 2^s = 2^(62-k) / 2^e, max|g| of the range < 2^e, U <= 2^k (exact_sum.hpp), so U halves
-        // of 2^-s at most; that is below 2^-57 of the range's largest element here.
+        // Within the final rounding to T plus the quantisation: each unit is truncated to a multiple
+        // of 2^-s with 2^s = 2^(62-k) / 2^e, max|g| of the range < 2^e <= 2 max, U <= 2^k
+        // (exact_sum.hpp), so less than U times 2^-s <= max 2^(k-61) in all; k = 4 here.
         const auto& range = i < 16 ? ranges[0] : ranges[1];
         double max = 0;
         for (std::size_t k = 0; k < U; ++k)

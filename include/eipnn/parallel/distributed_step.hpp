@@ -151,7 +151,7 @@ private:
         mine_begin_ = begin[std::size_t(comm_.rank())];
         mine_end_ = begin[std::size_t(comm_.rank()) + 1];
         n_units_ = items.size();
-        units_.clear();
+        // kept from step to step (not cleared): each unit's forward and adjoint buffers are reused
         units_.resize(mine_end_ - mine_begin_);
         for (std::size_t u = mine_begin_; u < mine_end_; ++u) units_[u - mine_begin_].batch = set.batch({items[u]});
     }
@@ -168,9 +168,12 @@ private:
         sum_->clear();
         ParameterBuffer<T> g(model.layout);
         for (std::size_t u = mine_begin_; u < mine_end_; ++u) {
-            g.zero();
+            // the backward accumulates straight into the sum's zeroed buffer for this unit
+            std::vector<T>& slot = sum_->next_unit();
+            g.data.swap(slot);
             backward(units_[u - mine_begin_], u, g);
-            sum_->add_unit(g.data);
+            g.data.swap(slot);
+            sum_->seal_unit();
         }
         using Clock = std::chrono::steady_clock;
         const Clock::time_point t0 = Clock::now();

@@ -295,9 +295,10 @@ public:
             if (validator) {
                 rec.valid_metric = validator(host, model_);
             } else if (on_forces) {
-                // (distributed: each rank evaluates a share of the validation batches)
+                // (distributed: each rank evaluates a share of the configurations, one per evaluation
+                // batch, so that even a validation set smaller than a batch is split)
                 const EnergyForceMetrics m = energy_force_metrics(
-                    distributed ? distributed_predict_energy_forces(comm, model_, valid_, host, opt_.batch_size)
+                    distributed ? distributed_predict_energy_forces(comm, model_, valid_, host, 1)
                                 : predict_energy_forces(model_, valid_, host, opt_.batch_size),
                     valid_, opt_.loss);
                 rec.valid_mae_meV_per_atom = m.energy_mae_meV_per_atom;
@@ -308,7 +309,7 @@ public:
                 rec.valid_metric = m.loss.total();
             } else {
                 const EnergyMetrics m = energy_metrics(
-                    distributed ? distributed_predict_energies(comm, model_, valid_, host, opt_.batch_size)
+                    distributed ? distributed_predict_energies(comm, model_, valid_, host, 1)
                                 : predict_energies(model_, valid_, host, opt_.batch_size),
                     valid_);
                 rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;

@@ -204,14 +204,18 @@ inline void add_train_command(CLI::App& app) {
                                  r.epoch, r.train_loss, r.valid_mae_meV_per_atom, r.valid_rmse_meV_per_atom, r.lr, r.seconds);
             };
             const TrainResult res = trainer.run();
+            // the most any rank spent reducing and waiting (collective: before rank 0 alone goes on)
+            std::vector<double> worst{res.reduction.reduce_seconds, res.reduction.wait_seconds};
+            comm.allreduce_max(worst);
             if (!comm.root()) return;
             if (comm.active()) {
                 const ReductionStats& st = res.reduction;
                 std::fprintf(stderr,
-                             "MPI: %d ranks, %zu steps, %zu bytes reduced per step; on rank 0: reduction %.4f s "
-                             "(%.3f ms per step), waiting for the slowest rank %.4f s\n",
-                             comm.size(), st.steps, st.bytes_per_step, st.reduce_seconds,
-                             st.steps ? 1e3 * st.reduce_seconds / double(st.steps) : 0.0, st.wait_seconds);
+                             "MPI: %d ranks, %zu steps, %zu bytes reduced per step; the most on any rank: reduction "
+                             "%.4f s (%.3f ms per step), waiting for a slower rank %.4f s (%.3f ms per step)\n",
+                             comm.size(), st.steps, st.bytes_per_step, worst[0],
+                             st.steps ? 1e3 * worst[0] / double(st.steps) : 0.0, worst[1],
+                             st.steps ? 1e3 * worst[1] / double(st.steps) : 0.0);
             }
             if (options.loss.uses_forces()) {
                 const EpochRecord& b = res.log.at(std::size_t(res.best_epoch - 1));
