@@ -8,10 +8,13 @@
 # the copy back, with the ghosts' share of atoms and edges (what the ghost shell costs the model).
 # Models: SchNet at the paper's size (128 features, 128 Gaussians, 5 blocks: a 25 Å ghost shell), a
 # small SchNet (32, 32, 2 blocks: 10 Å), SOAPNet at the paper's size (n_max 8, l_max 6, 128 wide),
-# SNAP and quadratic SNAP (Debian's openkim-models). eipnn weights come from `eipnn train --epochs
-# 1` on 4 configurations: arbitrary, and as costly to evaluate as trained ones.
+# SNAP and quadratic SNAP (Debian's openkim-models); both SchNets also with compressed filters
+# (`export-kim --compress`: tabulated filters, nn/filter_table.hpp; *_compressed). eipnn weights
+# come from `eipnn train --epochs 1` on 4 configurations: arbitrary, and as costly to evaluate as
+# trained ones.
 # Steps per run (after LAMMPS' set-up compute, which Loop time leaves out): SNAP 20, small SchNet
-# and SOAPNet 3, paper SchNet 1 (about a minute per step on 4,096 atoms). The rate is atoms x
+# and SOAPNet 3 (compressed small SchNet 6), paper SchNet 1 (about a minute per step on 4,096
+# atoms; compressed 2). The rate is atoms x
 # steps / LAMMPS' loop time, best of `rounds`; on a shared machine other work slows whole runs,
 # and 2 ranks on 2 busy cores can be slower than 1 (the load is printed first).
 set -euo pipefail
@@ -40,8 +43,9 @@ declare -A flags=(
   [schnet_small]="--model schnet --features 32 --rbf 32 --interactions 2"
   [soapnet_paper]="--model soapnet --n-max 8 --l-max 6 --features 128"
 )
-declare -A steps=([schnet_paper]=1 [schnet_small]=3 [soapnet_paper]=3 [$snap]=20 [$qsnap]=20)
-order="$qsnap $snap schnet_small soapnet_paper schnet_paper"
+declare -A steps=([schnet_paper]=1 [schnet_small]=3 [soapnet_paper]=3 [$snap]=20 [$qsnap]=20
+                  [schnet_small_compressed]=6 [schnet_paper_compressed]=2)
+order="$qsnap $snap schnet_small schnet_small_compressed soapnet_paper schnet_paper schnet_paper_compressed"
 /usr/bin/python3 -c "
 from ase.io import read, write
 write('$work/train.extxyz', read('$data', ':4'))" 2> /dev/null
@@ -56,6 +60,11 @@ for m in schnet_small soapnet_paper schnet_paper; do
     installed_driver=1
   fi
   kim-api-collections-management install environment "$work/items/bench_$m" > /dev/null
+  case $m in
+    schnet*)
+      "$eipnn" export-kim --model "$work/$m.ckpt" --compress --name "bench_${m}_compressed" --out "$work/items" > /dev/null
+      kim-api-collections-management install environment "$work/items/bench_${m}_compressed" > /dev/null ;;
+  esac
 done
 
 kim_name() { case $1 in SNAP*) echo "$1" ;; *) echo "bench_$1" ;; esac; }
