@@ -67,6 +67,40 @@ TEMPLATE_TEST_CASE("the exact unit sum is independent of the order of its units"
     CHECK(std::isnan(double(out[0])));
 }
 
+// A range whose largest gradient is tiny needs a scale 2^s beyond double's range (s > 1023): the
+// sum takes its exact per-element path there, with the same result for any order of the units.
+TEST_CASE("the exact unit sum keeps gradients near the bottom of double's range", "[parallel]") {
+    const std::size_t n = 24, U = 5;
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<double> u(-1, 1);
+    std::vector<std::vector<double>> units(U, std::vector<double>(n));
+    for (auto& unit : units)
+        for (std::size_t i = 0; i < n; ++i) unit[i] = u(rng) * (i < 12 ? 1e-300 : 1.0);
+    const std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, 12}, {12, 24}};
+    const Communicator one;
+    auto sum_in = [&](const std::vector<std::size_t>& order) {
+        ExactUnitSum<double> s(n, ranges);
+        for (std::size_t k : order) s.add_unit(units[k]);
+        std::vector<double> out;
+        REQUIRE(s.reduce(one, U, out));
+        return out;
+    };
+    const std::vector<double> forward = sum_in({0, 1, 2, 3, 4});
+    CHECK(sum_in({4, 2, 0, 3, 1}) == forward);
+    for (std::size_t i = 0; i < n; ++i) {
+        double exact = 0, magnitude = 0, max = 0;
+        for (std::size_t k = 0; k < U; ++k) exact += units[k][i], magnitude += std::abs(units[k][i]);
+        for (std::size_t k = 0; k < U; ++k)
+            for (std::size_t j = (i < 12 ? 0 : 12); j < (i < 12 ? 12 : 24); ++j) max = std::max(max, std::abs(units[k][j]));
+        INFO("element " << i);
+        REQUIRE(forward[i] != 0);  // not flushed to zero
+        // the reference's own rounding (U - 1 additions) and the final one, plus U truncations below
+        // 2^-s <= max 2^(k-61) with k = 3
+        CHECK(std::abs(forward[i] - exact) <= double(U) * magnitude * std::numeric_limits<double>::epsilon() +
+                                                  double(U) * max * std::ldexp(1.0, -58));
+    }
+}
+
 TEST_CASE("the partition gives contiguous runs of about equal cost", "[parallel]") {
     const std::vector<double> cost{5, 1, 1, 1, 8, 2, 2, 3, 1, 6};  // total 30
     for (int N = 1; N <= 12; ++N) {

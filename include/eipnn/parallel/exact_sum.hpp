@@ -5,8 +5,8 @@
 // MPI_SUM, whose reduction tree depends on N) changes in the last bits when the units move
 // between ranks. Integers add exactly in any order. Each unit is converted to int64 with a scale
 // 2^s shared by all units (truncated toward zero), the integers are summed locally and then with
-// MPI_Allreduce(MPI_SUM), and the total is converted back once. The scale is chosen per tensor (a range of the flat
-// buffer) from the largest |g| of any unit on any rank (an MPI_MAX, which is exact), so that
+// MPI_Allreduce(MPI_SUM), and the total is converted back once. The scale is chosen per tensor (a
+// range of the flat buffer) from the largest |g| of any unit on any rank (an MPI_MAX, exact), so that
 // n_units * max|g| * 2^s < 2^62: no overflow, and a resolution of about 2^-62 of the largest
 // gradient, finer than float or double rounding of the sum itself. The quantisation is a
 // function of the units alone, hence the same for every N.
@@ -75,14 +75,17 @@ public:
         int k = 0;  // n_units <= 2^k
         while ((std::size_t(1) << k) < n_units) ++k;
         std::vector<std::int64_t> acc(n_, 0);
-        std::vector<double> back(ranges_.size(), 0.0);
+        std::vector<int> shift(ranges_.size(), 0);
         for (std::size_t r = 0; r < ranges_.size(); ++r) {
             if (max[r] == 0) continue;
             int e = 0;
             std::frexp(max[r], &e);  // max < 2^e
-            // every |q| < 2^(62-k), so the sum of n_units of them stays below 2^62
-            const double scale = std::ldexp(1.0, 62 - e - k);
-            back[r] = std::ldexp(1.0, e + k - 62);
+            shift[r] = 62 - e - k;   // every |q| < 2^(62-k), so the sum of n_units of them stays below 2^62
+            // g * 2^s is exact (a power of two), unless 2^s itself is not a double (a range whose
+            // largest gradient is below ~1e-280): then ldexp per element. The conversion truncates
+            // toward zero: a function of the value alone, so the same on every rank, error below 2^-s.
+            const bool fast = shift[r] < 1000;
+            const double scale = fast ? std::ldexp(1.0, shift[r]) : 0.0;
             // in chunks that stay in cache while every unit adds to them: each unit is read once
             constexpr std::size_t kChunk = 2048;
             for (std::size_t c0 = ranges_[r].first; c0 < ranges_[r].second; c0 += kChunk) {
@@ -90,16 +93,18 @@ public:
                 std::int64_t* a = acc.data() + c0;
                 for (std::size_t u = 0; u < count_; ++u) {
                     const T* g = units_[u].data() + c0;
-                    // g * 2^s is exact (a power of two); the conversion truncates toward zero: a
-                    // function of the value alone, so the same on every rank, error below 2^-s
-                    for (std::size_t i = 0; i < len; ++i) a[i] += std::int64_t(double(g[i]) * scale);
+                    if (fast)
+                        for (std::size_t i = 0; i < len; ++i) a[i] += std::int64_t(double(g[i]) * scale);
+                    else
+                        for (std::size_t i = 0; i < len; ++i) a[i] += std::int64_t(std::ldexp(double(g[i]), shift[r]));
                 }
             }
         }
         comm.allreduce_sum(acc);
         for (std::size_t r = 0; r < ranges_.size(); ++r) {
             if (max[r] == 0) continue;
-            for (std::size_t i = ranges_[r].first; i < ranges_[r].second; ++i) out[i] = T(double(acc[i]) * back[r]);
+            for (std::size_t i = ranges_[r].first; i < ranges_[r].second; ++i)
+                out[i] = T(std::ldexp(double(acc[i]), -shift[r]));
         }
         return true;
     }
