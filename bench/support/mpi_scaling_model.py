@@ -8,9 +8,12 @@ batch's B configurations (one forward and backward each, t_c seconds), then the 
     ~ceil(log2 p) * alpha each; plus one barrier (the reduction timer's);
   - sum one int64 per parameter with MPI_Allreduce: reduce-scatter + allgather (Rabenseifner),
     2 ceil(log2 p) alpha + 2 (p - 1)/p * n_bytes / beta.
+  - before that, each rank converts its ceil(B/p) unit gradients to fixed point (exact_sum.hpp):
+    t_u per unit, taken from the reduction time measured on 2 ranks here divided by the units
+    each had (an upper bound: that time also holds the shared-memory MPI_Allreduce).
 The step time is the sum (nothing overlaps the reduction with compute). t_c comes from the measured
 1 rank x 1 thread epoch (validation's share included, so slightly high), n_bytes from the run.
-alpha and beta are typical published figures for three interconnects, not measurements here.
+alpha and beta are typical published figures for two interconnects, not measurements here.
 """
 import argparse
 import math
@@ -21,12 +24,13 @@ NETWORKS = [  # name, alpha (s), beta (bytes/s); ranks on several nodes
 ]
 
 
-def step_seconds(p, batch, t_c, n_bytes, alpha, beta):
+def step_seconds(p, batch, t_c, t_u, n_bytes, alpha, beta):
     log_p = math.ceil(math.log2(p)) if p > 1 else 0
-    compute = math.ceil(batch / p) * t_c
+    units = math.ceil(batch / p)
+    compute = units * t_c
     small = 4 * log_p * alpha  # allgather, any, max, barrier
     allreduce = 0.0 if p == 1 else 2 * log_p * alpha + 2 * (p - 1) / p * n_bytes / beta
-    return compute, small + allreduce
+    return compute, units * t_u + small + allreduce
 
 
 def main():
@@ -34,18 +38,20 @@ def main():
     ap.add_argument("--epoch-seconds", type=float, required=True, help="1 rank x 1 thread, one epoch")
     ap.add_argument("--configs", type=int, required=True, help="training configurations in that epoch")
     ap.add_argument("--bytes", type=int, required=True, help="bytes reduced per step")
-    ap.add_argument("--measured-reduction-ms", type=float, default=float("nan"))
+    ap.add_argument("--measured-reduction-ms", type=float, required=True, help="per step, 2 ranks")
+    ap.add_argument("--measured-batch", type=int, default=32)
     ap.add_argument("--dataset", type=float, default=1e6)
     a = ap.parse_args()
     t_c = a.epoch_seconds / a.configs
+    t_u = a.measured_reduction_ms * 1e-3 / math.ceil(a.measured_batch / 2)
     print(f"# model: t_c={t_c * 1e3:.2f} ms per configuration (measured), {a.bytes} bytes per step, "
           f"data set {a.dataset:.0e} configurations; measured reduction on this machine, 2 ranks: "
-          f"{a.measured_reduction_ms:.3f} ms per step")
+          f"{a.measured_reduction_ms:.3f} ms per step, so t_u <= {t_u * 1e3:.3f} ms per unit")
     for batch in (32, 1024):
         for name, alpha, beta in NETWORKS:
-            one = sum(step_seconds(1, batch, t_c, a.bytes, alpha, beta))
+            one = sum(step_seconds(1, batch, t_c, t_u, a.bytes, alpha, beta))
             for p in (8, 64, 512):
-                compute, comm = step_seconds(p, batch, t_c, a.bytes, alpha, beta)
+                compute, comm = step_seconds(p, batch, t_c, t_u, a.bytes, alpha, beta)
                 step = compute + comm
                 epoch_h = a.dataset / batch * step / 3600
                 print(f"model batch={batch} ranks={p} network='{name}' step_ms={step * 1e3:.2f} "
