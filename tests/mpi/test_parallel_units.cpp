@@ -16,6 +16,22 @@
 
 using namespace eipnn;
 
+namespace {
+
+// The exact sum of `units` added in `order`, on one rank.
+template <class T>
+std::vector<T> exact_sum_in(const std::vector<std::vector<T>>& units,
+                            const std::vector<std::pair<std::size_t, std::size_t>>& ranges,
+                            const std::vector<std::size_t>& order) {
+    ExactUnitSum<T> s(units.at(0).size(), ranges);
+    for (std::size_t k : order) s.add_unit(units[k]);
+    std::vector<T> out;
+    REQUIRE(s.reduce(Communicator{}, units.size(), out));
+    return out;
+}
+
+}  // namespace
+
 TEMPLATE_TEST_CASE("the exact unit sum is independent of the order of its units", "[parallel]", float, double) {
     using T = TestType;
     const std::size_t n = 40, U = 13;
@@ -25,14 +41,7 @@ TEMPLATE_TEST_CASE("the exact unit sum is independent of the order of its units"
     for (std::size_t k = 0; k < U; ++k)
         for (std::size_t i = 0; i < n; ++i) units[k][i] = T(u(rng) * std::pow(10.0, double(i % 7) - 3));  // mixed scales
     const std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, 16}, {16, 37}};  // 37..39: padding
-    const Communicator one;
-    auto sum_in = [&](const std::vector<std::size_t>& order) {
-        ExactUnitSum<T> s(n, ranges);
-        for (std::size_t k : order) s.add_unit(units[k]);
-        std::vector<T> out;
-        REQUIRE(s.reduce(one, U, out));
-        return out;
-    };
+    auto sum_in = [&](const std::vector<std::size_t>& order) { return exact_sum_in(units, ranges, order); };
     std::vector<std::size_t> order(U);
     std::iota(order.begin(), order.end(), std::size_t(0));
     const std::vector<T> forward = sum_in(order);
@@ -63,7 +72,7 @@ TEMPLATE_TEST_CASE("the exact unit sum is independent of the order of its units"
     nan_unit[3] = std::numeric_limits<T>::infinity();
     bad.add_unit(nan_unit);
     std::vector<T> out;
-    CHECK_FALSE(bad.reduce(one, 1, out));
+    CHECK_FALSE(bad.reduce(Communicator{}, 1, out));
     CHECK(std::isnan(double(out[0])));
 }
 
@@ -77,16 +86,8 @@ TEST_CASE("the exact unit sum keeps gradients near the bottom of double's range"
     for (auto& unit : units)
         for (std::size_t i = 0; i < n; ++i) unit[i] = u(rng) * (i < 12 ? 1e-300 : 1.0);
     const std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, 12}, {12, 24}};
-    const Communicator one;
-    auto sum_in = [&](const std::vector<std::size_t>& order) {
-        ExactUnitSum<double> s(n, ranges);
-        for (std::size_t k : order) s.add_unit(units[k]);
-        std::vector<double> out;
-        REQUIRE(s.reduce(one, U, out));
-        return out;
-    };
-    const std::vector<double> forward = sum_in({0, 1, 2, 3, 4});
-    CHECK(sum_in({4, 2, 0, 3, 1}) == forward);
+    const std::vector<double> forward = exact_sum_in(units, ranges, {0, 1, 2, 3, 4});
+    CHECK(exact_sum_in(units, ranges, {4, 2, 0, 3, 1}) == forward);
     for (std::size_t i = 0; i < n; ++i) {
         double exact = 0, magnitude = 0, max = 0;
         for (std::size_t k = 0; k < U; ++k) exact += units[k][i], magnitude += std::abs(units[k][i]);
