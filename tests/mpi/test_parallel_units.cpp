@@ -1,16 +1,19 @@
 // The pieces of MPI data parallelism that need no MPI (include/eipnn/parallel/), on one rank:
 // the exact unit sum does not depend on the order or grouping of its units (what makes the
 // weights the same for any number of ranks), the partition covers a batch in contiguous balanced
-// runs, the record gather keeps item order, and the distributed step computes the gradient of
-// the whole batch's loss (the single-process step's, to rounding) for energies and for forces.
+// runs, the record gather keeps item order, a sharded set gathers a batch's configurations
+// intact, and the distributed step computes the gradient of the whole batch's loss (the
+// single-process step's, to rounding) for energies and for forces, from a set held whole or as
+// shares, with validation errors equal to the single-process ones.
 #include <catch2/catch.hpp>
 
 #include <random>
 
 #include "eipnn/nn/models.hpp"
-#include "eipnn/parallel/distributed_predict.hpp"
+#include "eipnn/parallel/distributed_errors.hpp"
 #include "eipnn/parallel/distributed_step.hpp"
 #include "eipnn/parallel/ordered_records.hpp"
+#include "eipnn/parallel/sharded_set.hpp"
 #include "eipnn/train/energy_trainer.hpp"
 #include "support/model_fixtures.hpp"
 
@@ -128,6 +131,62 @@ TEST_CASE("records round-trip and come back in item order on one rank", "[parall
     CHECK(gather_in_order(Communicator{}, recs, 0, 3).size() == 3);
 }
 
+namespace {
+
+// A one-rank ShardedSet holding every configuration of d, prepared at `cutoff` (the sharded path's
+// packing, gathering and unpacking all run on one rank too).
+ShardedSet hold_all(const Dataset& d, double cutoff, const Host& host) {
+    std::vector<ConfigInfo> info;
+    std::vector<std::size_t> at;
+    for (const Sample& s : d.samples) {
+        at.push_back(info.size());
+        info.push_back(config_info(s, 0));
+    }
+    return ShardedSet::from_shares(info, d, at, cutoff, Communicator{}, host);
+}
+
+}  // namespace
+
+TEST_CASE("a sharded set gathers a batch, with neighbour lists for the units asked for only", "[parallel]") {
+    const Dataset d = eipnn::test::morse_dataset(5, 3);
+    const double cutoff = 4.0;
+    const Host host{1};
+    const PreparedSet set = prepare(d, cutoff, host);
+    const ShardedSet sharded = hold_all(d, cutoff, host);
+    const ShardedSet replicated = ShardedSet::replicated(set, Communicator{});
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        CHECK(sharded.info[i].n_edges == index_t(set.lists[i].centers.size()));
+        CHECK(replicated.info[i].n_edges == sharded.info[i].n_edges);
+        CHECK(sharded.info[i].numbers == set.structures[i].numbers);
+        CHECK(sharded.info[i].has_stress);
+    }
+    const std::vector<std::size_t> items{3, 0, 4};
+    for (const ShardedSet* source : {&sharded, &replicated}) {
+        const PreparedSet b = source->gather(items, 1, 2, host);
+        REQUIRE(b.size() == items.size());
+        for (std::size_t k = 0; k < items.size(); ++k) {
+            const std::size_t i = items[k];
+            CHECK(b.structures[k].positions == set.structures[i].positions);
+            CHECK(b.structures[k].numbers == set.structures[i].numbers);
+            CHECK(b.structures[k].cell.lattice == set.structures[i].cell.lattice);
+            CHECK(b.structures[k].cell.pbc == set.structures[i].cell.pbc);
+            CHECK(b.structures[k].cell.has_lattice == set.structures[i].cell.has_lattice);
+            CHECK(b.energies[k] == set.energies[i]);
+            CHECK(b.forces[k] == set.forces[i]);
+            CHECK(b.stress[k] == set.stress[i]);
+            CHECK(b.sources[k] == set.sources[i]);
+            CHECK(b.lists[k].n_atoms() == set.structures[i].size());
+            if (k == 1) {  // asked for: the prepared list, bit for bit
+                CHECK(b.lists[k].centers == set.lists[i].centers);
+                CHECK(b.lists[k].neighbors == set.lists[i].neighbors);
+                CHECK(b.lists[k].vectors == set.lists[i].vectors);
+            } else {
+                CHECK(b.lists[k].n_edges() == 0);
+            }
+        }
+    }
+}
+
 TEMPLATE_TEST_CASE("the distributed step computes the whole batch's gradient", "[parallel]", SchNet<double>,
                    SoapNet<double>) {
     using Fixture = eipnn::test::ModelFixture<TestType>;
@@ -136,9 +195,13 @@ TEMPLATE_TEST_CASE("the distributed step computes the whole batch's gradient", "
     for (Sample& s : d.samples)
         for (int& z : s.structure.numbers) z = 14;
     d.samples[1].structure.numbers[0] = 32;
-    const PreparedSet set = prepare(d, m.config.cutoff);
-    const std::vector<std::size_t> items{3, 0, 4, 1};
     const Host host{1};
+    const PreparedSet set = prepare(d, m.config.cutoff);
+    const ShardedSet sharded = hold_all(d, m.config.cutoff, host);
+    const ShardedSet replicated = ShardedSet::replicated(set, Communicator{});
+    const bool held_as_shares = GENERATE(false, true);
+    const ShardedSet& source = held_as_shares ? sharded : replicated;
+    const std::vector<std::size_t> items{3, 0, 4, 1};
     // one rank: the same arithmetic as any N (units, exact sum), against one batch's forward/backward
     DistributedStep<TestType> dist(Communicator{});
     auto close = [](const std::vector<double>& a, const std::vector<double>& b) {
@@ -152,7 +215,7 @@ TEMPLATE_TEST_CASE("the distributed step computes the whole batch's gradient", "
     SECTION("energies") {
         const BatchLoss loss = energy_mse_loss(m, set);
         ParameterBuffer<double> g_dist(m.layout), g_one(m.layout);
-        const double l_dist = dist.energy(host, m, set, items, loss, g_dist);
+        const double l_dist = dist.energy(host, m, source, items, loss, g_dist);
         typename TestType::Forward fw;
         std::vector<double> dL_dE;
         const GraphBatch batch = set.batch(items);
@@ -166,20 +229,30 @@ TEMPLATE_TEST_CASE("the distributed step computes the whole batch's gradient", "
         const BatchLabels labels = batch_labels(set, items, true, true);
         const LossWeights w{1.0, 0.7, 3e3};
         ParameterBuffer<double> g_dist(m.layout), g_one(m.layout);
-        const LossTerms t_dist = dist.forces(host, m, set, items, labels, w, g_dist);
+        const LossTerms t_dist = dist.forces(host, m, source, items, w, g_dist);
         EnergyForceStep<TestType> step;
         const LossTerms t_one = step(host, m, set.batch(items), labels, w, g_one);
         CHECK(t_dist.total() == Approx(t_one.total()).epsilon(1e-13));
         CHECK(t_dist.forces > 0);
         CHECK(close(g_dist.data, g_one.data));
     }
-    SECTION("validation predictions equal the single-process ones") {
-        const Communicator one;
-        CHECK(distributed_predict_energies(one, m, set, host, 2) == predict_energies(m, set, host, 2));
-        const EnergyForcePredictions a = distributed_predict_energy_forces(one, m, set, host, 2);
-        const EnergyForcePredictions b = predict_energy_forces(m, set, host, 2);
-        CHECK(a.energies == b.energies);
-        CHECK(a.forces == b.forces);
-        CHECK(a.stress == b.stress);
+    SECTION("validation errors equal those of the single-process predictions, one configuration at a time") {
+        const std::vector<ConfigErrors> e = distributed_errors(m, source, host, false);
+        const std::vector<double> p = predict_energies(m, set, host, 1);
+        const std::vector<ConfigErrors> ef = distributed_errors(m, source, host, true);
+        const EnergyForcePredictions q = predict_energy_forces(m, set, host, 1);
+        REQUIRE(e.size() == set.size());
+        REQUIRE(ef.size() == set.size());
+        for (std::size_t i = 0; i < set.size(); ++i) {
+            CHECK(e[i].energy == p[i] - set.energies[i]);
+            CHECK(e[i].n_force == 0);
+            const ConfigErrors want = config_errors(set, i, q.energies[i], q.forces[i], &q.stress[i]);
+            std::vector<double> got_packed, want_packed;
+            ef[i].pack(got_packed);
+            want.pack(want_packed);
+            CHECK(got_packed == want_packed);
+            CHECK(ef[i].n_force == double(3 * set.structures[i].size()));
+            CHECK(ef[i].n_stress == 1);
+        }
     }
 }

@@ -2,7 +2,8 @@
 # `mpirun -np N eipnn train` reaches the same weights, bit for bit, for N = 1, 2 and 3: the best
 # checkpoint is compared byte for byte, the log (all but its wall-clock column) line for line, and
 # the final weights (OUT.last, which also holds the wall-clock log) through their predictions,
-# printed with 17 digits by `eipnn eval`.
+# printed with 17 digits by `eipnn eval`. With 2 and 3 ranks, each rank holds only its share of the
+# configurations (the banner's "configurations held").
 # One run per case on 20 configurations of mlearn Si with a tiny model, 2 epochs, batches of 8
 # (uneven splits over 3 ranks). Skipped without the data.
 # usage: train_ranks.sh TOOL MPIEXEC DATA_DIR SCRATCH CASE   (CASE: schnet | schnet-double |
@@ -45,6 +46,14 @@ for n in 1 2 3; do
   cut -d, -f1-13 w$n.ckpt.log.csv > log$n.csv  # the last column is wall-clock seconds
   "$TOOL" eval --model w$n.ckpt.last --data "$src" --out pred$n.extxyz --threads 1 >/dev/null 2>&1
   [ ! -e w$n.ckpt.tmp ] && [ ! -e w$n.ckpt.last.tmp ] || { echo "FAIL: a temporary file was left"; exit 1; }
+done
+# each rank holds a share of the data: "configurations held: 13, 12 of 25" (no rank holds all)
+for n in 2 3; do
+  held=$(grep -o 'configurations held: [0-9, ]* of [0-9]*' err$n.txt) || { echo "FAIL: $n ranks printed no shares"; exit 1; }
+  echo "$n ranks: $held"
+  echo "$held" | awk -v n=$n '{ sub(/configurations held: /, ""); split($0, p, " of "); total = p[2]; k = split(p[1], c, ", ");
+    s = 0; for (i = 1; i <= k; ++i) { s += c[i]; if (c[i] >= total) bad = 1 } exit !(k == n && s == total && !bad) }' \
+    || { echo "FAIL: the shares of $n ranks are not a partition of the data"; exit 1; }
 done
 for n in 2 3; do
   cmp w1.ckpt w$n.ckpt || { echo "FAIL: the weights of $n ranks differ from 1 rank"; exit 1; }

@@ -10,6 +10,9 @@
 // slices of dL/dE, dL/dF, dL/dW. Each unit's arithmetic involves that configuration alone, and the
 // sum is exact, so the split over ranks (partition.hpp) cannot change a bit.
 //
+// The batch's configurations come from a ShardedSet (parallel/sharded_set.hpp): gathered from the
+// ranks that hold them, with neighbour lists built only for this rank's units.
+//
 // This is a different arithmetic from the single-process trainer (one forward/backward over the
 // whole batch, float sums in a fixed order): the MPI path with N = 1 agrees with it to rounding,
 // not bit for bit. The plain path is untouched; the trainer takes this one only when the
@@ -27,6 +30,7 @@
 #include "eipnn/parallel/communicator.hpp"
 #include "eipnn/parallel/exact_sum.hpp"
 #include "eipnn/parallel/partition.hpp"
+#include "eipnn/parallel/sharded_set.hpp"
 #include "eipnn/train/force_loss.hpp"
 #include "eipnn/train/prepared_set.hpp"
 
@@ -58,10 +62,10 @@ public:
 
     // Energy-only training: returns the batch loss and writes the summed gradient into grads
     // (not finite: grads untouched, the caller stops).
-    double energy(const Host& host, const Model& model, const PreparedSet& set, const std::vector<std::size_t>& items,
+    double energy(const Host& host, const Model& model, const ShardedSet& set, const std::vector<std::size_t>& items,
                   const EnergyLoss& loss_fn, ParameterBuffer<T>& grads) {
         const std::size_t K = std::size_t(model.config.n_heads);
-        spread(set, items);
+        spread(host, set, items);
         std::vector<double> local;
         for (std::size_t u = mine_begin_; u < mine_end_; ++u) {
             Unit& unit = units_[u - mine_begin_];
@@ -79,11 +83,12 @@ public:
     }
 
     // Training on forces (and stresses): the distributed twin of EnergyForceStep (force_training.hpp).
-    LossTerms forces(const Host& host, const Model& model, const PreparedSet& set, const std::vector<std::size_t>& items,
-                     const BatchLabels& labels, const LossWeights& w, ParameterBuffer<T>& grads,
-                     const EnergyLoss& extra = nullptr) {
+    // `weak` (optional, one entry per configuration of the set): items with weak energy labels only.
+    LossTerms forces(const Host& host, const Model& model, const ShardedSet& set, const std::vector<std::size_t>& items,
+                     const LossWeights& w, ParameterBuffer<T>& grads, const EnergyLoss& extra = nullptr,
+                     const std::vector<char>* weak = nullptr) {
         const std::size_t K = std::size_t(model.config.n_heads);
-        spread(set, items);
+        spread(host, set, items);
         // per unit: K energies, 9 virial components, 3 n forces (T -> double is exact)
         std::vector<double> local;
         for (std::size_t u = mine_begin_; u < mine_end_; ++u) {
@@ -97,7 +102,14 @@ public:
             local.insert(local.end(), unit.pred.forces.begin(), unit.pred.forces.end());
         }
         const std::vector<double> all = comm_.allgather(local);
-        const GraphBatch whole = set.batch(items);
+        std::vector<std::size_t> positions(items.size());
+        for (std::size_t k = 0; k < items.size(); ++k) positions[k] = k;
+        std::vector<char> weak_of_batch;
+        if (weak)
+            for (std::size_t i : items) weak_of_batch.push_back(weak->at(i));
+        const BatchLabels labels =
+            batch_labels(batch_, positions, w.forces > 0, w.stress > 0, weak ? &weak_of_batch : nullptr);
+        const GraphBatch whole = batch_.batch(positions);  // (only this rank's units have edges)
         EnergyForces<T> pred;
         std::vector<double> heads;  // (n_graphs, K)
         std::size_t at = 0;
@@ -143,17 +155,19 @@ private:
         EnergyForces<T> pred;
     };
 
-    // This rank's units of the batch: a contiguous run of configurations balanced by atoms + edges.
-    void spread(const PreparedSet& set, const std::vector<std::size_t>& items) {
+    // This rank's units of the batch: a contiguous run of configurations balanced by atoms + edges;
+    // the batch gathered from the ranks that hold it.
+    void spread(const Host& host, const ShardedSet& set, const std::vector<std::size_t>& items) {
         std::vector<double> cost;
-        for (std::size_t i : items) cost.push_back(double(set.structures.at(i).size()) + double(set.lists.at(i).centers.size()));
+        for (std::size_t i : items) cost.push_back(set.info.at(i).cost());
         const std::vector<std::size_t> begin = partition_by_cost(cost, comm_.size());
         mine_begin_ = begin[std::size_t(comm_.rank())];
         mine_end_ = begin[std::size_t(comm_.rank()) + 1];
         n_units_ = items.size();
+        batch_ = set.gather(items, mine_begin_, mine_end_, host);
         // kept from step to step (not cleared): each unit's forward and adjoint buffers are reused
         units_.resize(mine_end_ - mine_begin_);
-        for (std::size_t u = mine_begin_; u < mine_end_; ++u) units_[u - mine_begin_].batch = set.batch({items[u]});
+        for (std::size_t u = mine_begin_; u < mine_end_; ++u) units_[u - mine_begin_].batch = batch_.batch({u});
     }
 
     // grads = exact sum over all ranks of backward(unit) for every unit of the batch.
@@ -188,6 +202,7 @@ private:
     }
 
     Communicator comm_;
+    PreparedSet batch_;  // the step's configurations (set.gather)
     std::vector<Unit> units_;
     std::size_t mine_begin_ = 0, mine_end_ = 0, n_units_ = 0;
     std::unique_ptr<ExactUnitSum<T>> sum_;

@@ -42,16 +42,18 @@ struct Dataset {
     }
 };
 
-// Reads every frame of an extxyz file; `energy_key` names the info entry with the total energy.
+// Reads every frame of an extxyz file and hands each one, checked, to on_sample(Sample&&, frame
+// index); returns the number of frames. load_dataset below keeps them all; MPI ranks keep only
+// their share (parallel/sharded_set.hpp). `energy_key` names the info entry with the total energy.
 // Empty structures and frames without the energy are errors that name the frame.
 // `stress_key` names an optional info entry of six numbers in kbar as the mlearn data stores them
 // (minus the stress, in the per-configuration order of mlearn_virial_stress_order; see
 // train/stress_labels.hpp); a frame without it has no stress label, a present but malformed one
 // (not six numbers, non-finite, or on a cell that is not fully periodic) is an error naming the frame.
-inline Dataset load_dataset(const std::filesystem::path& path, const std::string& energy_key = "energy",
-                            const std::string& forces_key = "forces",
+template <class OnSample>
+std::size_t for_each_sample(const std::filesystem::path& path, OnSample&& on_sample,
+                            const std::string& energy_key = "energy", const std::string& forces_key = "forces",
                             const std::string& stress_key = "virial_stress_kbar") {
-    Dataset d;
     ExtxyzReader reader(path);
     Frame frame;
     std::size_t index = 0;
@@ -92,9 +94,18 @@ inline Dataset load_dataset(const std::filesystem::path& path, const std::string
             s.stress.assign(sigma.begin(), sigma.end());
         }
         s.structure = std::move(frame.structure);
-        d.samples.push_back(std::move(s));
+        on_sample(std::move(s), index);
         ++index;
     }
+    return index;
+}
+
+inline Dataset load_dataset(const std::filesystem::path& path, const std::string& energy_key = "energy",
+                            const std::string& forces_key = "forces",
+                            const std::string& stress_key = "virial_stress_kbar") {
+    Dataset d;
+    for_each_sample(
+        path, [&](Sample&& s, std::size_t) { d.samples.push_back(std::move(s)); }, energy_key, forces_key, stress_key);
     if (d.empty()) throw Error("no configurations", path.string(), "check the file");
     return d;
 }

@@ -18,13 +18,15 @@
 //  - the validation metric that picks the best checkpoint (ModelValidator, lower is better; default: the energy
 //    MAE per atom of head 0 on the validation set).
 //
-// Data parallelism (MPI, issue 18): with an active `comm` every rank runs this same loop on the
-// same batches, each batch step is parallel/distributed_step.hpp's (configurations spread over
-// the ranks, the gradient summed exactly, so every rank holds the same gradient and takes the
-// same optimizer step), validation is spread over the ranks (parallel/distributed_predict.hpp),
-// and only rank 0 writes checkpoints and the log. That path is bit-identical for any number of
-// ranks but not to the single-process path (see distributed_step.hpp); without an active
-// communicator (the default) nothing below changes.
+// Data parallelism (MPI, issue 18): with an active `comm`, or when built on ShardedSets
+// (parallel/sharded_set.hpp: each rank holds a share of the data), every rank runs this same
+// loop on the same batches, each batch step is parallel/distributed_step.hpp's (configurations
+// spread over the ranks, the gradient summed exactly, so every rank holds the same gradient and
+// takes the same optimizer step), validation is spread over the ranks
+// (parallel/distributed_errors.hpp), and only rank 0 writes checkpoints and the log. Sets that
+// every rank holds whole are wrapped as replicated ShardedSets. That path is bit-identical for any
+// number of ranks but not to the single-process path (see distributed_step.hpp); without an
+// active communicator (the default) nothing below changes.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -32,13 +34,14 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "eipnn/optim/adam.hpp"
 #include "eipnn/optim/clip_grad_norm.hpp"
 #include "eipnn/optim/lr_schedule.hpp"
-#include "eipnn/parallel/distributed_predict.hpp"
+#include "eipnn/parallel/distributed_errors.hpp"
 #include "eipnn/parallel/distributed_step.hpp"
 #include "eipnn/train/force_labels.hpp"
 #include "eipnn/train/force_training.hpp"
@@ -81,27 +84,32 @@ struct EnergyMetrics {
     double mae_meV_per_atom = 0, rmse_meV_per_atom = 0, mae_meV_per_config = 0, rmse_meV_per_config = 0;
 };
 
-inline EnergyMetrics energy_metrics(const std::vector<double>& predicted, const PreparedSet& set,
-                                    const std::vector<std::size_t>* subset = nullptr) {
+// Summed in the order given (train/force_training.hpp's ConfigErrors; only their energies count).
+inline EnergyMetrics energy_metrics(const std::vector<ConfigErrors>& errors) {
     EnergyMetrics m;
-    std::size_t n = 0;
-    auto visit = [&](std::size_t i) {
-        const double d = predicted[i] - set.energies[i];
-        const double per_atom = d / double(set.structures[i].size());
+    for (const ConfigErrors& c : errors) {
+        const double per_atom = c.energy / c.n_atoms;
         m.mae_meV_per_atom += std::abs(per_atom);
         m.rmse_meV_per_atom += per_atom * per_atom;
-        m.mae_meV_per_config += std::abs(d);
-        m.rmse_meV_per_config += d * d;
-        ++n;
-    };
-    if (subset) for (std::size_t i : *subset) visit(i);
-    else for (std::size_t i = 0; i < set.size(); ++i) visit(i);
+        m.mae_meV_per_config += std::abs(c.energy);
+        m.rmse_meV_per_config += c.energy * c.energy;
+    }
+    const std::size_t n = errors.size();
     if (n == 0) return m;
     m.mae_meV_per_atom *= 1e3 / double(n);
     m.rmse_meV_per_atom = 1e3 * std::sqrt(m.rmse_meV_per_atom / double(n));
     m.mae_meV_per_config *= 1e3 / double(n);
     m.rmse_meV_per_config = 1e3 * std::sqrt(m.rmse_meV_per_config / double(n));
     return m;
+}
+
+inline EnergyMetrics energy_metrics(const std::vector<double>& predicted, const PreparedSet& set,
+                                    const std::vector<std::size_t>* subset = nullptr) {
+    std::vector<ConfigErrors> errors;
+    auto visit = [&](std::size_t i) { errors.push_back(config_errors(set, i, predicted[i], {}, nullptr)); };
+    if (subset) for (std::size_t i : *subset) visit(i);
+    else for (std::size_t i = 0; i < set.size(); ++i) visit(i);
+    return energy_metrics(errors);
 }
 
 // Energies of every configuration of a set (head `head`), in batches.
@@ -144,21 +152,34 @@ using ModelBatchStep = std::function<double(const Host& host, Model& model, cons
 template <class Model>
 using ModelValidator = std::function<double(const Host& host, Model& model)>;
 
-template <class Model>
-BatchLoss energy_mse_loss(const Model& model, const PreparedSet& train) {
-    return [&model, &train](const std::vector<std::size_t>& items, const std::vector<double>& predicted,
-                            std::vector<double>& dL_dE) {
+namespace detail {
+// MSE of head 0's total energies against energy_of(item), in units of the model's output scale.
+template <class Model, class EnergyOf>
+BatchLoss energy_mse_loss(const Model& model, EnergyOf energy_of) {
+    return [&model, energy_of](const std::vector<std::size_t>& items, const std::vector<double>& predicted,
+                               std::vector<double>& dL_dE) {
         const std::size_t K = std::size_t(model.config.n_heads), G = items.size();
         const double s = model.head_scale[0];
         dL_dE.assign(G * K, 0.0);
         double loss = 0;
         for (std::size_t g = 0; g < G; ++g) {
-            const double d = (predicted[g * K] - train.energies[items[g]]) / s;
+            const double d = (predicted[g * K] - energy_of(items[g])) / s;
             loss += d * d;
             dL_dE[g * K] = 2.0 * d / (s * double(G));
         }
         return loss / double(G);
     };
+}
+}  // namespace detail
+
+template <class Model>
+BatchLoss energy_mse_loss(const Model& model, const PreparedSet& train) {
+    return detail::energy_mse_loss(model, [&train](std::size_t i) { return train.energies[i]; });
+}
+
+template <class Model>
+BatchLoss energy_mse_loss(const Model& model, const ShardedSet& train) {
+    return detail::energy_mse_loss(model, [&train](std::size_t i) { return train.info[i].energy; });
 }
 
 struct TrainResult {
@@ -190,27 +211,43 @@ public:
 
     ModelTrainer(Model& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
                   BatchLoss loss = nullptr)
-        : model_(model), train_(train), valid_(valid), opt_(std::move(opt)),
+        : model_(model), train_(&train), valid_(&valid), opt_(std::move(opt)),
           custom_loss_(bool(loss)), loss_(loss ? std::move(loss) : energy_mse_loss(model, train)) {
-        if (train_.size() == 0) throw Error("the training set is empty", "ModelTrainer", "give training data");
-        if (valid_.size() == 0) throw Error("the validation set is empty", "ModelTrainer", "give validation data or a split");
-        if (opt_.epochs < 1) throw Error(str("epochs must be at least 1, got ", opt_.epochs), "ModelTrainer");
-        if (opt_.out.empty()) throw Error("no output path for checkpoints", "ModelTrainer", "pass --out");
+        check(train.size(), valid.size());
+    }
+    // Data spread over the ranks of train.comm() (each rank holds a share): always the distributed path.
+    ModelTrainer(Model& model, const ShardedSet& train, const ShardedSet& valid, TrainOptions opt,
+                  BatchLoss loss = nullptr)
+        : comm(train.comm()), model_(model), sharded_train_(&train), sharded_valid_(&valid), opt_(std::move(opt)),
+          custom_loss_(bool(loss)), loss_(loss ? std::move(loss) : energy_mse_loss(model, train)) {
+        check(train.size(), valid.size());
     }
 
     TrainResult run() {
         const Host host{opt_.threads};
-        const std::size_t n_batches = (train_.size() + opt_.batch_size - 1) / opt_.batch_size;
+        const std::size_t n_train = train_ ? train_->size() : sharded_train_->size();
+        const std::size_t n_batches = (n_train + opt_.batch_size - 1) / opt_.batch_size;
         LrSchedule schedule(opt_.schedule, std::int64_t(n_batches) * opt_.epochs);
         Adam<T> adam(model_.params.data.size(), opt_.adam);
-        BatchSampler sampler(train_.size(), opt_.batch_size, opt_.seed);
+        BatchSampler sampler(n_train, opt_.batch_size, opt_.seed);
         TrainResult result;
         int start_epoch = 0, bad_epochs = 0;
         // A custom batch step (the strategies' classifier, whose batch normalisation needs the
         // statistics of the whole batch) is not split: every rank runs it on the whole batch, the
         // same arithmetic on the same data, so every rank holds the same weights (those of the
         // plain path) and rank 0 writes them.
-        const bool writer = comm.root(), distributed = comm.active() && !batch_step;
+        if (batch_step && !train_)
+            throw Error("a custom batch step needs every configuration on every rank", "ModelTrainer",
+                        "build the trainer on PreparedSets");
+        const bool writer = comm.root(), distributed = (comm.active() || !train_) && !batch_step;
+        // the distributed step and validation read ShardedSets; sets held whole are wrapped
+        std::optional<ShardedSet> wrapped_train, wrapped_valid;
+        if (distributed && train_) {
+            wrapped_train = ShardedSet::replicated(*train_, comm);
+            wrapped_valid = ShardedSet::replicated(*valid_, comm);
+        }
+        const ShardedSet* dtrain = train_ ? (wrapped_train ? &*wrapped_train : nullptr) : sharded_train_;
+        const ShardedSet* dvalid = valid_ ? (wrapped_valid ? &*wrapped_valid : nullptr) : sharded_valid_;
         // A run killed mid-write (SIGKILL cannot be caught) leaves its temporaries; this run owns
         // OUT, so it removes them before anything else: the CSV's, and checkpoint ones of dead
         // writers (write_checkpoint would remove those only at its next write, which a resumed
@@ -231,8 +268,10 @@ public:
 
         const bool on_forces = opt_.loss.uses_forces() && !batch_step;
         if (on_forces) {
-            require_force_labels(train_, opt_.loss.stress > 0, "the training set", weak_items);
-            require_force_labels(valid_, opt_.loss.stress > 0, "the validation set");
+            // (sharded sets: each rank checks the configurations it holds)
+            require_force_labels(train_ ? *train_ : sharded_train_->held(), opt_.loss.stress > 0, "the training set",
+                                 train_ ? weak_items : nullptr);
+            require_force_labels(valid_ ? *valid_ : sharded_valid_->held(), opt_.loss.stress > 0, "the validation set");
             if (metric_name == kEnergyMetricName) metric_name = "valid loss (energy + forces + stress terms)";
         }
         EnergyForceStep<Model> force_step;
@@ -248,23 +287,21 @@ public:
             double lr = 0;
             for (std::size_t b = 0; b < batches.size(); ++b) {
                 // (distributed: each rank assembles its own configurations, not the whole batch)
-                const GraphBatch batch = distributed ? GraphBatch{} : train_.batch(batches[b]);
+                const GraphBatch batch = distributed ? GraphBatch{} : train_->batch(batches[b]);
                 grads.zero();
                 double loss;
                 if (distributed && on_forces) {
-                    const BatchLabels labels =
-                        batch_labels(train_, batches[b], opt_.loss.forces > 0, opt_.loss.stress > 0, weak_items);
-                    const LossTerms terms = distributed_step.forces(host, model_, train_, batches[b], labels, opt_.loss,
-                                                                    grads, custom_loss_ ? loss_ : BatchLoss{});
+                    const LossTerms terms = distributed_step.forces(host, model_, *dtrain, batches[b], opt_.loss, grads,
+                                                                    custom_loss_ ? loss_ : BatchLoss{}, weak_items);
                     terms_sum += terms;
                     loss = terms.total();
                 } else if (distributed) {
-                    loss = distributed_step.energy(host, model_, train_, batches[b], loss_, grads);
+                    loss = distributed_step.energy(host, model_, *dtrain, batches[b], loss_, grads);
                 } else if (batch_step) {
                     loss = batch_step(host, model_, batch, batches[b], grads);
                 } else if (on_forces) {
                     const BatchLabels labels =
-                        batch_labels(train_, batches[b], opt_.loss.forces > 0, opt_.loss.stress > 0, weak_items);
+                        batch_labels(*train_, batches[b], opt_.loss.forces > 0, opt_.loss.stress > 0, weak_items);
                     const LossTerms terms = force_step(host, model_, batch, labels, opt_.loss, grads,
                                                        custom_loss_ ? loss_ : BatchLoss{}, batches[b]);
                     terms_sum += terms;
@@ -295,12 +332,11 @@ public:
             if (validator) {
                 rec.valid_metric = validator(host, model_);
             } else if (on_forces) {
-                // (distributed: each rank evaluates a share of the configurations, one per evaluation
-                // batch, so that even a validation set smaller than a batch is split)
-                const EnergyForceMetrics m = energy_force_metrics(
-                    distributed ? distributed_predict_energy_forces(comm, model_, valid_, host, 1)
-                                : predict_energy_forces(model_, valid_, host, opt_.batch_size),
-                    valid_, opt_.loss);
+                // (distributed: each rank evaluates the configurations it owns, one at a time)
+                const EnergyForceMetrics m =
+                    distributed ? energy_force_metrics(distributed_errors(model_, *dvalid, host, true), opt_.loss)
+                                : energy_force_metrics(predict_energy_forces(model_, *valid_, host, opt_.batch_size),
+                                                       *valid_, opt_.loss);
                 rec.valid_mae_meV_per_atom = m.energy_mae_meV_per_atom;
                 rec.valid_rmse_meV_per_atom = m.energy_rmse_meV_per_atom;
                 rec.valid_force_mae_eV_per_A = m.force_mae_eV_per_A;
@@ -308,10 +344,9 @@ public:
                 rec.valid_stress_mae_GPa = m.stress_mae_GPa;
                 rec.valid_metric = m.loss.total();
             } else {
-                const EnergyMetrics m = energy_metrics(
-                    distributed ? distributed_predict_energies(comm, model_, valid_, host, 1)
-                                : predict_energies(model_, valid_, host, opt_.batch_size),
-                    valid_);
+                const EnergyMetrics m =
+                    distributed ? energy_metrics(distributed_errors(model_, *dvalid, host, false))
+                                : energy_metrics(predict_energies(model_, *valid_, host, opt_.batch_size), *valid_);
                 rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;
                 rec.valid_rmse_meV_per_atom = m.rmse_meV_per_atom;
                 rec.valid_mae_eV_per_config = m.mae_meV_per_config * 1e-3;
@@ -455,9 +490,18 @@ private:
         }
     }
 
+    void check(std::size_t n_train, std::size_t n_valid) const {
+        if (n_train == 0) throw Error("the training set is empty", "ModelTrainer", "give training data");
+        if (n_valid == 0) throw Error("the validation set is empty", "ModelTrainer", "give validation data or a split");
+        if (opt_.epochs < 1) throw Error(str("epochs must be at least 1, got ", opt_.epochs), "ModelTrainer");
+        if (opt_.out.empty()) throw Error("no output path for checkpoints", "ModelTrainer", "pass --out");
+    }
+
     Model& model_;
-    const PreparedSet& train_;
-    const PreparedSet& valid_;
+    const PreparedSet* train_ = nullptr;  // every configuration here (the plain path, or MPI with
+    const PreparedSet* valid_ = nullptr;  // every rank holding the whole set)
+    const ShardedSet* sharded_train_ = nullptr;  // or: each rank holds a share
+    const ShardedSet* sharded_valid_ = nullptr;
     TrainOptions opt_;
     bool custom_loss_ = false;
     BatchLoss loss_;

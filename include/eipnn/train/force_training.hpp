@@ -107,54 +107,93 @@ struct EnergyForceMetrics {
     LossTerms loss;  // L over the set with the given weights (validation selects by its total)
 };
 
-// Metrics over `subset` of the set (all when null). Forces and stresses count where labelled.
-inline EnergyForceMetrics energy_force_metrics(const EnergyForcePredictions& p, const PreparedSet& set,
-                                               const LossWeights& w = {},
-                                               const std::vector<std::size_t>* subset = nullptr) {
+// One configuration's prediction errors: the terms that the metrics below sum. Under MPI they are
+// computed by the rank that holds the configuration and summed, in set order, on every rank
+// (parallel/distributed_errors.hpp), so the metrics do not depend on the number of ranks.
+struct ConfigErrors {
+    double n_atoms = 0;
+    double energy = 0;                                    // predicted - label, eV (total)
+    double force_abs = 0, force_sq = 0, n_force = 0;      // over its labelled force components
+    double stress_abs = 0, stress_sq = 0, n_stress = 0;   // over the 9 components; n_stress 1 when labelled
+    static constexpr std::size_t kDoubles = 8;            // packed for gathers, in this order
+
+    void pack(std::vector<double>& out) const {
+        out.insert(out.end(), {n_atoms, energy, force_abs, force_sq, n_force, stress_abs, stress_sq, n_stress});
+    }
+    static ConfigErrors unpack(const double* d) { return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]}; }
+};
+
+// Configuration i of `set` against a prediction; forces (3 n, or empty: no force errors) and stress
+// (null: none) count where the set has labels.
+inline ConfigErrors config_errors(const PreparedSet& set, std::size_t i, double energy, const std::vector<double>& forces,
+                                  const std::array<double, 9>* stress) {
+    ConfigErrors c;
+    c.n_atoms = double(set.structures[i].size());
+    c.energy = energy - set.energies[i];
+    if (i < set.forces.size() && !forces.empty() && set.forces[i].size() == forces.size())
+        for (std::size_t k = 0; k < forces.size(); ++k) {
+            const double d = forces[k] - set.forces[i][k];
+            c.force_abs += std::abs(d);
+            c.force_sq += d * d;
+            c.n_force += 1;
+        }
+    if (stress && i < set.stress.size() && set.stress[i].size() == 9) {
+        for (std::size_t k = 0; k < 9; ++k) {
+            const double d = (*stress)[k] - set.stress[i][k];
+            c.stress_abs += std::abs(d);
+            c.stress_sq += d * d;
+        }
+        c.n_stress = 1;
+    }
+    return c;
+}
+
+// Metrics over configurations' errors, summed in the order given.
+inline EnergyForceMetrics energy_force_metrics(const std::vector<ConfigErrors>& errors, const LossWeights& w = {}) {
     EnergyForceMetrics m;
-    double e_sq = 0, f_abs = 0, f_sq = 0, s_abs = 0, s_sq = 0;
-    auto visit = [&](std::size_t i) {
-        const double N = double(set.structures[i].size());
-        const double de = (p.energies[i] - set.energies[i]) / N;
+    double e_sq = 0, f_abs = 0, f_sq = 0, s_abs = 0, s_sq = 0, n_f = 0, n_s = 0;
+    for (const ConfigErrors& c : errors) {
+        const double de = c.energy / c.n_atoms;
         m.energy_mae_meV_per_atom += std::abs(de);
         e_sq += de * de;
-        ++m.n_configs;
-        if (i < set.forces.size() && set.forces[i].size() == p.forces[i].size())
-            for (std::size_t k = 0; k < p.forces[i].size(); ++k) {
-                const double d = p.forces[i][k] - set.forces[i][k];
-                f_abs += std::abs(d);
-                f_sq += d * d;
-                ++m.n_force_components;
-            }
-        if (i < set.stress.size() && set.stress[i].size() == 9) {
-            for (std::size_t c = 0; c < 9; ++c) {
-                const double d = p.stress[i][c] - set.stress[i][c];
-                s_abs += std::abs(d);
-                s_sq += d * d;
-            }
-            ++m.n_stress_configs;
-        }
-    };
-    if (subset) for (std::size_t i : *subset) visit(i);
-    else for (std::size_t i = 0; i < set.size(); ++i) visit(i);
+        f_abs += c.force_abs;
+        f_sq += c.force_sq;
+        n_f += c.n_force;
+        s_abs += c.stress_abs;
+        s_sq += c.stress_sq;
+        n_s += c.n_stress;
+    }
+    m.n_configs = errors.size();
+    m.n_force_components = std::size_t(n_f);
+    m.n_stress_configs = std::size_t(n_s);
     if (m.n_configs == 0) return m;
     const double nc = double(m.n_configs);
     m.energy_mae_meV_per_atom *= 1e3 / nc;
     m.energy_rmse_meV_per_atom = 1e3 * std::sqrt(e_sq / nc);
     m.loss.energy = w.energy * e_sq / nc;
     if (m.n_force_components > 0) {
-        const double nf = double(m.n_force_components);
-        m.force_mae_eV_per_A = f_abs / nf;
-        m.force_rmse_eV_per_A = std::sqrt(f_sq / nf);
-        m.loss.forces = w.forces * f_sq / nf;
+        m.force_mae_eV_per_A = f_abs / n_f;
+        m.force_rmse_eV_per_A = std::sqrt(f_sq / n_f);
+        m.loss.forces = w.forces * f_sq / n_f;
     }
     if (m.n_stress_configs > 0) {
-        const double ns = 9.0 * double(m.n_stress_configs);
+        const double ns = 9.0 * n_s;
         m.stress_mae_GPa = kEvPerA3InGPa * s_abs / ns;
         m.stress_rmse_GPa = kEvPerA3InGPa * std::sqrt(s_sq / ns);
         m.loss.stress = w.stress * s_sq / ns;
     }
     return m;
+}
+
+// Metrics over `subset` of the set (all when null). Forces and stresses count where labelled.
+inline EnergyForceMetrics energy_force_metrics(const EnergyForcePredictions& p, const PreparedSet& set,
+                                               const LossWeights& w = {},
+                                               const std::vector<std::size_t>* subset = nullptr) {
+    std::vector<ConfigErrors> errors;
+    auto visit = [&](std::size_t i) { errors.push_back(config_errors(set, i, p.energies[i], p.forces[i], &p.stress[i])); };
+    if (subset) for (std::size_t i : *subset) visit(i);
+    else for (std::size_t i = 0; i < set.size(); ++i) visit(i);
+    return energy_force_metrics(errors, w);
 }
 
 }  // namespace eipnn

@@ -100,7 +100,7 @@ inline std::string fraction_name(double f) { return "fraction_" + str_g(f); }
 template <template <class> class ModelT>
 void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc, int seeds, const std::vector<double>& fractions,
                          bool subset_dirs, const ReproduceData& d, const std::string& out, const Host& host,
-                         std::vector<FractionRuns>& results) {
+                         const Communicator& comm, std::vector<FractionRuns>& results) {
     results.assign(fractions.size(), {});
     for (std::size_t f = 0; f < fractions.size(); ++f) results[f].fraction = fractions[f];
     for (int seed = 0; seed < seeds; ++seed) {
@@ -125,7 +125,7 @@ void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc,
             if (subset_dirs) dir /= fraction_name(fractions[f]);
             PipelineT<ModelT> p(pc, dir / str("seed", seed));
             const std::string tag = subset_dirs ? str("[seed ", seed, ", ", subsets[f].size(), " DFT configs] ") : str("[seed ", seed, "] ");
-            p.comm = Communicator::world();
+            p.comm = comm;
             if (p.comm.root()) p.log = [tag](const std::string& m) { std::fprintf(stderr, "%s%s\n", tag.c_str(), m.c_str()); };
             PipelineReport rep = p.run(train, valid, d.test, d.pool, d.pool_eip);
             rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), d.test.energies);
@@ -460,7 +460,7 @@ inline void add_reproduce_command(CLI::App& app) {
             PipelineConfigT<typename Model::ConfigType> c;
             static_cast<PipelineSizes&>(c) = pc;
             c.model = m.config<Model>({});  // species come from the data
-            run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, results);
+            run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, comm, results);
         }, "--model");
         if (!comm.root()) return;
         for (const FractionRuns& fr : results)

@@ -1,13 +1,15 @@
 // `eipnn train`: a model of any kind (--model schnet|soapnet) on the energies of an extxyz file,
 // with every hyperparameter of METHOD.md as a flag (or a key of a --config TOML/INI file), the
-// paper's values as defaults. Under mpirun every rank loads the data and trains on its share of
-// each batch (train/energy_trainer.hpp, parallel/distributed_step.hpp); rank 0 alone prints,
-// writes the checkpoints and the log, and plots.
+// paper's values as defaults. Under mpirun every rank reads the data and keeps its share of the
+// configurations (parallel/sharded_set.hpp), each batch is spread over the ranks
+// (train/energy_trainer.hpp, parallel/distributed_step.hpp), and rank 0 alone prints, writes the
+// checkpoints and the log, and plots.
 #pragma once
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "cli/progress.hpp"
@@ -16,6 +18,7 @@
 #include "cli/model_flags.hpp"
 #include "eipnn/parallel/collective_error.hpp"
 #include "eipnn/parallel/communicator.hpp"
+#include "eipnn/parallel/sharded_set.hpp"
 #include "eipnn/train/energy_trainer.hpp"
 #include "eipnn/train/model_inputs.hpp"
 
@@ -93,14 +96,93 @@ struct TrainFlags {
     }
 };
 
-inline std::vector<int> species_of(const PreparedSet& set) {
-    std::vector<int> z;
-    for (const auto& s : set.structures)
-        for (int n : s.numbers)
-            if (std::find(z.begin(), z.end(), n) == z.end()) z.push_back(n);
-    std::sort(z.begin(), z.end());
-    return z;
-}
+// The training and validation data: whole in one process, or under mpirun spread over the ranks;
+// with what the model is built from in either case (every training configuration's atomic
+// numbers and energy).
+struct TrainData {
+    PreparedSet train, valid;                                // one process
+    std::optional<ShardedSet> sharded_train, sharded_valid;  // under mpirun
+
+    std::size_t n_train() const { return sharded_train ? sharded_train->size() : train.size(); }
+    std::size_t n_valid() const { return sharded_valid ? sharded_valid->size() : valid.size(); }
+    const std::vector<int>& numbers(std::size_t i) const {
+        return sharded_train ? sharded_train->info[i].numbers : train.structures[i].numbers;
+    }
+    std::size_t n_train_atoms() const {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < n_train(); ++i) n += numbers(i).size();
+        return n;
+    }
+    bool has_stress() const {
+        for (std::size_t i = 0; i < n_train(); ++i)
+            if (sharded_train ? sharded_train->info[i].has_stress : !train.stress[i].empty()) return true;
+        return false;
+    }
+    std::vector<int> species() const {
+        std::vector<int> z;
+        for (std::size_t i = 0; i < n_train(); ++i)
+            for (int n : numbers(i))
+                if (std::find(z.begin(), z.end(), n) == z.end()) z.push_back(n);
+        std::sort(z.begin(), z.end());
+        return z;
+    }
+    EnergyNormalization normalization() const {
+        std::vector<const std::vector<int>*> n;
+        std::vector<double> e;
+        for (std::size_t i = 0; i < n_train(); ++i) {
+            n.push_back(&numbers(i));
+            e.push_back(sharded_train ? sharded_train->info[i].energy : train.energies[i]);
+        }
+        return fit_energy_normalization(n, e);
+    }
+
+    // --train (and --valid, or --split's fractions of --train with `seed`) prepared at `cutoff`.
+    static TrainData load(const std::string& train_path, const std::string& valid_path, std::vector<double> split,
+                          std::uint64_t seed, double cutoff, const Communicator& comm, const Host& host) {
+        if (split.empty()) split = {0.9, 0.1};
+        TrainData d;
+        if (comm.active()) {
+            const ShardedData all = ShardedData::read(train_path, comm);
+            std::vector<std::size_t> every(all.size());
+            for (std::size_t f = 0; f < every.size(); ++f) every[f] = f;
+            if (!valid_path.empty()) {
+                const ShardedData v = ShardedData::read(valid_path, comm);
+                std::vector<std::size_t> every_valid(v.size());
+                for (std::size_t f = 0; f < every_valid.size(); ++f) every_valid[f] = f;
+                d.sharded_train = all.select(every, cutoff, comm, host);
+                d.sharded_valid = v.select(every_valid, cutoff, comm, host);
+            } else {
+                const auto parts = random_split(all.size(), split, seed);
+                d.sharded_train = all.select(parts[0], cutoff, comm, host);
+                d.sharded_valid = all.select(parts[1], cutoff, comm, host);
+            }
+            return d;
+        }
+        Dataset all = load_dataset(train_path);
+        Dataset train_data, valid_data;
+        if (!valid_path.empty()) {
+            train_data = std::move(all);
+            valid_data = load_dataset(valid_path);
+        } else {
+            const auto parts = random_split(all.size(), split, seed);
+            train_data = all.subset(parts[0]);
+            valid_data = all.subset(parts[1]);
+        }
+        d.train = prepare(train_data, cutoff, host);
+        d.valid = prepare(valid_data, cutoff, host);
+        return d;
+    }
+
+    // Under mpirun: how many configurations each rank holds, e.g. "97, 96, 96 of 289" (collective).
+    std::string shares() const {
+        if (!sharded_train) return "";
+        const std::vector<double> held =
+            sharded_train->comm().allgather({double(sharded_train->held().size() + sharded_valid->held().size())});
+        std::string out;
+        for (double h : held) out += str(out.empty() ? "" : ", ", std::size_t(h));
+        return str(out, " of ", n_train() + n_valid());
+    }
+};
 
 // Draws the learning curves next to the CSV with the project's matplotlib script; a missing
 // matplotlib is a note, not an error.
@@ -149,38 +231,33 @@ inline void add_train_command(CLI::App& app) {
                 throw Error(str("folder ", dir.string(), " does not exist"), "--out " + o->out, "create it first");
         }
         const Host host{o->train_flags.threads};
-        Dataset all = load_dataset(o->train);
-        Dataset train_data, valid_data;
-        if (!o->valid.empty()) {
-            train_data = std::move(all);
-            valid_data = load_dataset(o->valid);
-        } else {
-            const std::vector<double> f = o->split.empty() ? std::vector<double>{0.9, 0.1} : o->split;
-            const auto parts = random_split(all.size(), f, o->train_flags.seed);
-            train_data = all.subset(parts[0]);
-            valid_data = all.subset(parts[1]);
-        }
-        const PreparedSet train = prepare(train_data, o->model.cutoff, host), valid = prepare(valid_data, o->model.cutoff, host);
+        const TrainData data =
+            TrainData::load(o->train, o->valid, o->split, o->train_flags.seed, o->model.cutoff, comm, host);
+        const std::string shares = data.shares();
         if (comm.root())
-            std::fprintf(stderr, "train: %zu configurations (%zu atoms), valid: %zu; %s%s\n", train_data.size(),
-                         train_data.n_atoms(), valid_data.size(), o->model.describe().c_str(),
-                         comm.active() ? str("; MPI ranks: ", comm.size()).c_str() : "");
+            std::fprintf(stderr, "train: %zu configurations (%zu atoms), valid: %zu; %s%s\n", data.n_train(),
+                         data.n_train_atoms(), data.n_valid(), o->model.describe().c_str(),
+                         comm.active() ? str("; MPI ranks: ", comm.size(), ", configurations held: ", shares).c_str() : "");
         auto run = [&](auto* tag) {
             using Model = std::remove_pointer_t<decltype(tag)>;
-            Model model(o->model.config<Model>(species_of(train)), unsigned(o->train_flags.seed));
-            std::vector<const Structure*> ptrs;
-            for (const auto& s : train.structures) ptrs.push_back(&s);
-            apply_normalization(model, fit_energy_normalization(ptrs, train.energies));
+            Model model(o->model.config<Model>(data.species()), unsigned(o->train_flags.seed));
+            apply_normalization(model, data.normalization());
             // a resumed run loads the fitted inputs with the rest of OUT.last: fitting them here
             // (SOAPNet: descriptors of the whole training set) would be thrown away
-            if (!o->resume) prepare_model_inputs(model, train, host);
+            if (!o->resume) {
+                if (data.sharded_train) prepare_model_inputs(model, *data.sharded_train, host);
+                else prepare_model_inputs(model, data.train, host);
+            }
             TrainOptions options = o->train_flags.options(o->out, o->resume);
-            options.loss = o->loss.weights(std::any_of(train.stress.begin(), train.stress.end(),
-                                                       [](const std::vector<double>& s) { return !s.empty(); }));
+            options.loss = o->loss.weights(data.has_stress());
             if (options.loss.uses_forces() && comm.root())
                 std::fprintf(stderr, "loss weights: energy %g, forces %g, stress %g\n", options.loss.energy,
                              options.loss.forces, options.loss.stress);
-            ModelTrainer<Model> trainer(model, train, valid, options);
+            std::unique_ptr<ModelTrainer<Model>> owned_trainer =
+                data.sharded_train
+                    ? std::make_unique<ModelTrainer<Model>>(model, *data.sharded_train, *data.sharded_valid, options)
+                    : std::make_unique<ModelTrainer<Model>>(model, data.train, data.valid, options);
+            ModelTrainer<Model>& trainer = *owned_trainer;
             trainer.comm = comm;
             std::unique_ptr<Progress> bar;
             const bool tty = ::isatty(STDERR_FILENO) == 1;  // logs get the per-epoch lines only
