@@ -10,8 +10,8 @@
 # unless flags are given.
 #
 # Then a cost model for many ranks (bench/support/mpi_scaling_model.py): the measured compute per
-# configuration and bytes per step with an alpha-beta model of the collectives, for 8, 64 and 512
-# ranks and a data set of 10^6 configurations.
+# configuration, bytes reduced and gathered per step with an alpha-beta model of the collectives,
+# for 8, 64 and 512 ranks and a data set of 10^6 configurations.
 set -euo pipefail
 source "$(dirname "$0")/support/compare_setup.sh"
 epochs=${1:-2}
@@ -53,10 +53,13 @@ bytes=$(echo "$line" | sed -n 's/.* \([0-9]*\) bytes reduced.*/\1/p')
 reduce_s=$(echo "$line" | sed -n 's/.*reduction \([0-9.e+-]*\) s.*/\1/p')
 wait_s=$(echo "$line" | sed -n 's/.*slower rank \([0-9.e+-]*\) s.*/\1/p')
 n_train=$(sed -n 's/^train: \([0-9]*\) configurations.*/\1/p' "$work/train_0_1.txt")
+n_atoms=$(sed -n 's/^train: [0-9]* configurations (\([0-9]*\) atoms).*/\1/p' "$work/train_0_1.txt")
+# a gathered configuration of n atoms (sharded_set.hpp's packing): 26 + 7 n doubles, forces included
+gather_bytes=$(awk -v a="$n_atoms" -v c="$n_train" 'BEGIN { print 8 * (26 + 7 * a / c) }')
 awk -v a="$t11" -v b="$t12" -v c="$t21" -v by="$bytes" -v st="$steps" -v r="$reduce_s" -v w="$wait_s" 'BEGIN {
   printf "mpi ranks=1 threads=1 epoch_s=%.3f speedup=1.00\n", a
   printf "mpi ranks=1 threads=2 epoch_s=%.3f speedup=%.2f\n", b, a / b
   printf "mpi ranks=2 threads=1 epoch_s=%.3f speedup=%.2f (target >= 1.8)\n", c, a / c
   printf "mpi reduced_bytes_per_step=%d reduction_ms_per_step=%.3f wait_ms_per_step=%.3f steps=%d\n", by, 1e3 * r / st, 1e3 * w / st, st }'
 /usr/bin/python3 "$root/bench/support/mpi_scaling_model.py" --epoch-seconds "$t11" --configs "$n_train" \
-  --bytes "$bytes" --measured-reduction-ms "$(awk -v r="$reduce_s" -v s="$steps" 'BEGIN { print 1e3 * r / s }')"
+  --bytes "$bytes" --gather-bytes "$gather_bytes" --measured-reduction-ms "$(awk -v r="$reduce_s" -v s="$steps" 'BEGIN { print 1e3 * r / s }')"
