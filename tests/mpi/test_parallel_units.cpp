@@ -2,13 +2,14 @@
 // the exact unit sum does not depend on the order or grouping of its units (what makes the
 // weights the same for any number of ranks), the partition covers a batch in contiguous balanced
 // runs, the record gather keeps item order, a sharded set gathers a batch's configurations
-// intact, and the distributed step computes the gradient of the whole batch's loss (the
+// intact (also from its subsets, appended items and frames selected in any order), and the distributed step computes the gradient of the whole batch's loss (the
 // single-process step's, to rounding) for energies and for forces, from a set held whole or as
 // shares, with validation errors equal to the single-process ones.
 #include <catch2/catch.hpp>
 
 #include <random>
 
+#include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/models.hpp"
 #include "eipnn/parallel/distributed_errors.hpp"
 #include "eipnn/parallel/distributed_step.hpp"
@@ -184,6 +185,56 @@ TEST_CASE("a sharded set gathers a batch, with neighbour lists for the units ask
                 CHECK(b.lists[k].n_edges() == 0);
             }
         }
+    }
+}
+
+TEST_CASE("a sharded set's subsets and appended items are the configurations they name", "[parallel]") {
+    const Dataset d = eipnn::test::morse_dataset(6, 3);
+    const double cutoff = 4.0;
+    const Host host{1};
+    const PreparedSet set = prepare(d, cutoff, host);
+    const ShardedSet sharded = hold_all(d, cutoff, host);
+    // subset in any order, then a configuration of another set appended with a weak label
+    ShardedSet sub = sharded.subset({4, 1, 2});
+    const std::vector<double> weak_forces(3 * std::size_t(set.structures[5].size()), 0.25);
+    sub.append(sharded, 5, -7.5, "weak", true, weak_forces);
+    REQUIRE(sub.size() == 4);
+    const PreparedSet b = sub.gather({0, 1, 2, 3}, 0, 4, host);
+    const std::vector<std::size_t> from{4, 1, 2, 5};
+    for (std::size_t k = 0; k < from.size(); ++k) {
+        CHECK(b.structures[k].positions == set.structures[from[k]].positions);
+        CHECK(b.lists[k].neighbors == set.lists[from[k]].neighbors);
+        CHECK(sub.info[k].numbers == set.structures[from[k]].numbers);
+        CHECK(energy_label(sub, k) == (k < 3 ? set.energies[from[k]] : -7.5));
+    }
+    CHECK(b.forces[0] == set.forces[4]);
+    CHECK(b.forces[3] == weak_forces);
+    CHECK(b.stress[3].empty());
+    CHECK(b.config_types[3] == "weak");
+    CHECK(sub.info[3].has_forces);
+    CHECK_FALSE(sub.info[3].has_stress);
+    // per-configuration results come back in set order
+    const std::vector<double> n_atoms = sub.map_owned(1, [&](std::size_t, std::size_t h, std::vector<double>& out) {
+        out.push_back(double(sub.held().structures[h].size()));
+    });
+    for (std::size_t k = 0; k < from.size(); ++k) CHECK(n_atoms[k] == double(set.structures[from[k]].size()));
+    // a file's frames selected in shuffled order keep that order
+    const std::filesystem::path file = std::filesystem::temp_directory_path() / "eipnn_sharded_select.extxyz";
+    std::vector<Frame> frames_out;
+    for (const Sample& sample : d.samples) {
+        Frame f;
+        f.structure = sample.structure;
+        f.info.push_back({"energy", InfoValue::real(sample.energy)});
+        frames_out.push_back(std::move(f));
+    }
+    write_extxyz(file, frames_out);
+    const ShardedData data = ShardedData::read(file, Communicator{});
+    const ShardedSet picked = data.select({3, 0, 5}, cutoff, Communicator{}, host);
+    std::filesystem::remove(file);
+    const std::vector<std::size_t> frames{3, 0, 5};
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+        CHECK(picked.held().structures[picked.held_index(k)].positions == set.structures[frames[k]].positions);
+        CHECK(energy_label(picked, k) == set.energies[frames[k]]);
     }
 }
 

@@ -15,8 +15,9 @@
 //
 // This is a different arithmetic from the single-process trainer (one forward/backward over the
 // whole batch, float sums in a fixed order): the MPI path with N = 1 agrees with it to rounding,
-// not bit for bit. The plain path is untouched; the trainer takes this one only when the
-// Communicator is active (started under mpirun), so N = 1, 2, 3 under mpirun are identical.
+// not bit for bit. The plain path is untouched; the trainer takes this one when the Communicator
+// is active (started under mpirun) or when it is built on ShardedSets, so N = 1, 2, 3 under mpirun
+// are identical.
 #pragma once
 #include <chrono>
 #include <cmath>

@@ -104,7 +104,7 @@ public:
         for (std::size_t r = 0; r < ranges_.size(); ++r) {
             if (max[r] == 0) continue;
             // times 2^-s: the correctly rounded product, i.e. ldexp's result, while 2^-s is a normal
-            // double; beyond (largest gradients below ~1e-290 or above ~1e290) ldexp per element
+            // double; beyond (a range whose largest gradient is below ~1e-290) ldexp per element
             if (shift[r] >= -1023 && shift[r] <= 1022) {
                 const double unscale = std::ldexp(1.0, -shift[r]);
                 for (std::size_t i = ranges_[r].first; i < ranges_[r].second; ++i) out[i] = T(double(acc[i]) * unscale);

@@ -85,6 +85,73 @@ public:
         return out;
     }
 
+    // Collectively: `fn(i, h, out)` appends `width` numbers for each configuration i this rank owns
+    // (h: its index in held()); returns every configuration's numbers in set order (size() x
+    // width) on every rank. Each number depends on its configuration alone, so the result is the
+    // same for any number of ranks.
+    template <class Fn>
+    std::vector<double> map_owned(std::size_t width, Fn&& fn) const {
+        std::vector<double> local;
+        for (std::size_t i : owned()) {
+            const std::size_t before = local.size();
+            fn(i, held_index(i), local);
+            if (local.size() != before + width)
+                throw Error(str("a per-configuration result has ", local.size() - before, " numbers, not ", width),
+                            "ShardedSet::map_owned", "report this as a bug");
+        }
+        const std::vector<double> all = comm_.allgather(local);
+        const std::vector<std::size_t> order = owner_order();
+        if (all.size() != order.size() * width)
+            throw Error(str("gathered ", all.size(), " numbers for ", order.size(), " configurations"), "ShardedSet::map_owned",
+                        "report this as a bug");
+        std::vector<double> out(size() * width);
+        for (std::size_t k = 0; k < order.size(); ++k)
+            std::copy_n(all.begin() + std::ptrdiff_t(k * width), width, out.begin() + std::ptrdiff_t(order[k] * width));
+        return out;
+    }
+
+    // Configurations `idx` of this set (any order) as a set of their own, with the same owners:
+    // every rank keeps their infos and copies the ones it holds.
+    ShardedSet subset(const std::vector<std::size_t>& idx) const {
+        ShardedSet s;
+        s.comm_ = comm_;
+        s.cutoff_ = cutoff_;
+        s.held_index_.assign(idx.size(), npos);
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+            s.info.push_back(info.at(idx[k]));
+            const std::size_t h = held_index(idx[k]);
+            if (h == npos) continue;
+            s.held_index_[k] = s.own_.size();
+            append_item(held(), h, s.own_);
+        }
+        return s;
+    }
+
+    // Appends configuration i of `from` (same communicator and cutoff) with other labels: total
+    // energy `energy`, `config_type`, no stress, and forces `forces` (used where held; on every rank
+    // `has_forces` says whether it has them).
+    void append(const ShardedSet& from, std::size_t i, double energy, const std::string& config_type, bool has_forces,
+                const std::vector<double>& forces) {
+        if (external_) throw Error("a replicated set is a view", "ShardedSet::append", "append to a sharded set");
+        if (from.cutoff_ != cutoff_ || from.comm_.size() != comm_.size())
+            throw Error("sets of different cutoffs or communicators", "ShardedSet::append");
+        ConfigInfo c = from.info.at(i);
+        c.energy = energy;
+        c.config_type = config_type;
+        c.has_forces = has_forces;
+        c.has_stress = false;
+        info.push_back(std::move(c));
+        held_index_.push_back(npos);
+        const std::size_t h = from.held_index(i);
+        if (h == npos) return;
+        held_index_.back() = own_.size();
+        append_item(from.held(), h, own_);
+        own_.energies.back() = energy;
+        own_.config_types.back() = config_type;
+        own_.forces.back() = forces;
+        own_.stress.back().clear();
+    }
+
     // A view of a set that every rank holds whole (it must outlive the view).
     static ShardedSet replicated(const PreparedSet& set, const Communicator& comm) {
         ShardedSet s;
@@ -238,6 +305,18 @@ private:
     std::vector<double> none_;               // no labels
 };
 
+// Collectively: how many of `total` configurations each rank holds, e.g. "97, 96, 96 of 289".
+inline std::string held_shares(const Communicator& comm, std::size_t held, std::size_t total) {
+    std::string out;
+    for (double h : comm.allgather({double(held)})) out += str(out.empty() ? "" : ", ", std::size_t(h));
+    return str(out, " of ", total);
+}
+
+// (prepared_set.hpp's accessors for a set spread over ranks: what every rank knows)
+inline ShardedSet subset_of(const ShardedSet& set, const std::vector<std::size_t>& idx) { return set.subset(idx); }
+inline double energy_label(const ShardedSet& set, std::size_t i) { return set.info.at(i).energy; }
+inline const std::vector<int>& atomic_numbers(const ShardedSet& set, std::size_t i) { return set.info.at(i).numbers; }
+
 // An extxyz file read by every rank, each keeping the samples of frames f with f mod N == rank and
 // the info of every frame; select() makes a ShardedSet of any subset of the frames (a split).
 struct ShardedData {
@@ -260,22 +339,20 @@ struct ShardedData {
         return d;
     }
 
-    // The frames `frames` (ascending) as a set prepared at `cutoff`.
+    // The frames `frames` (in that order, e.g. a shuffled split) as a set prepared at `cutoff`.
     ShardedSet select(const std::vector<std::size_t>& frames, double cutoff, const Communicator& comm,
                       const Host& host) const {
+        std::vector<std::size_t> held_at_frame(size(), ShardedSet::npos);
+        for (std::size_t h = 0; h < held_frames.size(); ++h) held_at_frame[held_frames[h]] = h;
         std::vector<ConfigInfo> sub;
         Dataset mine;
         std::vector<std::size_t> at;
-        std::size_t h = 0;
         for (std::size_t k = 0; k < frames.size(); ++k) {
             const std::size_t f = frames[k];
-            if (k > 0 && f <= frames[k - 1]) throw Error("frames must be ascending", "ShardedData::select");
             sub.push_back(info.at(f));
-            while (h < held_frames.size() && held_frames[h] < f) ++h;
-            if (h < held_frames.size() && held_frames[h] == f) {
-                mine.samples.push_back(held.samples[h]);
-                at.push_back(k);
-            }
+            if (held_at_frame[f] == ShardedSet::npos) continue;
+            mine.samples.push_back(held.samples[held_at_frame[f]]);
+            at.push_back(k);
         }
         return ShardedSet::from_shares(std::move(sub), mine, at, cutoff, comm, host);
     }

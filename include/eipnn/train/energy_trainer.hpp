@@ -25,8 +25,8 @@
 // takes the same optimizer step), validation is spread over the ranks
 // (parallel/distributed_errors.hpp), and only rank 0 writes checkpoints and the log. Sets that
 // every rank holds whole are wrapped as replicated ShardedSets. That path is bit-identical for any
-// number of ranks but not to the single-process path (see distributed_step.hpp); without an
-// active communicator (the default) nothing below changes.
+// number of ranks but not to the single-process path (see distributed_step.hpp); a trainer built on
+// PreparedSets without an active communicator (the default) takes the plain path, unchanged.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -205,8 +205,9 @@ public:
     ModelValidator<Model> validator;    // replaces the energy MAE when set
     static constexpr const char* kEnergyMetricName = "valid energy MAE (meV/atom)";
     std::string metric_name = kEnergyMetricName;
-    // The ranks that share this training (parallel/communicator.hpp); inactive (one process, the
-    // plain path) unless the caller passes Communicator::world() under mpirun.
+    // The ranks that share this training (parallel/communicator.hpp): for PreparedSets inactive
+    // (one process, the plain path) unless the caller passes Communicator::world() under mpirun;
+    // for ShardedSets, theirs.
     Communicator comm;
 
     ModelTrainer(Model& model, const PreparedSet& train, const PreparedSet& valid, TrainOptions opt,
@@ -233,12 +234,17 @@ public:
         TrainResult result;
         int start_epoch = 0, bad_epochs = 0;
         // A custom batch step (the strategies' classifier, whose batch normalisation needs the
-        // statistics of the whole batch) is not split: every rank runs it on the whole batch, the
-        // same arithmetic on the same data, so every rank holds the same weights (those of the
-        // plain path) and rank 0 writes them.
-        if (batch_step && !train_)
-            throw Error("a custom batch step needs every configuration on every rank", "ModelTrainer",
-                        "build the trainer on PreparedSets");
+        // statistics of the whole batch) is not split: every rank runs it on the whole batch (from
+        // ShardedSets gathered, with every list), the same arithmetic on the same data, so every
+        // rank holds the same weights (those of the plain path) and rank 0 writes them. Its
+        // validation is the caller's (validator), since the default one would be split.
+        if (batch_step && !train_ && !validator)
+            throw Error("a custom batch step on ShardedSets without a validator", "ModelTrainer",
+                        "set ModelTrainer::validator");
+        if (!train_ && (comm.size() != sharded_train_->comm().size() || comm.size() != sharded_valid_->comm().size()))
+            throw Error(str("the trainer's communicator has ", comm.size(), " ranks, its sets' ",
+                            sharded_train_->comm().size(), " and ", sharded_valid_->comm().size()),
+                        "ModelTrainer", "use the sets' communicator");
         const bool writer = comm.root(), distributed = (comm.active() || !train_) && !batch_step;
         // the distributed step and validation read ShardedSets; sets held whole are wrapped
         std::optional<ShardedSet> wrapped_train, wrapped_valid;
@@ -269,8 +275,15 @@ public:
         const bool on_forces = opt_.loss.uses_forces() && !batch_step;
         if (on_forces) {
             // (sharded sets: each rank checks the configurations it holds)
+            std::vector<char> weak_held;  // weak_items of the configurations held here
+            if (!train_ && weak_items) {
+                weak_held.assign(sharded_train_->held().size(), 0);
+                for (std::size_t i = 0; i < n_train; ++i)
+                    if (sharded_train_->held_index(i) != ShardedSet::npos)
+                        weak_held[sharded_train_->held_index(i)] = weak_items->at(i);
+            }
             require_force_labels(train_ ? *train_ : sharded_train_->held(), opt_.loss.stress > 0, "the training set",
-                                 train_ ? weak_items : nullptr);
+                                 train_ ? weak_items : (weak_items ? &weak_held : nullptr));
             require_force_labels(valid_ ? *valid_ : sharded_valid_->held(), opt_.loss.stress > 0, "the validation set");
             if (metric_name == kEnergyMetricName) metric_name = "valid loss (energy + forces + stress terms)";
         }
@@ -287,7 +300,7 @@ public:
             double lr = 0;
             for (std::size_t b = 0; b < batches.size(); ++b) {
                 // (distributed: each rank assembles its own configurations, not the whole batch)
-                const GraphBatch batch = distributed ? GraphBatch{} : train_->batch(batches[b]);
+                const GraphBatch batch = distributed ? GraphBatch{} : whole_batch(batches[b], host);
                 grads.zero();
                 double loss;
                 if (distributed && on_forces) {
@@ -389,6 +402,14 @@ public:
     std::filesystem::path csv_path() const { return opt_.out.string() + ".log.csv"; }
 
 private:
+    // The batch's configurations with every neighbour list (from ShardedSets: gathered).
+    GraphBatch whole_batch(const std::vector<std::size_t>& items, const Host& host) const {
+        if (train_) return train_->batch(items);
+        std::vector<std::size_t> positions(items.size());
+        for (std::size_t k = 0; k < items.size(); ++k) positions[k] = k;
+        return sharded_train_->gather(items, 0, items.size(), host).batch(positions);
+    }
+
     void save_last(const Adam<T>& adam, const BatchSampler& sampler, const LrSchedule& schedule,
                    const TrainResult& result, int bad_epochs) const {
         Checkpoint c;

@@ -36,6 +36,29 @@ struct PreparedSet {
     }
 };
 
+// Appends configuration h of `from` (with its list and labels) to `to`.
+inline void append_item(const PreparedSet& from, std::size_t h, PreparedSet& to) {
+    to.structures.push_back(from.structures.at(h));
+    to.lists.push_back(from.lists.at(h));
+    to.energies.push_back(from.energies.at(h));
+    to.config_types.push_back(h < from.config_types.size() ? from.config_types[h] : std::string());
+    to.sources.push_back(h < from.sources.size() ? from.sources[h] : std::string());
+    to.forces.push_back(h < from.forces.size() ? from.forces[h] : std::vector<double>{});
+    to.stress.push_back(h < from.stress.size() ? from.stress[h] : std::vector<double>{});
+}
+
+// Configurations idx of a set (any order) as a set of their own.
+inline PreparedSet subset_of(const PreparedSet& set, const std::vector<std::size_t>& idx) {
+    PreparedSet out;
+    for (std::size_t i : idx) append_item(set, i, out);
+    return out;
+}
+
+// What code written once for a set held whole and one spread over ranks (parallel/sharded_set.hpp,
+// the same names) reads of a configuration.
+inline double energy_label(const PreparedSet& set, std::size_t i) { return set.energies.at(i); }
+inline const std::vector<int>& atomic_numbers(const PreparedSet& set, std::size_t i) { return set.structures.at(i).numbers; }
+
 // Calls f(items) for consecutive batches of indices 0..n-1 of at most batch_size each (evaluation
 // order: predictions, validation metrics, input statistics).
 template <class F>

@@ -69,13 +69,29 @@ inline std::vector<std::string> parse_methods(const std::string& text) {
     return out;
 }
 
-// Everything the seeds share: the DFT splits' source, the pool and every EIP label.
-struct ReproduceData {
-    Dataset all_train;
-    PreparedSet test, pool;
+// Everything the seeds share: the DFT splits' source, the pool and every EIP label. Held whole by
+// every rank (Dataset, PreparedSet), or under mpirun spread over the ranks (ShardedData,
+// ShardedSet: each rank holds a share of the training file, the test set and the pool; the EIP
+// energies, K numbers per configuration, are on every rank).
+template <class Source, class Set>
+struct ReproduceDataT {
+    Source all_train;
+    Set test, pool;
     EipEnergies pool_eip, train_eip_all, test_eip;
     std::size_t n_eips = 0;
 };
+using ReproduceData = ReproduceDataT<Dataset, PreparedSet>;
+using ShardedReproduceData = ReproduceDataT<ShardedData, ShardedSet>;
+
+// Training-file configurations idx (a seed's split or subset) prepared at `cutoff`.
+inline PreparedSet split_of(const Dataset& all, const std::vector<std::size_t>& idx, double cutoff, const Host& host,
+                            const Communicator&) {
+    return prepare(all.subset(idx), cutoff, host);
+}
+inline ShardedSet split_of(const ShardedData& all, const std::vector<std::size_t>& idx, double cutoff, const Host& host,
+                           const Communicator& comm) {
+    return all.select(idx, cutoff, comm, host);
+}
 
 // Every seed's results at one training-set size.
 struct FractionRuns {
@@ -97,18 +113,21 @@ inline std::string fraction_name(double f) { return "fraction_" + str_g(f); }
 // Runs the pipeline with model ModelT once per seed (each its own train/valid split) and training
 // fraction (nested subsets of the seed's training split, validation and test sets whole). Folders:
 // OUT/seed<s>, or with subsets OUT/fraction_<f>/seed<s>.
-template <template <class> class ModelT>
+template <template <class> class ModelT, class Data>
 void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc, int seeds, const std::vector<double>& fractions,
-                         bool subset_dirs, const ReproduceData& d, const std::string& out, const Host& host,
+                         bool subset_dirs, const Data& d, const std::string& out, const Host& host,
                          const Communicator& comm, std::vector<FractionRuns>& results) {
+    using Set = decltype(d.test);
+    std::vector<double> test_energies;
+    for (std::size_t i = 0; i < d.test.size(); ++i) test_energies.push_back(energy_label(d.test, i));
     results.assign(fractions.size(), {});
     for (std::size_t f = 0; f < fractions.size(); ++f) results[f].fraction = fractions[f];
     for (int seed = 0; seed < seeds; ++seed) {
         pc.seed = 42 + std::uint64_t(seed);
         const auto parts = random_split(d.all_train.size(), {1.0 - pc.valid_fraction, pc.valid_fraction}, pc.seed);
         auto labelled = [&](const std::vector<std::size_t>& idx) {
-            LabelledSplit ls;
-            ls.set = prepare(d.all_train.subset(idx), pc.model.cutoff, host);
+            LabelledSplitT<Set> ls;
+            ls.set = split_of(d.all_train, idx, pc.model.cutoff, host, comm);
             ls.eip.names = d.train_eip_all.names;
             for (std::size_t i : idx) {
                 ls.eip.n_atoms.push_back(d.train_eip_all.n_atoms[i]);
@@ -116,11 +135,11 @@ void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc,
             }
             return ls;
         };
-        const LabelledSplit valid = labelled(parts[1]);
+        const LabelledSplitT<Set> valid = labelled(parts[1]);
         // a stream of its own, so the subsets do not repeat the train/valid shuffle
         const auto subsets = nested_subsets(parts[0], fractions, pc.seed * 0x9E3779B97F4A7C15ull + 1);
         for (std::size_t f = 0; f < fractions.size(); ++f) {
-            const LabelledSplit train = labelled(subsets[f]);
+            const LabelledSplitT<Set> train = labelled(subsets[f]);
             std::filesystem::path dir = out;
             if (subset_dirs) dir /= fraction_name(fractions[f]);
             PipelineT<ModelT> p(pc, dir / str("seed", seed));
@@ -128,7 +147,7 @@ void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc,
             p.comm = comm;
             if (p.comm.root()) p.log = [tag](const std::string& m) { std::fprintf(stderr, "%s%s\n", tag.c_str(), m.c_str()); };
             PipelineReport rep = p.run(train, valid, d.test, d.pool, d.pool_eip);
-            rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), d.test.energies);
+            rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), test_energies);
             results[f].n_train.push_back(subsets[f].size());
             results[f].runs.push_back(rep.results);
             results[f].reports.push_back(rep);
@@ -320,6 +339,99 @@ inline void write_learning_curve(const ReproduceOptions& o, const std::vector<Fr
         std::fprintf(stderr, "note: no learning-curve plot (python3-matplotlib missing?)\n");
 }
 
+// The unlabelled pool's configuration k (its generator's seed is fixed: one pool per run).
+inline Sample pool_sample(const PoolConfig& cfg, std::size_t k) {
+    Sample s;
+    s.structure = make_pool_item(cfg, k).structure;
+    s.source = str("pool ", k);
+    return s;
+}
+
+inline void note_eip_failures(const std::vector<NamedPotential>& eips, const EipLabelReport& r, const Communicator& comm) {
+    for (std::size_t k = 0; k < eips.size(); ++k)
+        if (r.failures[k] && comm.root())
+            std::fprintf(stderr, "note: %s could not evaluate %zu pool configurations (masked); first: %s\n",
+                         eips[k].name.c_str(), r.failures[k], r.first_failure.c_str());
+}
+
+// The data of one process: every file and the whole pool, labelled by every EIP.
+inline ReproduceData load_reproduce_data(const std::filesystem::path& dir, const std::vector<NamedPotential>& eips,
+                                         const PoolConfig& pool_cfg, std::size_t pool_size, double cutoff, bool eip_forces,
+                                         const Host& host, const Communicator& comm) {
+    ReproduceData d;
+    d.n_eips = eips.size();
+    d.all_train = load_dataset(dir / "training.extxyz");
+    d.test = prepare(load_dataset(dir / "test.extxyz"), cutoff, host);
+    Dataset pool_data;
+    for (std::size_t k = 0; k < pool_size; ++k) pool_data.samples.push_back(pool_sample(pool_cfg, k));
+    d.pool = prepare(pool_data, cutoff, host);
+    EipLabelReport pool_report;
+    d.pool_eip = label_with_eips(eips, d.pool.structures, host, &pool_report, eip_forces);
+    note_eip_failures(eips, pool_report, comm);
+    std::vector<Structure> all_structures;
+    for (const auto& s : d.all_train.samples) all_structures.push_back(s.structure);
+    d.train_eip_all = label_with_eips(eips, all_structures, host);
+    d.test_eip = label_with_eips(eips, d.test.structures, host);
+    return d;
+}
+
+// The same spread over the ranks: configuration f of each file and pool item k are held (read,
+// listed, labelled by the EIPs) by rank f mod N and k mod N only.
+inline ShardedReproduceData load_sharded_reproduce_data(const std::filesystem::path& dir,
+                                                        const std::vector<NamedPotential>& eips, const PoolConfig& pool_cfg,
+                                                        std::size_t pool_size, double cutoff, bool eip_forces,
+                                                        const Host& host, const Communicator& comm) {
+    ShardedReproduceData d;
+    d.n_eips = eips.size();
+    const auto n_atoms = [](const std::vector<ConfigInfo>& info) {
+        std::vector<int> n;
+        for (const ConfigInfo& c : info) n.push_back(int(c.n_atoms()));
+        return n;
+    };
+    const auto all = [](std::size_t n) {
+        std::vector<std::size_t> idx(n);
+        for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+        return idx;
+    };
+    d.all_train = ShardedData::read(dir / "training.extxyz", comm);
+    const ShardedData test_data = ShardedData::read(dir / "test.extxyz", comm);
+    d.test = test_data.select(all(test_data.size()), cutoff, comm, host);
+    // every rank draws every pool item for its info (atomic numbers) and keeps its own
+    std::vector<ConfigInfo> pool_info;
+    Dataset pool_mine;
+    std::vector<std::size_t> pool_at;
+    for (std::size_t k = 0; k < pool_size; ++k) {
+        Sample s = pool_sample(pool_cfg, k);
+        const int owner = int(k % std::size_t(comm.size()));
+        pool_info.push_back(config_info(s, owner));
+        if (owner != comm.rank()) continue;
+        pool_mine.samples.push_back(std::move(s));
+        pool_at.push_back(k);
+    }
+    d.pool = ShardedSet::from_shares(std::move(pool_info), pool_mine, pool_at, cutoff, comm, host);
+    EipLabelReport pool_report;
+    d.pool_eip = label_with_eips(eips, d.pool.held().structures, d.pool.owned(), n_atoms(d.pool.info), comm, host,
+                                 &pool_report, eip_forces);
+    note_eip_failures(eips, pool_report, comm);
+    std::vector<Structure> train_held;
+    for (const Sample& s : d.all_train.held.samples) train_held.push_back(s.structure);
+    d.train_eip_all = label_with_eips(eips, train_held, d.all_train.held_frames, n_atoms(d.all_train.info), comm, host);
+    d.test_eip = label_with_eips(eips, d.test.held().structures, d.test.owned(), n_atoms(d.test.info), comm, host);
+    const std::string shares = str("MPI ranks: ", comm.size(), "; configurations held: training ",
+                                   held_shares(comm, d.all_train.held.samples.size(), d.all_train.size()), "; test ",
+                                   held_shares(comm, d.test.held().size(), d.test.size()), "; pool ",
+                                   held_shares(comm, d.pool.held().size(), d.pool.size()));
+    if (comm.root()) std::fprintf(stderr, "%s\n", shares.c_str());
+    return d;
+}
+
+inline bool any_stress(const Dataset& d) {
+    return std::any_of(d.samples.begin(), d.samples.end(), [](const Sample& s) { return !s.stress.empty(); });
+}
+inline bool any_stress(const ShardedData& d) {
+    return std::any_of(d.info.begin(), d.info.end(), [](const ConfigInfo& c) { return c.has_stress; });
+}
+
 inline void add_reproduce_command(CLI::App& app) {
     auto o = std::make_shared<ReproduceOptions>();
     CLI::App* cmd = app.add_subcommand("reproduce", "METHOD.md's table (baseline, weak, pretrain, both) for one element");
@@ -398,8 +510,8 @@ inline void add_reproduce_command(CLI::App& app) {
                                       "; batch 32, Adam 1e-3, clip 5. The paper's: ", paper,
                                       " --epochs 100 --classifier-epochs 100 --pretrain-epochs 100 --pool-size 14000 "
                                       "--alphas 0.01,0.05,0.1,0.5,1,2,5,10.");
-        // under mpirun every rank runs all of this on the same data (the trainings split their
-        // batches, pipeline.hpp); rank 0 prints and writes
+        // under mpirun every rank runs all of this, each holding a share of the data (the trainings
+        // split their batches, pipeline.hpp); rank 0 prints and writes
         const Communicator comm = Communicator::world();
         if (comm.root()) std::fprintf(stderr, "%s\n", sizes.c_str());
         const Host host{o->threads};
@@ -419,49 +531,28 @@ inline void add_reproduce_command(CLI::App& app) {
             const PotentialSpec spec = parse_potential_spec(text);
             eips.push_back({spec.name, std::shared_ptr<const Potential>(make_potential(spec))});
         }
-        ReproduceData d;
-        d.n_eips = eips.size();
-        d.all_train = load_dataset(dir / "training.extxyz");
-        const Dataset test_data = load_dataset(dir / "test.extxyz");
-        d.test = prepare(test_data, m.cutoff, host);
-        pc.dft_loss = o->loss.weights(std::any_of(d.all_train.samples.begin(), d.all_train.samples.end(),
-                                                  [](const Sample& s) { return !s.stress.empty(); }));
-        pc.weak_forces = o->weak_forces;
-        if (pc.dft_loss.uses_forces() && comm.root())
-            std::fprintf(stderr, "DFT terms: energy %g, forces %g, stress %g (weak labels: %s)\n", pc.dft_loss.energy,
-                         pc.dft_loss.forces, pc.dft_loss.stress, o->weak_forces ? "EIP energies and forces" : "energies");
-        // the unlabelled pool: one per run (its seed fixed), labelled once by every EIP
-        Dataset pool_data;
-        PoolConfig pool_cfg = default_pool_config(o->element);
-        for (std::size_t k = 0; k < pool_size; ++k) {
-            Sample s;
-            s.structure = make_pool_item(pool_cfg, k).structure;
-            s.source = str("pool ", k);
-            pool_data.samples.push_back(std::move(s));
-        }
-        d.pool = prepare(pool_data, m.cutoff, host);
-        EipLabelReport pool_report;
-        d.pool_eip = label_with_eips(eips, d.pool.structures, host, &pool_report, o->weak_forces);
-        for (std::size_t k = 0; k < eips.size(); ++k)
-            if (pool_report.failures[k] && comm.root())
-                std::fprintf(stderr, "note: %s could not evaluate %zu pool configurations (masked); first: %s\n",
-                             eips[k].name.c_str(), pool_report.failures[k], pool_report.first_failure.c_str());
-        std::vector<Structure> all_structures;
-        for (const auto& s : d.all_train.samples) all_structures.push_back(s.structure);
-        d.train_eip_all = label_with_eips(eips, all_structures, host);
-        std::vector<Structure> test_structures(d.test.structures);
-        d.test_eip = label_with_eips(eips, test_structures, host);
-
-        // created only now that the data has loaded: a run that fails on its input leaves no folder
-        std::filesystem::create_directories(o->out);
         std::vector<FractionRuns> results;
-        with_model_kind<float>(m.kind, [&](auto* tag) {
-            using Model = std::remove_pointer_t<decltype(tag)>;
-            PipelineConfigT<typename Model::ConfigType> c;
-            static_cast<PipelineSizes&>(c) = pc;
-            c.model = m.config<Model>({});  // species come from the data
-            run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, comm, results);
-        }, "--model");
+        // created only once the data has loaded: a run that fails on its input leaves no folder
+        const auto run = [&](const auto& d) {
+            pc.dft_loss = o->loss.weights(any_stress(d.all_train));
+            pc.weak_forces = o->weak_forces;
+            if (pc.dft_loss.uses_forces() && comm.root())
+                std::fprintf(stderr, "DFT terms: energy %g, forces %g, stress %g (weak labels: %s)\n", pc.dft_loss.energy,
+                             pc.dft_loss.forces, pc.dft_loss.stress, o->weak_forces ? "EIP energies and forces" : "energies");
+            std::filesystem::create_directories(o->out);
+            with_model_kind<float>(m.kind, [&](auto* tag) {
+                using Model = std::remove_pointer_t<decltype(tag)>;
+                PipelineConfigT<typename Model::ConfigType> c;
+                static_cast<PipelineSizes&>(c) = pc;
+                c.model = m.config<Model>({});  // species come from the data
+                run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, comm, results);
+            }, "--model");
+        };
+        const PoolConfig pool_cfg = default_pool_config(o->element);
+        if (comm.active())
+            run(load_sharded_reproduce_data(dir, eips, pool_cfg, pool_size, m.cutoff, o->weak_forces, host, comm));
+        else
+            run(load_reproduce_data(dir, eips, pool_cfg, pool_size, m.cutoff, o->weak_forces, host, comm));
         if (!comm.root()) return;
         for (const FractionRuns& fr : results)
             write_reproduce_outputs(*o, subsets ? std::filesystem::path(o->out) / fraction_name(fr.fraction) : std::filesystem::path(o->out),

@@ -176,11 +176,8 @@ struct TrainData {
     // Under mpirun: how many configurations each rank holds, e.g. "97, 96, 96 of 289" (collective).
     std::string shares() const {
         if (!sharded_train) return "";
-        const std::vector<double> held =
-            sharded_train->comm().allgather({double(sharded_train->held().size() + sharded_valid->held().size())});
-        std::string out;
-        for (double h : held) out += str(out.empty() ? "" : ", ", std::size_t(h));
-        return str(out, " of ", n_train() + n_valid());
+        return held_shares(sharded_train->comm(), sharded_train->held().size() + sharded_valid->held().size(),
+                           n_train() + n_valid());
     }
 };
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eipnn/eip/potential.hpp"
+#include "eipnn/parallel/communicator.hpp"
 #include "eipnn/train/strategies/eip_alignment.hpp"
 
 namespace eipnn {
@@ -23,9 +24,10 @@ struct EipLabelReport {
 };
 
 // with_forces: also each EIP's forces (EipEnergies::forces; empty where the EIP failed), for weak
-// force labels.
+// force labels. set_index (optional): the configurations' indices in their set, for the report.
 inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, const std::vector<Structure>& structures,
-                                   const Host& host, EipLabelReport* report = nullptr, bool with_forces = false) {
+                                   const Host& host, EipLabelReport* report = nullptr, bool with_forces = false,
+                                   const std::vector<std::size_t>* set_index = nullptr) {
     EipEnergies out;
     for (const auto& p : pool) out.names.push_back(p.name);
     const std::size_t K = pool.size();
@@ -61,8 +63,51 @@ inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, cons
                 if (!errors[c * K + k].empty()) {
                     ++report->failures[k];
                     if (report->first_failure.empty())
-                        report->first_failure = str(pool[k].name, " on configuration ", c, ": ", errors[c * K + k]);
+                        report->first_failure =
+                            str(pool[k].name, " on configuration ", set_index ? set_index->at(c) : c, ": ", errors[c * K + k]);
                 }
+    return out;
+}
+
+// Spread over the ranks of `comm`: each rank labels the configurations it holds (`held`, at set
+// indices `held_at`), and every rank gets every configuration's energies (K numbers each; forces
+// stay with the rank that holds the configuration). n_atoms: of every configuration. The report
+// counts the failures on all ranks; its message is this rank's first, or says where to look.
+inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, const std::vector<Structure>& held,
+                                   const std::vector<std::size_t>& held_at, const std::vector<int>& n_atoms,
+                                   const Communicator& comm, const Host& host, EipLabelReport* report = nullptr,
+                                   bool with_forces = false) {
+    EipLabelReport mine;
+    EipEnergies local = label_with_eips(pool, held, host, &mine, with_forces, &held_at);
+    const std::size_t K = pool.size(), n = n_atoms.size();
+    std::vector<double> packed;  // per held configuration: its set index, then its K energies
+    for (std::size_t h = 0; h < held.size(); ++h) {
+        packed.push_back(double(held_at[h]));
+        for (std::size_t k = 0; k < K; ++k) packed.push_back(local.at(h, k));
+    }
+    const std::vector<double> all = comm.allgather(packed);
+    if (all.size() != n * (K + 1))
+        throw Error(str("the ranks labelled ", all.size() / (K + 1), " configurations of ", n), "label_with_eips",
+                    "every rank must hold a share of the same set");
+    EipEnergies out;
+    out.names = local.names;
+    out.n_atoms = n_atoms;
+    out.energies.assign(n * K, std::nan(""));
+    for (std::size_t r = 0; r < n; ++r) {
+        const std::size_t i = std::size_t(all[r * (K + 1)]);
+        std::copy_n(all.begin() + std::ptrdiff_t(r * (K + 1) + 1), K, out.energies.begin() + std::ptrdiff_t(i * K));
+    }
+    if (with_forces) {
+        out.forces.resize(n * K);
+        for (std::size_t h = 0; h < held.size(); ++h)
+            for (std::size_t k = 0; k < K; ++k) out.forces[held_at[h] * K + k] = std::move(local.forces[h * K + k]);
+    }
+    if (report) {
+        const std::vector<double> counts = comm.allgather(std::vector<double>(mine.failures.begin(), mine.failures.end()));
+        report->failures.assign(K, 0);
+        for (std::size_t q = 0; q < counts.size(); ++q) report->failures[q % K] += std::size_t(counts[q]);
+        report->first_failure = !mine.first_failure.empty() ? mine.first_failure : "(on another rank)";
+    }
     return out;
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "eipnn/parallel/sharded_set.hpp"
 #include "eipnn/train/energy_trainer.hpp"
 #include "eipnn/train/losses.hpp"
 
@@ -59,9 +60,28 @@ std::vector<int> predict_classes(Model& model, const PreparedSet& set, const Hos
     return out;
 }
 
-// Validation metric: 1 - accuracy (lower is better, as the trainer expects).
+// The same for a set spread over ranks: each rank predicts the configurations it owns, one per
+// evaluation batch (so a prediction does not depend on which rank makes it); every rank gets all.
 template <class Model>
-ModelValidator<Model> classifier_error_rate(const PreparedSet& valid, const std::vector<int>& valid_labels,
+std::vector<int> predict_classes(Model& model, const ShardedSet& set, const Host& host, std::size_t = 32) {
+    typename Model::Forward fw;
+    ClassifierSaved<typename Model::Scalar> sv;
+    const index_t C = model.config.n_classes;
+    const std::vector<double> classes = set.map_owned(1, [&](std::size_t, std::size_t h, std::vector<double>& out) {
+        const GraphBatch batch = set.held().batch({h});
+        model.forward(host, batch, fw);
+        model.classifier_forward(host, batch, fw, false, sv);
+        index_t arg = 0;
+        for (index_t c = 1; c < C; ++c)
+            if (sv.logits[std::size_t(c)] > sv.logits[std::size_t(arg)]) arg = c;
+        out.push_back(double(arg));
+    });
+    return std::vector<int>(classes.begin(), classes.end());
+}
+
+// Validation metric: 1 - accuracy (lower is better, as the trainer expects).
+template <class Model, class Set>
+ModelValidator<Model> classifier_error_rate(const Set& valid, const std::vector<int>& valid_labels,
                                             std::size_t batch_size) {
     return [&valid, &valid_labels, batch_size](const Host& host, Model& model) {
         const std::vector<int> p = predict_classes(model, valid, host, batch_size);
@@ -74,12 +94,12 @@ ModelValidator<Model> classifier_error_rate(const PreparedSet& valid, const std:
 // ---- weak labels ---------------------------------------------------------------------------
 
 // The training set is DFT items followed by weak items; labels are total energies (eV) in the
-// PreparedSet; is_weak marks the weak ones. MSE in units of the model's output scale on DFT items
+// set (a PreparedSet or a ShardedSet); is_weak marks the weak ones. MSE in units of the model's output scale on DFT items
 // of the batch; Tukey biweight with the batch's MAD on its weak items. dft_term = false leaves the
 // DFT items out (training on forces: train/force_loss.hpp's terms cover them, and the trainer adds
 // this loss for the weak items).
-template <class Model>
-BatchLoss weak_label_loss(const Model& model, const PreparedSet& train, const std::vector<char>& is_weak,
+template <class Model, class Set>
+BatchLoss weak_label_loss(const Model& model, const Set& train, const std::vector<char>& is_weak,
                           double alpha, bool dft_term = true) {
     std::size_t n_weak = 0;
     for (char w : is_weak) n_weak += w != 0;
@@ -92,7 +112,7 @@ BatchLoss weak_label_loss(const Model& model, const PreparedSet& train, const st
         std::vector<double> dft_pred, dft_label, weak_pred, weak_label;
         std::vector<std::size_t> dft_pos, weak_pos;
         for (std::size_t g = 0; g < G; ++g) {
-            const double p = predicted[g * K] / s, y = train.energies[items[g]] / s;
+            const double p = predicted[g * K] / s, y = energy_label(train, items[g]) / s;
             if (is_weak[items[g]]) {
                 weak_pred.push_back(p);
                 weak_label.push_back(y);
@@ -165,6 +185,33 @@ ModelValidator<Model> multihead_mae(const PreparedSet& valid_set, const std::vec
                     }
         });
         return n ? 1e3 * sum / double(n) : 0.0;
+    };
+}
+
+// The same for a set spread over ranks: per configuration it owns, each rank sums its errors over
+// the valid EIPs (one configuration per evaluation batch); the sums are added in set order.
+template <class Model>
+ModelValidator<Model> multihead_mae(const ShardedSet& valid_set, const std::vector<double>& labels,
+                                    const std::vector<char>& valid, std::size_t) {
+    return [&valid_set, &labels, &valid](const Host& host, Model& model) {
+        const std::size_t K = std::size_t(model.config.n_heads);
+        typename Model::Forward fw;
+        const std::vector<double> per = valid_set.map_owned(2, [&](std::size_t i, std::size_t h, std::vector<double>& out) {
+            model.forward(host, valid_set.held().batch({h}), fw);
+            double sum = 0, n = 0;
+            for (std::size_t k = 0; k < K; ++k)
+                if (valid[i * K + k]) {
+                    sum += std::abs(fw.energies[k] - labels[i * K + k]) / double(valid_set.info[i].n_atoms());
+                    n += 1;
+                }
+            out.insert(out.end(), {sum, n});
+        });
+        double sum = 0, n = 0;
+        for (std::size_t i = 0; i < valid_set.size(); ++i) {
+            sum += per[2 * i];
+            n += per[2 * i + 1];
+        }
+        return n > 0 ? 1e3 * sum / n : 0.0;
     };
 }
 

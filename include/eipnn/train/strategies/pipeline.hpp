@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "eipnn/parallel/distributed_errors.hpp"
+#include "eipnn/parallel/sharded_set.hpp"
 #include "eipnn/train/energy_trainer.hpp"
 #include "eipnn/train/model_inputs.hpp"
 #include "eipnn/train/pool.hpp"
@@ -77,11 +79,15 @@ struct PipelineReport {
     std::vector<std::string> notes;
 };
 
-// One DFT-labelled split prepared for training with its EIP energies.
-struct LabelledSplit {
-    PreparedSet set;
+// One DFT-labelled split prepared for training with its EIP energies: held whole (PreparedSet) or
+// spread over the ranks of an MPI job (ShardedSet; the EIP energies, K numbers per configuration,
+// on every rank).
+template <class Set>
+struct LabelledSplitT {
+    Set set;
     EipEnergies eip;
 };
+using LabelledSplit = LabelledSplitT<PreparedSet>;
 
 // ModelT: any model template of nn/models.hpp (trained in float, evaluated in double).
 template <template <class> class ModelT>
@@ -91,17 +97,23 @@ public:
     using Config = PipelineConfigT<ModelConfig>;
     std::function<void(const std::string&)> log = [](const std::string&) {};
     // The ranks that share every training (parallel/communicator.hpp; inactive: one process). Each
-    // rank runs the whole pipeline on the same data; the trainings split their batches over the
-    // ranks (the classifier runs whole on each, see ModelTrainer), so every rank takes the same
-    // decisions (alpha, estimator) from the same numbers, and rank 0 writes the checkpoints.
+    // rank runs the whole pipeline; the trainings split their batches over the ranks (the
+    // classifier runs whole batches on each, see ModelTrainer), so every rank takes the same
+    // decisions (alpha, estimator) from the same numbers, and rank 0 writes the checkpoints. The
+    // sets are either held whole by every rank (PreparedSet) or spread over the ranks (ShardedSet,
+    // of this communicator): then each rank holds its share of the DFT splits and of the pool,
+    // every prediction on a set is made by the rank that holds the configuration, and only the
+    // few numbers per configuration that decisions need (energies, EIP energies, classes) are on
+    // every rank.
     Communicator comm;
 
     PipelineT(Config cfg, std::filesystem::path work_dir) : c_(std::move(cfg)), dir_(std::move(work_dir)) {
         std::filesystem::create_directories(dir_);
     }
 
-    PipelineReport run(const LabelledSplit& train, const LabelledSplit& valid, const PreparedSet& test,
-                       const PreparedSet& pool, const EipEnergies& pool_eip) {
+    template <class Set>
+    PipelineReport run(const LabelledSplitT<Set>& train, const LabelledSplitT<Set>& valid, const Set& test,
+                       const Set& pool, const EipEnergies& pool_eip) {
         PipelineReport rep;
         const std::size_t K = train.eip.n_eips();
         rep.eip_names = train.eip.names;
@@ -111,8 +123,8 @@ public:
         choose_shifts(train, valid, rep);
         const EipEnergies train_aligned = apply_eip_shifts(train.eip, rep.eip_shifts);
         const EipEnergies valid_aligned = apply_eip_shifts(valid.eip, rep.eip_shifts);
-        const std::vector<int> y_train = eip_class_labels(train_aligned, train.set.energies);
-        const std::vector<int> y_valid = eip_class_labels(valid_aligned, valid.set.energies);
+        const std::vector<int> y_train = eip_class_labels(train_aligned, energy_labels(train.set));
+        const std::vector<int> y_valid = eip_class_labels(valid_aligned, energy_labels(valid.set));
         rep.class_histogram_train = class_histogram(y_train, int(K) + 1);
         log(str("class histogram (train): ", join(rep.class_histogram_train)));
 
@@ -129,23 +141,19 @@ public:
         }
         const std::vector<int> pool_classes = train_classifier(train.set, y_train, valid.set, y_valid, pool, rep);
         const EipEnergies pool_aligned = apply_eip_shifts(pool_eip, rep.eip_shifts);
-        PreparedSet combined = train.set;
-        combined.forces.resize(train.set.size());  // label vectors indexed like the items
-        combined.stress.resize(train.set.size());
+        std::vector<std::size_t> all_train(train.set.size());
+        for (std::size_t i = 0; i < all_train.size(); ++i) all_train[i] = i;
+        Set combined = subset_of(train.set, all_train);
         std::vector<char> is_weak(train.set.size(), 0);
         rep.pool_class_histogram = class_histogram(pool_classes, int(K) + 1);
+        const bool weak_forces = c_.weak_forces && !pool_eip.forces.empty();
         for (std::size_t u = 0; u < pool.size(); ++u) {
             const int k = pool_classes[u];
             if (k == int(K) || !pool_aligned.valid(u, std::size_t(k))) continue;
-            combined.structures.push_back(pool.structures[u]);
-            combined.lists.push_back(pool.lists[u]);
-            combined.energies.push_back(pool_aligned.at(u, std::size_t(k)));
-            combined.config_types.push_back("weak");
-            combined.sources.push_back(pool.sources[u]);
             // weak labels are energies (and, with weak_forces, the EIP's forces); never a stress
-            if (c_.weak_forces && !pool_eip.forces.empty()) combined.forces.push_back(pool_eip.forces[u * K + std::size_t(k)]);
-            else combined.forces.emplace_back();
-            combined.stress.emplace_back();
+            static const std::vector<double> none;
+            append_weak(combined, pool, u, pool_aligned.at(u, std::size_t(k)), weak_forces,
+                        weak_forces ? pool_eip.forces[u * K + std::size_t(k)] : none);
             is_weak.push_back(1);
         }
         rep.n_weak = combined.size() - train.set.size();
@@ -186,11 +194,52 @@ private:
         return s;
     }
 
-    ModelConfig model_config(const PreparedSet& data, index_t heads, index_t classes) const {
+    template <class Set>
+    static std::vector<double> energy_labels(const Set& set) {
+        std::vector<double> e(set.size());
+        for (std::size_t i = 0; i < set.size(); ++i) e[i] = energy_label(set, i);
+        return e;
+    }
+
+    // Pool configuration u with a weak label (energy, config type "weak", optionally forces).
+    static void append_weak(PreparedSet& combined, const PreparedSet& pool, std::size_t u, double energy, bool has_forces,
+                            const std::vector<double>& forces) {
+        append_item(pool, u, combined);
+        combined.energies.back() = energy;
+        combined.config_types.back() = "weak";
+        combined.forces.back() = has_forces ? forces : std::vector<double>{};
+        combined.stress.back().clear();
+    }
+    static void append_weak(ShardedSet& combined, const ShardedSet& pool, std::size_t u, double energy, bool has_forces,
+                            const std::vector<double>& forces) {
+        combined.append(pool, u, energy, "weak", has_forces, forces);
+    }
+
+    // Evaluation of a trained model on a set: predictions, or, spread over ranks, per-configuration
+    // errors from the ranks that hold them.
+    template <class Model>
+    EnergyMetrics test_energy_metrics(const Model& m, const PreparedSet& test, const Host& host) const {
+        return energy_metrics(predict_energies(m, test, host), test);
+    }
+    template <class Model>
+    EnergyMetrics test_energy_metrics(const Model& m, const ShardedSet& test, const Host& host) const {
+        return energy_metrics(distributed_errors(m, test, host, false));
+    }
+    template <class Model>
+    EnergyForceMetrics test_force_metrics(const Model& m, const PreparedSet& test, const Host& host) const {
+        return energy_force_metrics(predict_energy_forces(m, test, host), test);
+    }
+    template <class Model>
+    EnergyForceMetrics test_force_metrics(const Model& m, const ShardedSet& test, const Host& host) const {
+        return energy_force_metrics(distributed_errors(m, test, host, true));
+    }
+
+    template <class Set>
+    ModelConfig model_config(const Set& data, index_t heads, index_t classes) const {
         ModelConfig m = c_.model;
         m.species.clear();
-        for (const auto& s : data.structures)
-            for (int z : s.numbers)
+        for (std::size_t i = 0; i < data.size(); ++i)
+            for (int z : atomic_numbers(data, i))
                 if (std::find(m.species.begin(), m.species.end(), z) == m.species.end()) m.species.push_back(z);
         std::sort(m.species.begin(), m.species.end());
         m.n_heads = heads;
@@ -217,14 +266,16 @@ private:
 
     // Shift estimator: the one whose aligned EIPs put more validation configurations within tau
     // of DFT (the property the classifier exploits); ties go to the median, the robust choice.
-    void choose_shifts(const LabelledSplit& train, const LabelledSplit& valid, PipelineReport& rep) const {
+    template <class Set>
+    void choose_shifts(const LabelledSplitT<Set>& train, const LabelledSplitT<Set>& valid, PipelineReport& rep) const {
+        const std::vector<double> valid_energies = energy_labels(valid.set), train_energies = energy_labels(train.set);
         const auto within = [&](const std::vector<double>& shifts) {
             const EipEnergies a = apply_eip_shifts(valid.eip, shifts);
-            const auto y = eip_class_labels(a, valid.set.energies);
+            const auto y = eip_class_labels(a, valid_energies);
             return std::count_if(y.begin(), y.end(), [&](int k) { return k < int(a.n_eips()); });
         };
-        const auto median = fit_eip_shifts(train.eip, train.set.energies, ShiftEstimator::median);
-        const auto mean = fit_eip_shifts(train.eip, train.set.energies, ShiftEstimator::mean);
+        const auto median = fit_eip_shifts(train.eip, train_energies, ShiftEstimator::median);
+        const auto mean = fit_eip_shifts(train.eip, train_energies, ShiftEstimator::mean);
         if (c_.choose_estimator_on_validation) {
             const auto n_med = within(median), n_mean = within(mean);
             const bool use_mean = n_mean > n_med;
@@ -238,29 +289,29 @@ private:
         log("shift estimator: " + rep.estimator);
     }
 
-    template <class Model>
-    void normalize_on(Model& m, const PreparedSet& data, index_t head = 0) const {
-        std::vector<const Structure*> ptrs;
-        for (const auto& s : data.structures) ptrs.push_back(&s);
-        apply_normalization(m, fit_energy_normalization(ptrs, data.energies), head);
+    // Head `head` normalised on the configurations i of `data` with use(i), labelled label(i).
+    template <class Model, class Set, class Use, class Label>
+    static void normalize_on(Model& m, const Set& data, Use&& use, Label&& label, index_t head = 0) {
+        std::vector<const std::vector<int>*> numbers;
+        std::vector<double> e;
+        for (std::size_t i = 0; i < data.size(); ++i)
+            if (use(i)) {
+                numbers.push_back(&atomic_numbers(data, i));
+                e.push_back(label(i));
+            }
+        if (!numbers.empty()) apply_normalization(m, fit_energy_normalization(numbers, e), head);
     }
 
     // Trains an energy model (optionally from a pretrained backbone, optionally with weak labels)
     // and evaluates its best checkpoint on the test split.
-    MethodResult train_energy_model(const std::string& name, const PreparedSet& train, const PreparedSet& valid,
-                                    const PreparedSet& test, const ModelT<float>* backbone,
-                                    const std::vector<char>& is_weak, double alpha) const {
+    template <class Set>
+    MethodResult train_energy_model(const std::string& name, const Set& train, const Set& valid, const Set& test,
+                                    const ModelT<float>* backbone, const std::vector<char>& is_weak, double alpha) const {
         const Host host{c_.threads};
         ModelT<float> m(model_config(train, 1, 0), unsigned(c_.seed));
         // normalise on the DFT items only: weak labels must not move the reference energies
-        PreparedSet dft_only;
-        for (std::size_t i = 0; i < train.size(); ++i)
-            if (is_weak.empty() || !is_weak[i]) {
-                dft_only.structures.push_back(train.structures[i]);
-                dft_only.energies.push_back(train.energies[i]);
-            }
-
-        normalize_on(m, dft_only);
+        normalize_on(m, train, [&](std::size_t i) { return is_weak.empty() || !is_weak[i]; },
+                     [&](std::size_t i) { return energy_label(train, i); });
         prepare_model_inputs(m, train, host);  // inputs only (no labels): every training item counts
         ScheduleConfig schedule = constant_lr();
         if (backbone) {
@@ -284,21 +335,22 @@ private:
         load_model(read_checkpoint(dir_ / (tag + ".ckpt")), best, tag);
         MethodResult res{name, 0, r.best_valid_metric, alpha};
         if (on_forces) {
-            const EnergyForceMetrics mt = energy_force_metrics(predict_energy_forces(best, test, host), test);
+            const EnergyForceMetrics mt = test_force_metrics(best, test, host);
             res.test_mae_meV_per_atom = mt.energy_mae_meV_per_atom;
             res.test_force_mae_eV_per_A = mt.force_mae_eV_per_A;
             log(str(tag, ": valid loss ", res.valid_mae_meV_per_atom, ", test ", res.test_mae_meV_per_atom,
                     " meV/atom, ", res.test_force_mae_eV_per_A, " eV/Å (best epoch ", r.best_epoch, ")"));
         } else {
-            res.test_mae_meV_per_atom = energy_metrics(predict_energies(best, test, host), test).mae_meV_per_atom;
+            res.test_mae_meV_per_atom = test_energy_metrics(best, test, host).mae_meV_per_atom;
             log(str(tag, ": valid ", res.valid_mae_meV_per_atom, " meV/atom, test ", res.test_mae_meV_per_atom,
                     " meV/atom (best epoch ", r.best_epoch, ")"));
         }
         return res;
     }
 
-    MethodResult best_over_alphas(const std::string& name, const PreparedSet& combined, const std::vector<char>& is_weak,
-                                  const PreparedSet& valid, const PreparedSet& test, const ModelT<float>* backbone) const {
+    template <class Set>
+    MethodResult best_over_alphas(const std::string& name, const Set& combined, const std::vector<char>& is_weak,
+                                  const Set& valid, const Set& test, const ModelT<float>* backbone) const {
         MethodResult best{name, 0, std::numeric_limits<double>::infinity(), 0};
         for (double alpha : c_.alphas) {
             const MethodResult r = train_energy_model(name, combined, valid, test, backbone, is_weak, alpha);
@@ -308,8 +360,9 @@ private:
         return best;
     }
 
-    std::vector<int> train_classifier(const PreparedSet& train, const std::vector<int>& y_train, const PreparedSet& valid,
-                                      const std::vector<int>& y_valid, const PreparedSet& pool, PipelineReport& rep) const {
+    template <class Set>
+    std::vector<int> train_classifier(const Set& train, const std::vector<int>& y_train, const Set& valid,
+                                      const std::vector<int>& y_valid, const Set& pool, PipelineReport& rep) const {
         const Host host{c_.threads};
         const index_t classes = index_t(rep.eip_names.size()) + 1;
         ModelT<float> clf(model_config(train, 1, classes), unsigned(c_.seed) + 1);
@@ -330,39 +383,28 @@ private:
         return predict_classes(clf, pool, host, c_.batch_size);
     }
 
-    std::unique_ptr<ModelT<float>> pretrain(const PreparedSet& pool, const EipEnergies& pool_eip) const {
+    template <class Set>
+    std::unique_ptr<ModelT<float>> pretrain(const Set& pool, const EipEnergies& pool_eip) const {
         const std::size_t K = pool_eip.n_eips();
         const auto parts = random_split(pool.size(), {1.0 - c_.pool_valid_fraction, c_.pool_valid_fraction}, c_.seed);
-        auto subset = [&](const std::vector<std::size_t>& idx, std::vector<double>& labels, std::vector<char>& valid) {
-            PreparedSet p;
-            for (std::size_t i : idx) {
-                p.structures.push_back(pool.structures[i]);
-                p.lists.push_back(pool.lists[i]);
-                p.energies.push_back(0.0);
-                p.sources.push_back(pool.sources[i]);
+        auto labels_of = [&](const std::vector<std::size_t>& idx, std::vector<double>& labels, std::vector<char>& valid) {
+            for (std::size_t i : idx)
                 for (std::size_t k = 0; k < K; ++k) {
                     labels.push_back(pool_eip.at(i, k));
                     valid.push_back(pool_eip.valid(i, k) ? 1 : 0);
                 }
-            }
-            return p;
         };
         std::vector<double> y_train, y_valid;
         std::vector<char> m_train, m_valid;
-        const PreparedSet tr = subset(parts[0], y_train, m_train), va = subset(parts[1], y_valid, m_valid);
+        labels_of(parts[0], y_train, m_train);
+        labels_of(parts[1], y_valid, m_valid);
+        const Set tr = subset_of(pool, parts[0]), va = subset_of(pool, parts[1]);
         auto model = std::make_unique<ModelT<float>>(model_config(tr, index_t(K), 0), unsigned(c_.seed) + 2);
         prepare_model_inputs(*model, tr, Host{c_.threads});
         // each head normalised on its own EIP's valid energies
-        for (std::size_t k = 0; k < K; ++k) {
-            std::vector<const Structure*> ptrs;
-            std::vector<double> e;
-            for (std::size_t i = 0; i < tr.size(); ++i)
-                if (m_train[i * K + k]) {
-                    ptrs.push_back(&tr.structures[i]);
-                    e.push_back(y_train[i * K + k]);
-                }
-            if (!ptrs.empty()) apply_normalization(*model, fit_energy_normalization(ptrs, e), index_t(k));
-        }
+        for (std::size_t k = 0; k < K; ++k)
+            normalize_on(*model, tr, [&](std::size_t i) { return m_train[i * K + k] != 0; },
+                         [&](std::size_t i) { return y_train[i * K + k]; }, index_t(k));
         ScheduleConfig s = constant_lr();
         s.kind = ScheduleKind::slanted_triangular;
         s.cut_frac = 0.2;
