@@ -12,6 +12,7 @@
 //   train_forces_ms=<median> rss_mb=<peak before the
 //   force step> rss_forces_mb=<peak> step_gflop=<executed> step_gflops=<rate>
 //   forces_gflop=<executed> forces_gflops=<rate> sgemm_gflops=<rate>
+// and the phases of each step (bench/support/train_bench.hpp, print_phase_profile).
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/schnet.hpp"
 #include "eipnn/nn/model_weights_io.hpp"
@@ -131,9 +133,23 @@ int main(int argc, char** argv) {
             inference_compressed();
             t_infer_compressed.push_back(ms_since(t0));
         }
+        // where the time goes: the same steps again, recorded by phase (after the timing, which
+        // runs without a profile)
+        PhaseProfile train_profile, infer_profile, forces_profile;
+        {
+            const PhaseProfile::Recording recording(train_profile);
+            for (int r = 0; r < reps; ++r) train_step();
+        }
+        {
+            const PhaseProfile::Recording recording(infer_profile);
+            for (int r = 0; r < reps; ++r) inference();
+        }
         const double rss_mb = bench::peak_rss_mb();  // before the force step allocates its buffers
         const double train_forces_ms =
-            bench::time_force_training(host, m, initial, batch, target, forces, out_dir, reps);
+            bench::time_force_training(host, m, initial, batch, target, forces, out_dir, reps, &forces_profile);
+        bench::print_phase_profile("train", train_profile, reps);
+        bench::print_phase_profile("train_forces", forces_profile, reps);
+        bench::print_phase_profile("inference", infer_profile, reps);
         // Executed FLOPs (GEMM-like terms; a window term 2 W F is the first filter layer on the
         // pairs' Gaussian windows, W their total length). Energy step, per block: forward = window
         // + 2 P F^2 (filter 2) + 3 x 2 n F^2 (in, out1, out2) + 2 E F (conv); backward = 2 x 2 P

@@ -4,9 +4,10 @@
 # training step on energies and forces (eipnn's EnergyForceStep against autograd.grad with
 # create_graph; the baseline checks the two gradients agree before timing), and energy + forces
 # inference, exact and through compressed filters (the PyTorch side of the latter is the same
-# uncompressed inference). Each round runs eipnn then PyTorch (each timing the median of `reps`
-# steps); the printed times are the best round of each side and the "spread" lines give every
-# round, because on a shared machine one round can be slowed by other work. PyTorch at its best
+# uncompressed inference), then eipnn's per-phase profile of the three (profile lines). Each
+# round runs eipnn then PyTorch (each timing the median of `reps` steps); the printed times are
+# the best round of each side and the "spread" lines give every round, because on a shared
+# machine one round can be slowed by other work. PyTorch at its best
 # and eipnn from the standard bench build: see support/compare_setup.sh. `bench/compare schnet 2
 # 1 1` is a quick check that both sides run.
 set -euo pipefail
@@ -45,5 +46,8 @@ echo "peak_rss eipnn_mb=$em torch_mb=$tm (getrusage max RSS of each process befo
 echo "peak_rss_forces eipnn_mb=$emf torch_mb=$tmf (the same, the force-training step included)"
 awk -v f="$gflop" -v t="$bet" -v g="$sgemm" 'BEGIN{printf "throughput step_gflop=%.3f achieved_gflops=%.1f eigen_sgemm_1024_gflops=%s (2 threads)\n", f, f / (t * 1e-3), g}'
 awk -v f="$fgflop" -v t="$bef" -v g="$sgemm" 'BEGIN{printf "throughput_forces step_gflop=%.3f achieved_gflops=%.1f eigen_sgemm_1024_gflops=%s (2 threads)\n", f, f / (t * 1e-3), g}'
+# where the time goes, from the round with the fastest training step (bench_schnet records the
+# steps again by phase: core/phase_profile.hpp); GEMM phases give their rate against the sgemm line
+for ((k = 0; k < ${#et[@]}; ++k)); do [ "${et[k]}" = "$bet" ] && { echo "${e_out[k]}" | grep '^profile' || true; break; }; done
 echo "spread over $rounds rounds (ms): eipnn train ${et[*]} | torch train ${tt[*]} | eipnn train_forces ${ef[*]} | torch train_forces ${tf[*]} | eipnn infer ${ei[*]} | torch infer ${ti[*]} | eipnn infer_compressed ${ec[*]}"
 echo "per-round ratios: train $(ratios et tt)| train_forces $(ratios ef tf)| inference $(ratios ei ti)| inference_compressed $(ratios ec ti)"

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/dense.hpp"
 #include "eipnn/optim/adam.hpp"
@@ -116,10 +117,11 @@ struct ForceTrainStep {
 // baseline starts from the same point), one step whose gradient is written to out_dir/
 // force_grads.txt (the baseline compares it with autograd's), then `reps` timed steps. Prints the
 // loss before the first and the last step (it must fall: the gradient is used). Median ms.
+// `profile` (if given) then records `reps` more steps (print_phase_profile).
 template <class Model>
 double time_force_training(const Host& host, Model& m, const std::vector<typename Model::Scalar>& initial,
                            const GraphBatch& batch, std::vector<double> energies, std::vector<double> forces,
-                           const std::filesystem::path& out_dir, int reps) {
+                           const std::filesystem::path& out_dir, int reps, PhaseProfile* profile = nullptr) {
     using T = typename Model::Scalar;
     m.params.data = initial;
     ForceTrainStep<Model> fs(m, std::move(energies), std::move(forces));
@@ -135,7 +137,28 @@ double time_force_training(const Host& host, Model& m, const std::vector<typenam
     }
     std::printf("# eipnn force loss (E + F) at the exported weights %.6g + %.6g, before step %d %.6g + %.6g\n",
                 first.energy, first.forces, reps + 1, last.energy, last.forces);
+    if (profile) {
+        const PhaseProfile::Recording recording(*profile);
+        for (int r = 0; r < reps; ++r) fs.run(host, m, batch);
+    }
     return median(t);
+}
+
+// The phases of `steps` recorded steps, largest first, one line each (bench/compare prints them):
+//   profile step=<step> phase="<name>" ms=<per step> share=<% of the step> [gflops=<rate>]
+// with the rate where the phase counts its operations (GEMMs: compare with the sgemm rate), and
+// "other" for the time outside every phase (loss, buffers, loops between layers).
+inline void print_phase_profile(const char* step, const PhaseProfile& profile, int steps) {
+    std::vector<PhaseProfile::Phase> phases = profile.phases();
+    phases.push_back({"other", profile.other_seconds()});
+    std::sort(phases.begin(), phases.end(), [](const auto& a, const auto& b) { return a.seconds > b.seconds; });
+    const double total = profile.total_seconds();
+    for (const PhaseProfile::Phase& p : phases) {
+        std::printf("profile step=%s phase=\"%s\" ms=%.2f share=%.1f%%", step, p.name, 1e3 * p.seconds / steps,
+                    100.0 * p.seconds / total);
+        if (p.flops > 0 && p.seconds > 0) std::printf(" gflops=%.1f", p.flops / p.seconds * 1e-9);
+        std::printf("\n");
+    }
 }
 
 }  // namespace eipnn::bench

@@ -35,7 +35,7 @@ GraphBatch small_batch(double cutoff, int repeat = 1, int repeat_z = 1) {
     return make_graph_batch({a, b}, cutoff);
 }
 
-PairGeometry<double> pair_geometry(const GraphBatch& batch, double cutoff) {
+PairGeometry<double> pair_geometry(const GraphBatch& batch, double cutoff, const GaussianBasis& basis) {
     PairGeometry<double> g;
     for (index_t p = 0; p < batch.n_pairs(); ++p) {
         const double r = batch.distances[std::size_t(batch.pair_edge[std::size_t(p)])];
@@ -44,6 +44,7 @@ PairGeometry<double> pair_geometry(const GraphBatch& batch, double cutoff) {
         g.fc.push_back(c.value);
         g.dfc_dr.push_back(c.derivative);
     }
+    g.window.compute(Host{1}, basis, g.r);
     return g;
 }
 
@@ -173,8 +174,8 @@ TEST_CASE("cfconv: input, filter and distance gradients", "[nn][gradcheck]") {
     const index_t F = 5, K = 12;
     const GraphBatch batch = small_batch(rc, 3, 2);
     REQUIRE(batch.n_pairs() > kPairTile * kTilesPerGroup);  // more than one tile and group path exercised
-    PairGeometry<double> geom = pair_geometry(batch, rc);
     const GaussianBasis basis = GaussianBasis::make_for<double>(K, rc, 0.0);
+    PairGeometry<double> geom = pair_geometry(batch, rc, basis);
     const index_t n = batch.n_atoms();
     V xin = random_vector(n * F, 13), W1 = random_vector(K * F, 14), b1 = random_vector(F, 15),
       W2 = random_vector(F * F, 16), b2 = random_vector(F, 17);
@@ -185,26 +186,27 @@ TEST_CASE("cfconv: input, filter and distance gradients", "[nn][gradcheck]") {
         V y(n * F);
         auto loss = [&] {
             const FilterParams<double> fp{cm(W1, F), cm(b1, F), cm(W2, F), cm(b2, F)};
-            cfconv_fwd(host, batch, geom, basis, fp, cm(xin, F), saved, mm(y, F));
+            cfconv_fwd(host, batch, geom, fp, cm(xin, F), saved, mm(y, F));
             return eipnn::test::dot(R, y);
         };
         loss();
         V dxin(n * F), dW1(K * F, 0.0), db1(F, 0.0), dW2(F * F, 0.0), db2(F, 0.0), dr(batch.n_pairs(), 0.0);
         const FilterParams<double> fp{cm(W1, F), cm(b1, F), cm(W2, F), cm(b2, F)};
-        cfconv_bwd(host, batch, geom, basis, fp, cm(xin, F), saved, cm(R, F), mm(dxin, F),
+        cfconv_bwd(host, batch, geom, fp, cm(xin, F), saved, cm(R, F), mm(dxin, F),
                    FilterGrads<double>{mm(dW1, F), mm(db1, F), mm(dW2, F), mm(db2, F)}, span_of(dr));
         check_gradient("cfconv dxin", xin, dxin, loss);
         check_gradient("cfconv dW1", W1, dW1, loss);
         check_gradient("cfconv db1", b1, db1, loss);
         check_gradient("cfconv dW2", W2, dW2, loss);
         check_gradient("cfconv db2", b2, db2, loss);
-        // distances: move r of one pair (both directions share it), with fc following
+        // distances: move r of one pair (both directions share it), with fc and the window following
         auto refresh = [&] {
             for (std::size_t p = 0; p < geom.r.size(); ++p) {
                 const auto c = cosine_cutoff(geom.r[p], rc);
                 geom.fc[p] = c.value;
                 geom.dfc_dr[p] = c.derivative;
             }
+            geom.window.compute(host, basis, geom.r);
         };
         auto loss_r = [&] {
             refresh();
@@ -219,8 +221,8 @@ TEST_CASE("interaction block with and without residual", "[nn][gradcheck]") {
     const double rc = 4.0;
     const index_t F = 4, K = 10;
     const GraphBatch batch = small_batch(rc);
-    const PairGeometry<double> geom = pair_geometry(batch, rc);
     const GaussianBasis basis = GaussianBasis::make_for<double>(K, rc, 0.0);
+    const PairGeometry<double> geom = pair_geometry(batch, rc, basis);
     const index_t n = batch.n_atoms();
     const Host host{2};
     for (bool residual : {false, true}) {
@@ -240,13 +242,13 @@ TEST_CASE("interaction block with and without residual", "[nn][gradcheck]") {
                                              p.view("o1"), p.view("ob1"), p.view("o2"), p.view("ob2")};
         };
         auto loss = [&] {
-            interaction_fwd(host, batch, geom, basis, params(), residual, cm(x, F), sv, mm(x_out, F));
+            interaction_fwd(host, batch, geom, params(), residual, cm(x, F), sv, mm(x_out, F));
             return eipnn::test::dot(R, x_out);
         };
         loss();
         InteractionGrads<double> ig{{g.view("W1"), g.view("b1"), g.view("W2"), g.view("b2")}, g.view("in"),
                                     g.view("o1"), g.view("ob1"), g.view("o2"), g.view("ob2")};
-        interaction_bwd(host, batch, geom, basis, params(), residual, cm(x, F), sv, cm(R, F), mm(dx, F), ig,
+        interaction_bwd(host, batch, geom, params(), residual, cm(x, F), sv, cm(R, F), mm(dx, F), ig,
                         Span<double>{}, scratch);
         check_gradient(residual ? "interaction(residual) dx" : "interaction dx", x, dx, loss);
         check_gradient(residual ? "interaction(residual) params" : "interaction params", p.data, g.data, loss);

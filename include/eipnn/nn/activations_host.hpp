@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 
 #include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/nn/activations.hpp"
 #include "eipnn/nn/dense.hpp"
@@ -99,6 +100,7 @@ void for_each_chunk(const Host& host, index_t n, const F& f) {
 // out = act(pre); out may alias pre.
 template <class T>
 void activation_fwd(const Host& host, Activation a, Span<const T> pre, Span<T> out) {
+    const PhaseScope phase("activations");
     detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
         detail::activation_chunk<T>(a, pre.data + k0, n, out.data + k0, nullptr, nullptr, nullptr);
     });
@@ -107,6 +109,7 @@ void activation_fwd(const Host& host, Activation a, Span<const T> pre, Span<T> o
 // value = act(pre), slope = act'(pre); value may alias pre.
 template <class T>
 void activation_value_slope(const Host& host, Activation a, Span<const T> pre, Span<T> value, Span<T> slope) {
+    const PhaseScope phase("activations");
     detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
         detail::activation_chunk<T>(a, pre.data + k0, n, value.data + k0, slope.data + k0, nullptr, nullptr);
     });
@@ -115,6 +118,7 @@ void activation_value_slope(const Host& host, Activation a, Span<const T> pre, S
 // dL_dpre = dL_dout * act'(pre); dL_dpre may alias dL_dout.
 template <class T>
 void activation_bwd(const Host& host, Activation a, Span<const T> pre, Span<const T> dL_dout, Span<T> dL_dpre) {
+    const PhaseScope phase("activations");
     detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
         detail::activation_chunk<T>(a, pre.data + k0, n, nullptr, nullptr, dL_dout.data + k0, dL_dpre.data + k0);
     });
@@ -129,6 +133,7 @@ void activation_bwd(const Host& host, Activation a, Span<const T> pre, Span<cons
 
 template <class T>
 void activation_tangent(const Host& host, Activation a, Span<const T> pre, Span<const T> pre_dot, Span<T> out_dot) {
+    const PhaseScope phase("activations");
     detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
         T slope[kActivationChunk], curvature[kActivationChunk];
         detail::activation_derivatives_chunk<T>(a, pre.data + k0, n, slope, curvature);
@@ -139,6 +144,7 @@ void activation_tangent(const Host& host, Activation a, Span<const T> pre, Span<
 template <class T>
 void activation_bwd_second(const Host& host, Activation a, Span<const T> pre, Span<const T> pre_dot,
                            Span<const T> dL_dout, Span<const T> D_dout, Span<T> dL_dpre, Span<T> D_dpre) {
+    const PhaseScope phase("activations");
     detail::for_each_chunk(host, pre.size, [&](index_t k0, index_t n) {
         T slope[kActivationChunk], curvature[kActivationChunk];
         detail::activation_derivatives_chunk<T>(a, pre.data + k0, n, slope, curvature);

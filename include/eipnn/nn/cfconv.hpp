@@ -45,7 +45,6 @@ inline constexpr index_t kTilesPerGroup = 4;
 template <class T>
 struct CfconvSaved {
     std::vector<T> filter;          // (n_pairs, F) o_p, before the cutoff
-    BasisWindowTable<T> window;     // each pair's Gaussians, for the forward and the backward
     bool tabulated = false;         // the forward read a filter table (cfconv_table.hpp)
     std::vector<T> filter_dr;       // (n_pairs, F) do_p/dr of a tabulated forward
 };
@@ -62,29 +61,43 @@ std::vector<T>& tile_scratch(int slot, std::size_t n) {
 
 }  // namespace detail
 
+// Checks that geom carries the basis window of the batch's pairs (computed by the model's
+// forward, or by a test, with geom.window.compute).
+template <class T>
+BasisWindowView<T> pair_window(const PairGeometry<T>& geom, index_t n_pairs, const char* where) {
+    if (index_t(geom.window.first.size()) != n_pairs)
+        throw Error(str("the pair geometry has ", geom.window.first.size(), " basis windows for ", n_pairs, " pairs"), where,
+                    "compute geom.window from geom.r with the model's basis before the interactions");
+    return geom.window.view();
+}
+
 // y (n_atoms, F) from xin (n_atoms, F); saves the filter.
 template <class T>
-void cfconv_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom, const GaussianBasis& basis,
-                const FilterParams<T>& fp, MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y) {
+void cfconv_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom, const FilterParams<T>& fp,
+                MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y) {
     const index_t F = fp.W2.cols, n_pairs = batch.n_pairs();
+    const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_fwd");
     saved.filter.resize(std::size_t(n_pairs) * F);
     saved.tabulated = false;
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
     T* filter = saved.filter.data();
-    saved.window.compute(host, basis, geom.r);
-    const BasisWindowView<T> window = saved.window.view();
-    for_each_block(host, n_tiles, [&](index_t t) {
-        const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0);
-        std::vector<T>& A1 = detail::tile_scratch<T>(0, std::size_t(kPairTile) * F);
-        const FilterFirstLayer<T> layer1{window, fp.W1, fp.b1, {A1.data(), rows, F}, p0};
-        for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
-        const Span<T> a1{A1.data(), rows * F};
-        activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>(a1), a1);  // in place: h1
-        ConstRowMap<T> h1(A1.data(), rows, F);
-        RowMap<T> o(filter + std::size_t(p0) * F, rows, F);
-        multiply_into(o, h1, eigen_map(fp.W2), false);
-        o.rowwise() += eigen_map(fp.b2).row(0);
-    });
+    {
+        // (counted: layer 2's GEMM; the window products are left out)
+        const PhaseScope phase("filter network (pair tiles)", 2.0 * double(n_pairs) * F * F, true);
+        for_each_block(host, n_tiles, [&](index_t t) {
+            const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0);
+            std::vector<T>& A1 = detail::tile_scratch<T>(0, std::size_t(kPairTile) * F);
+            const FilterFirstLayer<T> layer1{window, fp.W1, fp.b1, {A1.data(), rows, F}, p0};
+            for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
+            const Span<T> a1{A1.data(), rows * F};
+            activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>(a1), a1);  // in place: h1
+            ConstRowMap<T> h1(A1.data(), rows, F);
+            RowMap<T> o(filter + std::size_t(p0) * F, rows, F);
+            multiply_into(o, h1, eigen_map(fp.W2), false);
+            o.rowwise() += eigen_map(fp.b2).row(0);
+        });
+    }
+    const PhaseScope gather("conv gather");
     for_each_dynamic(host, batch.n_atoms(),
                      ConvGather<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair),
                                            xin, matrix_of(std::as_const(saved.filter), F), span_of(geom.fc), y});
@@ -93,15 +106,18 @@ void cfconv_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>
 // From dL/dy: dL/dxin (written), filter parameter gradients (accumulated) and dL/dr per pair
 // (accumulated; skipped when dL_dr.data is null).
 template <class T>
-void cfconv_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom, const GaussianBasis& /*basis: read through the forward's window table*/,
-                const FilterParams<T>& fp, MatrixView<const T> xin, const CfconvSaved<T>& saved,
-                MatrixView<const T> dL_dy, MatrixView<T> dL_dxin, const FilterGrads<T>& grads, Span<T> dL_dr) {
+void cfconv_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom, const FilterParams<T>& fp,
+                MatrixView<const T> xin, const CfconvSaved<T>& saved, MatrixView<const T> dL_dy, MatrixView<T> dL_dxin,
+                const FilterGrads<T>& grads, Span<T> dL_dr) {
     const index_t F = fp.W2.cols, K = fp.W1.rows, n_pairs = batch.n_pairs();
     const MatrixView<const T> filter = matrix_of(saved.filter, F);
-    const BasisWindowView<T> window = saved.window.view();
-    for_each_dynamic(host, batch.n_atoms(),
-                     ConvGather<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair),
-                                           dL_dy, filter, span_of(geom.fc), dL_dxin});
+    const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_bwd");
+    {
+        const PhaseScope phase("conv gather");
+        for_each_dynamic(host, batch.n_atoms(),
+                         ConvGather<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair),
+                                       dL_dy, filter, span_of(geom.fc), dL_dxin});
+    }
     const bool want_grads = grads.any(), want_r = dL_dr.data != nullptr;
     if (!want_grads && !want_r) return;
 
@@ -111,46 +127,51 @@ void cfconv_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>
     const std::size_t part = std::size_t(K) * F + std::size_t(F) * F + 2 * std::size_t(F);
     std::vector<T> partial(want_grads ? part * std::size_t(n_groups) : 0, T(0));
 
-    for_each_block(host, n_groups, [&](index_t g) {
-        T* const base = want_grads ? partial.data() + part * std::size_t(g) : nullptr;
-        T* const gW1 = base;
-        T* const gb1 = base ? base + std::size_t(K) * F : nullptr;
-        T* const gW2 = base ? gb1 + F : nullptr;
-        T* const gb2 = base ? gW2 + std::size_t(F) * F : nullptr;
-        std::vector<T>& G = detail::tile_scratch<T>(0, std::size_t(kPairTile) * F);   // dL/do
-        std::vector<T>& S = detail::tile_scratch<T>(1, std::size_t(kPairTile) * F);   // a1
-        std::vector<T>& H = detail::tile_scratch<T>(2, std::size_t(kPairTile) * F);   // ssp(a1)
-        std::vector<T>& dH = detail::tile_scratch<T>(3, std::size_t(kPairTile) * F);  // dL/dh1, then dL/da1
-        const index_t t_end = std::min(n_tiles, (g + 1) * kTilesPerGroup);
-        for (index_t t = g * kTilesPerGroup; t < t_end; ++t) {
-            const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0);
-            // dL/do of the tile's rows (and the cutoff's share of dL/dr)
-            const FilterOutputGrad<T> out_grad{span_of(batch.pair_edge), span_of(batch.centers), span_of(batch.neighbors),
-                                               xin, dL_dy, filter, span_of(geom.fc), span_of(geom.dfc_dr),
-                                               {G.data(), rows, F}, dL_dr, p0};
-            for (index_t p = p0; p < p0 + rows; ++p) out_grad(p);
-            // recompute a1; dL/dh1 = dL/do W2^T; then dL/da1 = ssp'(a1) dL/dh1 in place, with
-            // h1 = ssp(a1) only when dW2 needs it
-            const FilterFirstLayer<T> layer1{window, fp.W1, fp.b1, {S.data(), rows, F}, p0};
-            for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
-            ConstRowMap<T> dO(G.data(), rows, F);
-            multiply_into(RowMap<T>(dH.data(), rows, F), dO, eigen_map(fp.W2).transpose(), false);
-            detail::for_each_chunk(Host{1}, rows * F, [&](index_t k0, index_t m) {
-                detail::activation_chunk<T>(Activation::ShiftedSoftplus, S.data() + k0, m,
-                                            want_grads ? H.data() + k0 : nullptr, nullptr, dH.data() + k0,
-                                            dH.data() + k0);
-            });
-            if (want_grads) {
-                ConstRowMap<T> h1(H.data(), rows, F);
-                multiply_into(RowMap<T>(gW2, F, F), h1.transpose(), dO, true);
-                add_column_sums(MatrixView<const T>{G.data(), rows, F}, gb2);
+    {
+        // (counted: the GEMMs dL/dh1 and, with parameter gradients, dW2)
+        const PhaseScope phase("filter network (pair tiles)", (want_grads ? 4.0 : 2.0) * double(n_pairs) * F * F, true);
+        for_each_block(host, n_groups, [&](index_t g) {
+            T* const base = want_grads ? partial.data() + part * std::size_t(g) : nullptr;
+            T* const gW1 = base;
+            T* const gb1 = base ? base + std::size_t(K) * F : nullptr;
+            T* const gW2 = base ? gb1 + F : nullptr;
+            T* const gb2 = base ? gW2 + std::size_t(F) * F : nullptr;
+            std::vector<T>& G = detail::tile_scratch<T>(0, std::size_t(kPairTile) * F);   // dL/do
+            std::vector<T>& S = detail::tile_scratch<T>(1, std::size_t(kPairTile) * F);   // a1
+            std::vector<T>& H = detail::tile_scratch<T>(2, std::size_t(kPairTile) * F);   // ssp(a1)
+            std::vector<T>& dH = detail::tile_scratch<T>(3, std::size_t(kPairTile) * F);  // dL/dh1, then dL/da1
+            const index_t t_end = std::min(n_tiles, (g + 1) * kTilesPerGroup);
+            for (index_t t = g * kTilesPerGroup; t < t_end; ++t) {
+                const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0);
+                // dL/do of the tile's rows (and the cutoff's share of dL/dr)
+                const FilterOutputGrad<T> out_grad{span_of(batch.pair_edge), span_of(batch.centers), span_of(batch.neighbors),
+                                                   xin, dL_dy, filter, span_of(geom.fc), span_of(geom.dfc_dr),
+                                                   {G.data(), rows, F}, dL_dr, p0};
+                for (index_t p = p0; p < p0 + rows; ++p) out_grad(p);
+                // recompute a1; dL/dh1 = dL/do W2^T; then dL/da1 = ssp'(a1) dL/dh1 in place, with
+                // h1 = ssp(a1) only when dW2 needs it
+                const FilterFirstLayer<T> layer1{window, fp.W1, fp.b1, {S.data(), rows, F}, p0};
+                for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
+                ConstRowMap<T> dO(G.data(), rows, F);
+                multiply_into(RowMap<T>(dH.data(), rows, F), dO, eigen_map(fp.W2).transpose(), false);
+                detail::for_each_chunk(Host{1}, rows * F, [&](index_t k0, index_t m) {
+                    detail::activation_chunk<T>(Activation::ShiftedSoftplus, S.data() + k0, m,
+                                                want_grads ? H.data() + k0 : nullptr, nullptr, dH.data() + k0,
+                                                dH.data() + k0);
+                });
+                if (want_grads) {
+                    ConstRowMap<T> h1(H.data(), rows, F);
+                    multiply_into(RowMap<T>(gW2, F, F), h1.transpose(), dO, true);
+                    add_column_sums(MatrixView<const T>{G.data(), rows, F}, gb2);
+                }
+                const FilterFirstLayerBwd<T> layer1_bwd{window, fp.W1, {dH.data(), rows, F}, dL_dr,
+                                                        gW1, gb1, p0};
+                for (index_t p = p0; p < p0 + rows; ++p) layer1_bwd(p);
             }
-            const FilterFirstLayerBwd<T> layer1_bwd{window, fp.W1, {dH.data(), rows, F}, dL_dr,
-                                                    gW1, gb1, p0};
-            for (index_t p = p0; p < p0 + rows; ++p) layer1_bwd(p);
-        }
-    });
+        });
+    }
     if (!want_grads) return;
+    const PhaseScope reduce_phase("filter gradient sums");
     // sum the groups in order; parallel over parameter elements
     auto reduce = [&](MatrixView<T> dst, std::size_t at) {
         if (!dst.data) return;

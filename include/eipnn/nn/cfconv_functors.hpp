@@ -29,6 +29,36 @@ EIPNN_HD T sum_lanes(const T* acc) {
     return s;
 }
 
+// Columns per chunk in window_rows_combine: a chunk's sums live in a local array (registers).
+inline constexpr index_t kRowChunk = 32;
+
+// out[c] = init[c] (0 when init is null) + sum over q < nk of coef(q) W(k0 + q, c), c < W.cols:
+// a pair's first filter layer (or its tangent) on its Gaussian window. The columns go kRowChunk
+// at a time, each chunk summed over the whole window in a local array, so that out is written
+// once instead of loaded and stored for every q (twice as fast on the host); each element's sum
+// is the same, in the same order, as a row-at-a-time update.
+template <class T, class Coef>
+EIPNN_HD void window_rows_combine(const T* init, MatrixView<const T> W, index_t k0, index_t nk, const Coef& coef,
+                                  T* out) {
+    const index_t F = W.cols;
+    index_t c0 = 0;
+    for (; c0 + kRowChunk <= F; c0 += kRowChunk) {
+        T acc[kRowChunk];
+        for (index_t l = 0; l < kRowChunk; ++l) acc[l] = init ? init[c0 + l] : T(0);
+        for (index_t q = 0; q < nk; ++q) {
+            const T v = coef(q);
+            const T* w = W.row(k0 + q) + c0;
+            for (index_t l = 0; l < kRowChunk; ++l) acc[l] += v * w[l];
+        }
+        for (index_t l = 0; l < kRowChunk; ++l) out[c0 + l] = acc[l];
+    }
+    for (index_t c = c0; c < F; ++c) {
+        T acc = init ? init[c] : T(0);
+        for (index_t q = 0; q < nk; ++q) acc += coef(q) * W(k0 + q, c);
+        out[c] = acc;
+    }
+}
+
 // The filter network's parameters (views into the flat buffer, host or device memory).
 template <class T>
 struct FilterParams {
@@ -82,15 +112,9 @@ struct FilterFirstLayer {
     index_t row0 = 0;
 
     EIPNN_HD void operator()(index_t p) const {
-        const index_t F = W1.cols;
-        T* a = a1.row(p - row0);
-        for (index_t c = 0; c < F; ++c) a[c] = b1(0, c);
-        const index_t k0 = window.first[p], nk = window.count[p];
-        for (index_t q = 0; q < nk; ++q) {
-            const T v = window.value(p, q);
-            const T* w = W1.row(k0 + q);
-            for (index_t c = 0; c < F; ++c) a[c] += v * w[c];
-        }
+        const BasisWindowView<T>& win = window;
+        window_rows_combine(b1.row(0), W1, win.first[p], win.count[p], [&](index_t q) { return win.value(p, q); },
+                            a1.row(p - row0));
     }
 };
 
@@ -179,16 +203,10 @@ struct FilterFirstLayerTangent {
     index_t row0 = 0;
 
     EIPNN_HD void operator()(index_t p) const {
-        const index_t F = W1.cols;
-        T* a = a1_dot.row(p - row0);
-        for (index_t c = 0; c < F; ++c) a[c] = T(0);
-        const index_t k0 = window.first[p], nk = window.count[p];
+        const BasisWindowView<T>& win = window;
         const T rd = r_dot[p];
-        for (index_t q = 0; q < nk; ++q) {
-            const T v = window.d_dr(p, q) * rd;
-            const T* w = W1.row(k0 + q);
-            for (index_t c = 0; c < F; ++c) a[c] += v * w[c];
-        }
+        window_rows_combine(static_cast<const T*>(nullptr), W1, win.first[p], win.count[p],
+                            [&](index_t q) { return win.d_dr(p, q) * rd; }, a1_dot.row(p - row0));
     }
 };
 

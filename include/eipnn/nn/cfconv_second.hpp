@@ -73,20 +73,26 @@ void cfconv_tangent_fwd(const Host& host, const GraphBatch& batch, const PairGeo
     const index_t F = fp.W2.cols, n_pairs = batch.n_pairs();
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
     tan.w_dot.resize(std::size_t(n_pairs) * F);
-    const BasisWindowView<T> window = saved.window.view();
+    const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_tangent_fwd");
     const MatrixView<const T> filter = matrix_of(saved.filter, F);
     const MatrixView<T> w_dot = matrix_of(tan.w_dot, F);
-    for_each_block(host, n_tiles, [&](index_t t) {
-        const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0);
-        T *a1 = detail::second_tile<T>(0, F), *a1_dot = detail::second_tile<T>(1, F);
-        T *slope = detail::second_tile<T>(2, F), *curvature = detail::second_tile<T>(3, F);
-        T* o_dot = detail::second_tile<T>(4, F);
-        detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
-        for (index_t k = 0; k < rows * F; ++k) a1_dot[k] *= slope[k];  // h1_dot
-        multiply_into(RowMap<T>(o_dot, rows, F), ConstRowMap<T>(a1_dot, rows, F), eigen_map(fp.W2), false);
-        const FilterTangentOut<T> out{{o_dot, rows, F}, filter, span_of(geom.fc), span_of(geom.dfc_dr), r_dot, w_dot, p0};
-        for (index_t p = p0; p < p0 + rows; ++p) out(p);
-    });
+    {
+        // (counted: the GEMM o_dot = h1_dot W2)
+        const PhaseScope phase("filter network (pair tiles)", 2.0 * double(n_pairs) * F * F, true);
+        for_each_block(host, n_tiles, [&](index_t t) {
+            const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0);
+            T *a1 = detail::second_tile<T>(0, F), *a1_dot = detail::second_tile<T>(1, F);
+            T *slope = detail::second_tile<T>(2, F), *curvature = detail::second_tile<T>(3, F);
+            T* o_dot = detail::second_tile<T>(4, F);
+            detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
+            for (index_t k = 0; k < rows * F; ++k) a1_dot[k] *= slope[k];  // h1_dot
+            multiply_into(RowMap<T>(o_dot, rows, F), ConstRowMap<T>(a1_dot, rows, F), eigen_map(fp.W2), false);
+            const FilterTangentOut<T> out{{o_dot, rows, F}, filter, span_of(geom.fc), span_of(geom.dfc_dr),
+                                          r_dot, w_dot, p0};
+            for (index_t p = p0; p < p0 + rows; ++p) out(p);
+        });
+    }
+    const PhaseScope gather("conv gather");
     for_each_dynamic(host, batch.n_atoms(),
                      ConvGatherPair<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair), xin_dot,
                                        filter, span_of(geom.fc), xin, matrix_of(std::as_const(tan.w_dot), F), y_dot});
@@ -102,53 +108,61 @@ void cfconv_bwd_second(const Host& host, const GraphBatch& batch, const PairGeom
                        const FilterGrads<T>& grads) {
     const index_t F = fp.W2.cols, K = fp.W1.rows, n_pairs = batch.n_pairs();
     const MatrixView<const T> filter = matrix_of(saved.filter, F), w_dot = matrix_of(tan.w_dot, F);
-    const BasisWindowView<T> window = saved.window.view();
-    for_each_dynamic(host, batch.n_atoms(),
-                     ConvGatherPair<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair), dL_dy,
-                                       filter, span_of(geom.fc), D_dy, w_dot, dL_dxin});
+    const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_bwd_second");
+    {
+        const PhaseScope phase("conv gather");
+        for_each_dynamic(host, batch.n_atoms(),
+                         ConvGatherPair<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair),
+                                           dL_dy, filter, span_of(geom.fc), D_dy, w_dot, dL_dxin});
+    }
     if (!grads.any()) return;
 
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
     const index_t n_groups = (n_tiles + kTilesPerGroup - 1) / kTilesPerGroup;
     const std::size_t part = std::size_t(K) * F + std::size_t(F) * F + 2 * std::size_t(F);
     std::vector<T> partial(part * std::size_t(n_groups), T(0));
-    for_each_block(host, n_groups, [&](index_t g) {
-        T* const gW1 = partial.data() + part * std::size_t(g);
-        T* const gb1 = gW1 + std::size_t(K) * F;
-        T* const gW2 = gb1 + F;
-        T* const gb2 = gW2 + std::size_t(F) * F;
-        T *a1 = detail::second_tile<T>(0, F), *a1_dot = detail::second_tile<T>(1, F);
-        T *slope = detail::second_tile<T>(2, F), *curvature = detail::second_tile<T>(3, F);
-        T *dO = detail::second_tile<T>(4, F), *dOd = detail::second_tile<T>(5, F);
-        T *dH = detail::second_tile<T>(6, F), *DH = detail::second_tile<T>(7, F);
-        const index_t t_end = std::min(n_tiles, (g + 1) * kTilesPerGroup);
-        for (index_t t = g * kTilesPerGroup; t < t_end; ++t) {
-            const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0), m = rows * F;
-            const FilterOutputGradSecond<T> out_grad{span_of(batch.pair_edge), span_of(batch.centers),
-                                                     span_of(batch.neighbors), xin, xin_dot, dL_dy, D_dy,
-                                                     span_of(geom.fc), span_of(geom.dfc_dr), r_dot,
-                                                     {dO, rows, F}, {dOd, rows, F}, p0};
-            for (index_t p = p0; p < p0 + rows; ++p) out_grad(p);
-            detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
-            ConstRowMap<T> mO(dO, rows, F), mOd(dOd, rows, F);
-            multiply_into(RowMap<T>(dH, rows, F), mO, eigen_map(fp.W2).transpose(), false);
-            multiply_into(RowMap<T>(DH, rows, F), mOd, eigen_map(fp.W2).transpose(), false);
-            // h1 = ssp(a1) over a1 (a1 is not needed after), h1_dot = ssp'(a1) a1_dot in `curvature`'s
-            // place once the curvature has been used: first form dL/da1 and dL/da1_dot.
-            for (index_t k = 0; k < m; ++k) {
-                const T s = slope[k], a_dot = a1_dot[k];
-                dH[k] = dH[k] * s + DH[k] * curvature[k] * a_dot;  // dL/da1
-                DH[k] *= s;                                         // dL/da1_dot
-                curvature[k] = s * a_dot;                           // h1_dot
+    {
+        // (counted: the GEMMs dH, DH and the two dW2 products)
+        const PhaseScope phase("filter network (pair tiles)", 8.0 * double(n_pairs) * F * F, true);
+        for_each_block(host, n_groups, [&](index_t g) {
+            T* const gW1 = partial.data() + part * std::size_t(g);
+            T* const gb1 = gW1 + std::size_t(K) * F;
+            T* const gW2 = gb1 + F;
+            T* const gb2 = gW2 + std::size_t(F) * F;
+            T *a1 = detail::second_tile<T>(0, F), *a1_dot = detail::second_tile<T>(1, F);
+            T *slope = detail::second_tile<T>(2, F), *curvature = detail::second_tile<T>(3, F);
+            T *dO = detail::second_tile<T>(4, F), *dOd = detail::second_tile<T>(5, F);
+            T *dH = detail::second_tile<T>(6, F), *DH = detail::second_tile<T>(7, F);
+            const index_t t_end = std::min(n_tiles, (g + 1) * kTilesPerGroup);
+            for (index_t t = g * kTilesPerGroup; t < t_end; ++t) {
+                const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0), m = rows * F;
+                const FilterOutputGradSecond<T> out_grad{span_of(batch.pair_edge), span_of(batch.centers),
+                                                         span_of(batch.neighbors), xin, xin_dot, dL_dy, D_dy,
+                                                         span_of(geom.fc), span_of(geom.dfc_dr), r_dot,
+                                                         {dO, rows, F}, {dOd, rows, F}, p0};
+                for (index_t p = p0; p < p0 + rows; ++p) out_grad(p);
+                detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
+                ConstRowMap<T> mO(dO, rows, F), mOd(dOd, rows, F);
+                multiply_into(RowMap<T>(dH, rows, F), mO, eigen_map(fp.W2).transpose(), false);
+                multiply_into(RowMap<T>(DH, rows, F), mOd, eigen_map(fp.W2).transpose(), false);
+                // h1 = ssp(a1) over a1 (a1 is not needed after), h1_dot = ssp'(a1) a1_dot in `curvature`'s
+                // place once the curvature has been used: first form dL/da1 and dL/da1_dot.
+                for (index_t k = 0; k < m; ++k) {
+                    const T s = slope[k], a_dot = a1_dot[k];
+                    dH[k] = dH[k] * s + DH[k] * curvature[k] * a_dot;  // dL/da1
+                    DH[k] *= s;                                         // dL/da1_dot
+                    curvature[k] = s * a_dot;                           // h1_dot
+                }
+                activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>{a1, m}, Span<T>{a1, m});  // h1
+                multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(a1, rows, F).transpose(), mO, true);
+                multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(curvature, rows, F).transpose(), mOd, true);
+                add_column_sums(MatrixView<const T>{dO, rows, F}, gb2);
+                const FilterFirstLayerBwdSecond<T> layer1{window, {dH, rows, F}, {DH, rows, F}, r_dot, gW1, gb1, p0};
+                for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
             }
-            activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>{a1, m}, Span<T>{a1, m});  // h1
-            multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(a1, rows, F).transpose(), mO, true);
-            multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(curvature, rows, F).transpose(), mOd, true);
-            add_column_sums(MatrixView<const T>{dO, rows, F}, gb2);
-            const FilterFirstLayerBwdSecond<T> layer1{window, {dH, rows, F}, {DH, rows, F}, r_dot, gW1, gb1, p0};
-            for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
-        }
-    });
+        });
+    }
+    const PhaseScope reduce_phase("filter gradient sums");
     auto reduce = [&](MatrixView<T> dst, std::size_t at) {
         if (!dst.data) return;
         for_each(host, dst.rows * dst.cols, [&](index_t k) {

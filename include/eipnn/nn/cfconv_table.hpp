@@ -59,8 +59,8 @@ struct FilterTablePairGrad {
     }
 };
 
-// y (n_atoms, F) from xin through the table; saves o and o' (saved.window stays empty: the
-// second-order passes, which need it, refuse a tabulated forward).
+// y (n_atoms, F) from xin through the table; saves o and o' (the pairs' basis window is not read:
+// the second-order passes, which need it, refuse a tabulated forward).
 template <class T>
 void cfconv_table_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
                       const FilterTable<T>& table, MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y) {
@@ -70,7 +70,6 @@ void cfconv_table_fwd(const Host& host, const GraphBatch& batch, const PairGeome
                     "build the table from this model (SchNet::compress_filters)");
     saved.filter.resize(std::size_t(P) * F);
     saved.filter_dr.resize(std::size_t(P) * F);
-    saved.window = {};
     saved.tabulated = true;
     for_each(host, P,
              FilterTableLookup<T>{table.view(), span_of(geom.r), matrix_of(saved.filter, F), matrix_of(saved.filter_dr, F)});

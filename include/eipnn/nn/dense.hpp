@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 
 #include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/nn/dense_functors.hpp"
 
@@ -83,6 +84,7 @@ template <class T>
 void gemm(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<const T> B, MatrixView<T> C,
           bool accumulate) {
     const index_t m = C.rows;
+    const PhaseScope phase("atom-layer GEMMs", 2.0 * double(m) * double(C.cols) * double(B.rows));
     const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
     for_each_block(host, n_blocks, [&](index_t blk) {
         const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
@@ -103,6 +105,7 @@ void gemm(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<
 template <class T>
 void gemm_bt(const Host& host, MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C, bool accumulate) {
     const index_t m = C.rows;
+    const PhaseScope phase("atom-layer GEMMs", 2.0 * double(m) * double(C.cols) * double(A.cols));
     const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
     for_each_block(host, n_blocks, [&](index_t blk) {
         const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
@@ -129,6 +132,7 @@ void add_column_sums(MatrixView<const T> M, T* dst) {
 template <class T>
 void dense_fwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> b, MatrixView<T> Y) {
     gemm(host, X, false, W, Y, false);
+    const PhaseScope phase("biases");
     if (b.data) for_each(host, Y.rows, AddBiasRows<T>{Y, b});
 }
 
@@ -138,7 +142,10 @@ template <class T>
 void dense_bwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> dL_dY,
                MatrixView<T> dL_dX, MatrixView<T> dL_dW, MatrixView<T> dL_db, bool accumulate_dX = false) {
     if (dL_dW.data) gemm(host, X, true, dL_dY, dL_dW, true);
-    if (dL_db.data) add_column_sums(dL_dY, dL_db.data);
+    if (dL_db.data) {
+        const PhaseScope phase("biases");
+        add_column_sums(dL_dY, dL_db.data);
+    }
     if (dL_dX.data) gemm_bt(host, dL_dY, W, dL_dX, accumulate_dX);
 }
 

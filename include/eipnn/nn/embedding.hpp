@@ -6,6 +6,7 @@
 
 #include "eipnn/core/error.hpp"
 #include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 
 namespace eipnn {
@@ -43,6 +44,7 @@ struct EmbeddingGather {
 // x (n_atoms, F) = table (n_species, F) rows.
 template <class T>
 void embedding_fwd(const Host& host, Span<const index_t> species, MatrixView<const T> table, MatrixView<T> x) {
+    const PhaseScope phase("embedding and heads (elementwise)", 0, true);
     for_each(host, species.size, EmbeddingGather<T>{species, table, x});
 }
 
@@ -66,6 +68,7 @@ struct EmbeddingBwd {
 // Host: the same sums, atom-outer for the caches (each (s, c) still adds its atoms in order).
 template <class T>
 void embedding_bwd(Span<const index_t> species, MatrixView<const T> dL_dx, MatrixView<T> dL_dtable) {
+    const PhaseScope phase("embedding and heads (elementwise)", 0, true);
     const index_t F = dL_dtable.cols;
     for (index_t i = 0; i < species.size; ++i) {
         T* dst = dL_dtable.row(species[i]);

@@ -44,7 +44,7 @@ struct InteractionTangent {
 // backward then follows the table too (sv.conv.tabulated).
 template <class T>
 void interaction_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
-                     const GaussianBasis& basis, const InteractionParams<T>& ip, bool residual,
+                     const InteractionParams<T>& ip, bool residual,
                      MatrixView<const T> x, InteractionSaved<T>& sv, MatrixView<T> x_out,
                      const FilterTable<T>* table = nullptr) {
     const index_t n = x.rows, F = x.cols;
@@ -54,7 +54,7 @@ void interaction_fwd(const Host& host, const GraphBatch& batch, const PairGeomet
     if (table)
         cfconv_table_fwd(host, batch, geom, *table, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F));
     else
-        cfconv_fwd(host, batch, geom, basis, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv,
+        cfconv_fwd(host, batch, geom, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv,
                    matrix_of(sv.y, F));
     dense_fwd(host, matrix_of(std::as_const(sv.y), F), ip.W_o1, ip.b_o1, matrix_of(sv.a, F));
     activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
@@ -68,7 +68,7 @@ void interaction_fwd(const Host& host, const GraphBatch& batch, const PairGeomet
 // `keep` (if given) receives the adjoints the second backward reads.
 template <class T>
 void interaction_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
-                     const GaussianBasis& basis, const InteractionParams<T>& ip, bool residual,
+                     const InteractionParams<T>& ip, bool residual,
                      MatrixView<const T> x, const InteractionSaved<T>& sv, MatrixView<const T> dL_dx_out,
                      MatrixView<T> dL_dx, const InteractionGrads<T>& g, Span<T> dL_dr, std::vector<T>& scratch,
                      InteractionAdjoints<T>* keep = nullptr) {
@@ -95,7 +95,7 @@ void interaction_bwd(const Host& host, const GraphBatch& batch, const PairGeomet
                         "compressed filters are for inference; train the exact model (SchNet::drop_compressed_filters)");
         cfconv_table_bwd(host, batch, geom, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, dL_dr);
     } else {
-        cfconv_bwd(host, batch, geom, basis, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
+        cfconv_bwd(host, batch, geom, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
     }
     save(&InteractionAdjoints<T>::dxin, d_a.data);
     dense_bwd(host, x, ip.W_in, c(d_a), dL_dx, g.W_in, MatrixView<T>{});

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eipnn/core/error.hpp"
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/geometry/edge_forces.hpp"
 #include "eipnn/nn/parameters.hpp"
 #include "eipnn/nn/readout.hpp"
@@ -59,6 +60,7 @@ void energy_heads_fwd(const Host& host, const GraphBatch& batch, const Parameter
                       Span<const index_t> species, const std::vector<double>& head_scale,
                       const std::vector<double>& head_ref, MatrixView<const T> features,
                       std::vector<AtomwiseHeadSaved<T>>& saved, std::vector<double>& energies) {
+    const PhaseScope phase("embedding and heads (elementwise)");  // (their GEMMs: atom-layer GEMMs)
     const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
     const index_t S = K > 0 ? index_t(head_ref.size()) / K : 0;
     saved.resize(std::size_t(K));
@@ -80,6 +82,7 @@ void energy_heads_bwd(const Host& host, const GraphBatch& batch, const Parameter
                       const std::vector<double>& head_scale, MatrixView<const T> features,
                       const std::vector<AtomwiseHeadSaved<T>>& saved, Span<const double> dL_dE,
                       ParameterBuffer<T>* grads, MatrixView<T> dL_dfeatures, std::vector<T>& scratch) {
+    const PhaseScope phase("embedding and heads (elementwise)");
     const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
     std::vector<double> dE(static_cast<std::size_t>(G));
     for (index_t k = 0; k < K; ++k) {
@@ -104,6 +107,7 @@ void energy_heads_bwd(const Host& host, const GraphBatch& batch, const Parameter
 template <class T>
 void energy_head0_tangent_fwd(const Host& host, const ParameterBuffer<T>& params, MatrixView<const T> features_dot,
                               const std::vector<AtomwiseHeadSaved<T>>& saved, AtomwiseHeadTangent<T>& tan) {
+    const PhaseScope phase("embedding and heads (elementwise)");
     atomwise_head_tangent_fwd(host, energy_head_params(params, 0), features_dot, saved.at(0), tan);
 }
 
@@ -115,6 +119,7 @@ void energy_heads_bwd_second(const Host& host, const GraphBatch& batch, const Pa
                              MatrixView<const T> features_dot, const std::vector<AtomwiseHeadSaved<T>>& saved,
                              const AtomwiseHeadTangent<T>& tan0, Span<const double> dL_dE, ParameterBuffer<T>* grads,
                              MatrixView<T> dL_dfeatures, std::vector<T>& scratch) {
+    const PhaseScope phase("embedding and heads (elementwise)");
     const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
     std::vector<double> dE0(static_cast<std::size_t>(G)), ones(static_cast<std::size_t>(G), 1.0);
     for (index_t g = 0; g < G; ++g) dE0[std::size_t(g)] = dL_dE[g * K];
@@ -176,6 +181,7 @@ std::vector<T> classifier_head_bwd(const Host& host, const GraphBatch& batch, co
 template <class T>
 void forces_from_edge_gradients(const Host& host, const GraphBatch& batch, const std::vector<T>& dE_dvec,
                                 EnergyForces<T>& out) {
+    const PhaseScope phase("pair geometry and edge gradients", 0, true);
     const index_t n = batch.n_atoms(), G = batch.n_graphs();
     out.forces.assign(3 * std::size_t(n), T(0));
     for_each(host, n,

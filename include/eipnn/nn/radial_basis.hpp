@@ -128,12 +128,15 @@ struct BasisWindowTable {
     }
 };
 
-// Per-pair scalars every interaction shares: r, fc(r), fc'(r).
+// What every interaction shares of each pair: r, fc(r), fc'(r), and the Gaussians of its basis
+// window (the blocks share one basis, so the window is evaluated once per forward, not per block;
+// empty when every block reads a filter table instead).
 template <class T>
 struct PairGeometry {
     std::vector<double> r;   // (n_pairs) Å
     std::vector<T> fc;       // (n_pairs)
     std::vector<T> dfc_dr;   // (n_pairs) 1/Å
+    BasisWindowTable<T> window;
 };
 
 // r, fc(r), fc'(r) of pair p from its edge's distance.

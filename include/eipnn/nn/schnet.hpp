@@ -138,15 +138,24 @@ public:
         fw.geom.r.resize(std::size_t(P));
         fw.geom.fc.resize(std::size_t(P));
         fw.geom.dfc_dr.resize(std::size_t(P));
-        for_each(host, P,
-                 PairGeometryFwd<T>{config.cutoff, span_of(batch.pair_edge), span_of(batch.distances), span_of(fw.geom.r),
-                                    span_of(fw.geom.fc), span_of(fw.geom.dfc_dr)});
+        {
+            const PhaseScope phase("pair geometry and edge gradients", 0, true);
+            for_each(host, P,
+                     PairGeometryFwd<T>{config.cutoff, span_of(batch.pair_edge), span_of(batch.distances),
+                                        span_of(fw.geom.r), span_of(fw.geom.fc), span_of(fw.geom.dfc_dr)});
+        }
+        if (compressed) {
+            fw.geom.window = {};  // every block reads its filter table
+        } else {
+            const PhaseScope phase("Gaussian windows");
+            fw.geom.window.compute(host, basis, fw.geom.r);
+        }
         fw.x.resize(std::size_t(config.n_interactions) + 1);
         for (auto& v : fw.x) v.resize(std::size_t(n) * F);
         embedding_fwd(host, span_of(std::as_const(fw.species)), cv("embedding"), matrix_of(fw.x[0], F));
         fw.blocks.resize(std::size_t(config.n_interactions));
         for (index_t t = 0; t < config.n_interactions; ++t)
-            interaction_fwd(host, batch, fw.geom, basis, block(t), config.residual,
+            interaction_fwd(host, batch, fw.geom, block(t), config.residual,
                             matrix_of(std::as_const(fw.x[std::size_t(t)]), F), fw.blocks[std::size_t(t)],
                             matrix_of(fw.x[std::size_t(t) + 1], F),
                             compressed ? &compressed->blocks[std::size_t(t)] : nullptr);
@@ -199,7 +208,7 @@ public:
         for (index_t t = config.n_interactions - 1; t >= 0; --t) {
             InteractionGrads<T> ig{};
             if (grads) ig = block_grads(*grads, t);
-            interaction_bwd(host, batch, fw.geom, basis, block(t), config.residual,
+            interaction_bwd(host, batch, fw.geom, block(t), config.residual,
                             matrix_of(fw.x[std::size_t(t)], F), fw.blocks[std::size_t(t)],
                             matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), ig, dr, scratch,
                             keep ? &keep->blocks[std::size_t(t)] : nullptr);
@@ -233,9 +242,12 @@ public:
                         "run force_backward on the same forward first");
         std::vector<T>& r_dot = adj.r_dot;
         r_dot.resize(std::size_t(P));
-        for_each(host, P,
-                 EdgeToPairTangent<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(fw.geom.r), u,
-                                      span_of(r_dot)});
+        {
+            const PhaseScope phase("pair geometry and edge gradients", 0, true);
+            for_each(host, P,
+                     EdgeToPairTangent<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(fw.geom.r), u,
+                                          span_of(r_dot)});
+        }
         const Span<const T> rd = span_of(std::as_const(r_dot));
         // tangents: x_dot[0] = 0 (the embedding does not move), one (n_atoms, F) per block output
         std::vector<std::vector<T>>& x_dot = adj.x_dot;
@@ -270,6 +282,7 @@ public:
     // it, the reverse edge's row is zero.
     static void pair_to_edge_gradients(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
                                        const std::vector<T>& dL_dr, std::vector<T>& dL_dvec) {
+        const PhaseScope phase("pair geometry and edge gradients", 0, true);
         dL_dvec.assign(3 * std::size_t(batch.n_edges()), T(0));
         for_each(host, batch.n_pairs(),
                  PairToEdgeGradient<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(geom.r),

@@ -10,6 +10,7 @@
 
 #include "eipnn/core/error.hpp"
 #include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 
 namespace eipnn {
@@ -82,6 +83,7 @@ public:
             throw Error(str("Adam holds state for ", m_.size(), " parameters but got ", params.size,
                             " parameters and ", grads.size, " gradients"),
                         "Adam::step", "create the optimizer for the model it updates");
+        const PhaseScope phase("optimizer (Adam)", 0, true);
         for_each(host, params.size, AdamUpdate<T>{next_scalars(lr), params, grads, span_of(m_), span_of(v_)});
     }
 
