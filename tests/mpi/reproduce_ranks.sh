@@ -25,6 +25,9 @@ for n in 1 2 3; do
   run_ranks "$n" reproduce "${args[@]}" --out r$n > out$n.txt 2> err$n.txt || { cat err$n.txt; exit 1; }
 done
 [ -s r1/results.csv ] || { echo "FAIL: no results.csv"; exit 1; }
+# the weak-label path ran (pool items appended to the sharded training set)
+weak=$(grep -o 'weak labels: [0-9]* of' err1.txt | grep -o '[0-9]*' | head -1)
+[ "${weak:-0}" -gt 0 ] || { echo "FAIL: no weak labels, the strategy-1 path did not run"; exit 1; }
 for n in 2 3; do
   cmp r1/results.csv r$n/results.csv || { echo "FAIL: the table of $n ranks differs from 1 rank"; exit 1; }
   for c in r1/seed0/*.ckpt; do

@@ -16,8 +16,9 @@
 // This is a different arithmetic from the single-process trainer (one forward/backward over the
 // whole batch, float sums in a fixed order): the MPI path with N = 1 agrees with it to rounding,
 // not bit for bit. The plain path is untouched; the trainer takes this one when the Communicator
-// is active (started under mpirun) or when it is built on ShardedSets, so N = 1, 2, 3 under mpirun
-// are identical.
+// is active (started under mpirun) or when it is built on ShardedSets, unless a custom batch step
+// replaces it (the classifier: whole batches on every rank), so N = 1, 2, 3 under mpirun are
+// identical.
 #pragma once
 #include <chrono>
 #include <cmath>

@@ -88,7 +88,8 @@ public:
     // Collectively: `fn(i, h, out)` appends `width` numbers for each configuration i this rank owns
     // (h: its index in held()); returns every configuration's numbers in set order (size() x
     // width) on every rank. Each number depends on its configuration alone, so the result is the
-    // same for any number of ranks.
+    // same for any number of ranks. An exception on one rank (from fn) leaves the others in the
+    // gather: under MPI the caller must end the job (the tool aborts it, cli/main.cpp).
     template <class Fn>
     std::vector<double> map_owned(std::size_t width, Fn&& fn) const {
         std::vector<double> local;
@@ -111,7 +112,8 @@ public:
     }
 
     // Configurations `idx` of this set (any order) as a set of their own, with the same owners:
-    // every rank keeps their infos and copies the ones it holds.
+    // every rank keeps their infos and copies the ones it owns (of a replicated set too, so that
+    // the subset holds what it owns and no more).
     ShardedSet subset(const std::vector<std::size_t>& idx) const {
         ShardedSet s;
         s.comm_ = comm_;
@@ -120,19 +122,20 @@ public:
         for (std::size_t k = 0; k < idx.size(); ++k) {
             s.info.push_back(info.at(idx[k]));
             const std::size_t h = held_index(idx[k]);
-            if (h == npos) continue;
+            if (h == npos || info[idx[k]].owner != comm_.rank()) continue;
             s.held_index_[k] = s.own_.size();
             append_item(held(), h, s.own_);
         }
         return s;
     }
 
-    // Appends configuration i of `from` (same communicator and cutoff) with other labels: total
-    // energy `energy`, `config_type`, no stress, and forces `forces` (used where held; on every rank
-    // `has_forces` says whether it has them).
+    // Appends configuration i of `from` (a sharded set of the same communicator and cutoff) with
+    // other labels: total energy `energy`, `config_type`, no stress, and forces `forces` when
+    // has_forces (read where held; has_forces must be the same on every rank).
     void append(const ShardedSet& from, std::size_t i, double energy, const std::string& config_type, bool has_forces,
                 const std::vector<double>& forces) {
-        if (external_) throw Error("a replicated set is a view", "ShardedSet::append", "append to a sharded set");
+        if (external_ || from.external_)
+            throw Error("a replicated set is a view", "ShardedSet::append", "append between sharded sets");
         if (from.cutoff_ != cutoff_ || from.comm_.size() != comm_.size())
             throw Error("sets of different cutoffs or communicators", "ShardedSet::append");
         ConfigInfo c = from.info.at(i);
@@ -148,7 +151,7 @@ public:
         append_item(from.held(), h, own_);
         own_.energies.back() = energy;
         own_.config_types.back() = config_type;
-        own_.forces.back() = forces;
+        own_.forces.back() = has_forces ? forces : std::vector<double>{};
         own_.stress.back().clear();
     }
 

@@ -236,8 +236,9 @@ public:
         // A custom batch step (the strategies' classifier, whose batch normalisation needs the
         // statistics of the whole batch) is not split: every rank runs it on the whole batch (from
         // ShardedSets gathered, with every list), the same arithmetic on the same data, so every
-        // rank holds the same weights (those of the plain path) and rank 0 writes them. Its
-        // validation is the caller's (validator), since the default one would be split.
+        // rank holds the same weights (those of the plain path) and rank 0 writes them. On
+        // ShardedSets it needs the caller's validation (validator): the default one reads a set
+        // held whole.
         if (batch_step && !train_ && !validator)
             throw Error("a custom batch step on ShardedSets without a validator", "ModelTrainer",
                         "set ModelTrainer::validator");

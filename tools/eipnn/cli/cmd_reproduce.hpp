@@ -375,8 +375,9 @@ inline ReproduceData load_reproduce_data(const std::filesystem::path& dir, const
     return d;
 }
 
-// The same spread over the ranks: configuration f of each file and pool item k are held (read,
-// listed, labelled by the EIPs) by rank f mod N and k mod N only.
+// The same spread over the ranks: every rank reads both files and draws every pool item (for
+// every configuration's info), but configuration f of each file and pool item k are kept, listed
+// and labelled by the EIPs by rank f mod N and k mod N only.
 inline ShardedReproduceData load_sharded_reproduce_data(const std::filesystem::path& dir,
                                                         const std::vector<NamedPotential>& eips, const PoolConfig& pool_cfg,
                                                         std::size_t pool_size, double cutoff, bool eip_forces,
@@ -417,10 +418,12 @@ inline ShardedReproduceData load_sharded_reproduce_data(const std::filesystem::p
     for (const Sample& s : d.all_train.held.samples) train_held.push_back(s.structure);
     d.train_eip_all = label_with_eips(eips, train_held, d.all_train.held_frames, n_atoms(d.all_train.info), comm, host);
     d.test_eip = label_with_eips(eips, d.test.held().structures, d.test.owned(), n_atoms(d.test.info), comm, host);
-    const std::string shares = str("MPI ranks: ", comm.size(), "; configurations held: training ",
-                                   held_shares(comm, d.all_train.held.samples.size(), d.all_train.size()), "; test ",
-                                   held_shares(comm, d.test.held().size(), d.test.size()), "; pool ",
-                                   held_shares(comm, d.pool.held().size(), d.pool.size()));
+    // (collectives, one after the other)
+    const std::string train_shares = held_shares(comm, d.all_train.held.samples.size(), d.all_train.size());
+    const std::string test_shares = held_shares(comm, d.test.held().size(), d.test.size());
+    const std::string pool_shares = held_shares(comm, d.pool.held().size(), d.pool.size());
+    const std::string shares = str("MPI ranks: ", comm.size(), "; configurations held: training ", train_shares,
+                                   "; test ", test_shares, "; pool ", pool_shares);
     if (comm.root()) std::fprintf(stderr, "%s\n", shares.c_str());
     return d;
 }

@@ -77,6 +77,9 @@ inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, cons
                                    const std::vector<std::size_t>& held_at, const std::vector<int>& n_atoms,
                                    const Communicator& comm, const Host& host, EipLabelReport* report = nullptr,
                                    bool with_forces = false) {
+    if (held.size() != held_at.size())
+        throw Error(str(held.size(), " structures with ", held_at.size(), " set indices"), "label_with_eips",
+                    "report this as a bug");
     EipLabelReport mine;
     EipEnergies local = label_with_eips(pool, held, host, &mine, with_forces, &held_at);
     const std::size_t K = pool.size(), n = n_atoms.size();
@@ -93,8 +96,12 @@ inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, cons
     out.names = local.names;
     out.n_atoms = n_atoms;
     out.energies.assign(n * K, std::nan(""));
+    std::vector<char> seen(n, 0);
     for (std::size_t r = 0; r < n; ++r) {
         const std::size_t i = std::size_t(all[r * (K + 1)]);
+        if (i >= n || seen[i]++)
+            throw Error(str("the ranks labelled configuration ", i, " of ", n, " twice or out of range"), "label_with_eips",
+                        "every rank must hold a disjoint share of the same set");
         std::copy_n(all.begin() + std::ptrdiff_t(r * (K + 1) + 1), K, out.energies.begin() + std::ptrdiff_t(i * K));
     }
     if (with_forces) {
@@ -106,7 +113,9 @@ inline EipEnergies label_with_eips(const std::vector<NamedPotential>& pool, cons
         const std::vector<double> counts = comm.allgather(std::vector<double>(mine.failures.begin(), mine.failures.end()));
         report->failures.assign(K, 0);
         for (std::size_t q = 0; q < counts.size(); ++q) report->failures[q % K] += std::size_t(counts[q]);
-        report->first_failure = !mine.first_failure.empty() ? mine.first_failure : "(on another rank)";
+        std::size_t total = 0;
+        for (std::size_t f : report->failures) total += f;
+        report->first_failure = !mine.first_failure.empty() ? mine.first_failure : total ? "(on another rank)" : "";
     }
     return out;
 }
