@@ -58,6 +58,13 @@ inline PreparedSet subset_of(const PreparedSet& set, const std::vector<std::size
 // the same names) reads of a configuration.
 inline double energy_label(const PreparedSet& set, std::size_t i) { return set.energies.at(i); }
 inline const std::vector<int>& atomic_numbers(const PreparedSet& set, std::size_t i) { return set.structures.at(i).numbers; }
+// Every configuration's energy label, in set order, of either kind of set.
+template <class Set>
+std::vector<double> energy_labels(const Set& set) {
+    std::vector<double> e(set.size());
+    for (std::size_t i = 0; i < set.size(); ++i) e[i] = energy_label(set, i);
+    return e;
+}
 
 // Calls f(items) for consecutive batches of indices 0..n-1 of at most batch_size each (evaluation
 // order: predictions, validation metrics, input statistics).

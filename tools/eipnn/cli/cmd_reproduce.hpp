@@ -118,8 +118,7 @@ void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc,
                          bool subset_dirs, const Data& d, const std::string& out, const Host& host,
                          const Communicator& comm, std::vector<FractionRuns>& results) {
     using Set = decltype(d.test);
-    std::vector<double> test_energies;
-    for (std::size_t i = 0; i < d.test.size(); ++i) test_energies.push_back(energy_label(d.test, i));
+    const std::vector<double> test_energies = energy_labels(d.test);
     results.assign(fractions.size(), {});
     for (std::size_t f = 0; f < fractions.size(); ++f) results[f].fraction = fractions[f];
     for (int seed = 0; seed < seeds; ++seed) {

@@ -194,13 +194,6 @@ private:
         return s;
     }
 
-    template <class Set>
-    static std::vector<double> energy_labels(const Set& set) {
-        std::vector<double> e(set.size());
-        for (std::size_t i = 0; i < set.size(); ++i) e[i] = energy_label(set, i);
-        return e;
-    }
-
     // Pool configuration u with a weak label (energy, config type "weak", optionally forces).
     static void append_weak(PreparedSet& combined, const PreparedSet& pool, std::size_t u, double energy, bool has_forces,
                             const std::vector<double>& forces) {
