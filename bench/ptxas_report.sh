@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Registers and spills of every device kernel of the EIP layer (kernels/eipnn/cuda/eip.cuh), per
-# architecture: compiles one translation unit that instantiates the for_each trampoline for each
-# per-atom kernel (double and float) and the gather functors, with `-Xptxas -v`, and prints
+# Registers and spills of every device kernel, per architecture: compiles one translation unit
+# that instantiates the for_each trampoline for every functor the device runs (double and float):
+# the EIPs' per-atom kernels and gathers, SchNet's and SOAPNet's layers (the backend-generic
+# passes of nn/schnet.hpp, nn/soapnet.hpp), the optimizer and the deterministic reductions, with
+# `-Xptxas -v`, and prints
 #   <arch> <kernel> regs=<n> stack=<bytes> spill_stores=<bytes> spill_loads=<bytes>
 # then a summary line. Exit status 0 even with spills (it reports; the caller decides).
 # usage: bench/ptxas_report.sh [ARCH...]   (default: 80 90)
@@ -18,6 +20,10 @@ trap 'rm -rf "$work"' EXIT
 
 cat > "$work/eip_kernels.cu" <<'CU'
 #include "eipnn/cuda/eip.cuh"
+#include "eipnn/nn/schnet.hpp"
+#include "eipnn/nn/soapnet.hpp"
+#include "eipnn/optim/adam.hpp"
+#include "eipnn/optim/clip_grad_norm.hpp"
 namespace eipnn::gpu {
 #define EIPNN_INSTANTIATE(...) template __global__ void for_each_kernel<__VA_ARGS__>(__VA_ARGS__, index_t);
 #define EIPNN_INSTANTIATE_T(T)                                                  \
@@ -31,7 +37,35 @@ namespace eipnn::gpu {
     EIPNN_INSTANTIATE(ZeroEdgesThen<T, MorseKernel<T>>)                         \
     EIPNN_INSTANTIATE(EdgeForceGather<T>)                                       \
     EIPNN_INSTANTIATE(EdgeVirialGather<T>)                                      \
-    EIPNN_INSTANTIATE(AtomBlockSums<T>)
+    EIPNN_INSTANTIATE(EdgeGatherBlock<T>)                                       \
+    EIPNN_INSTANTIATE(PairGeometryFwd<T>)                                       \
+    EIPNN_INSTANTIATE(BasisWindowFwd<T>)                                        \
+    EIPNN_INSTANTIATE(BasisWindowToDense<T>)                                    \
+    EIPNN_INSTANTIATE(FilterFirstLayer<T>)                                      \
+    EIPNN_INSTANTIATE(FilterOutputGrad<T>)                                      \
+    EIPNN_INSTANTIATE(FilterFirstLayerBwd<T>)                                   \
+    EIPNN_INSTANTIATE(ConvGather<T>)                                            \
+    EIPNN_INSTANTIATE(PairToEdgeGradient<T>)                                    \
+    EIPNN_INSTANTIATE(EmbeddingGather<T>)                                       \
+    EIPNN_INSTANTIATE(EmbeddingBwd<T>)                                          \
+    EIPNN_INSTANTIATE(ActivationFwd<T>)                                         \
+    EIPNN_INSTANTIATE(ActivationBwd<T>)                                         \
+    EIPNN_INSTANTIATE(ActivationTangent<T>)                                     \
+    EIPNN_INSTANTIATE(ActivationBwdSecond<T>)                                   \
+    EIPNN_INSTANTIATE(AddBiasRows<T>)                                           \
+    EIPNN_INSTANTIATE(ColumnSumAdd<T>)                                          \
+    EIPNN_INSTANTIATE(AddInPlace<T>)                                            \
+    EIPNN_INSTANTIATE(HeadEnergySum<T>)                                         \
+    EIPNN_INSTANTIATE(HeadEnergySeed<T>)                                        \
+    EIPNN_INSTANTIATE(GraphRowSum<T>)                                           \
+    EIPNN_INSTANTIATE(SoapAtomFwd<T>)                                           \
+    EIPNN_INSTANTIATE(SoapAtomBwd<T>)                                           \
+    EIPNN_INSTANTIATE(StandardizeRows<T>)                                       \
+    EIPNN_INSTANTIATE(StandardizeRowsBwd<T>)                                    \
+    EIPNN_INSTANTIATE(AdamUpdate<T>)                                            \
+    EIPNN_INSTANTIATE(ScaleInPlace<T>)                                          \
+    EIPNN_INSTANTIATE(eipnn::detail::BlockReduce<double, eipnn::detail::ReduceOp::Sum, SquareInDouble<T>>) \
+    EIPNN_INSTANTIATE(eipnn::detail::BlockReduce<T, eipnn::detail::ReduceOp::Sum, eipnn::detail::ReadSpan<T>>)
 EIPNN_INSTANTIATE_T(double)
 EIPNN_INSTANTIATE_T(float)
 }  // namespace eipnn::gpu
@@ -39,7 +73,8 @@ CU
 
 gencode=()
 for a in "${archs[@]}"; do gencode+=(-gencode "arch=compute_$a,code=sm_$a"); done
-"$nvcc" -std=c++17 -O3 -I"$root/include" -I"$root/kernels" --expt-relaxed-constexpr --extended-lambda \
+eigen=${EIGEN3_INCLUDE_DIR:-/usr/include/eigen3}
+"$nvcc" -std=c++17 -O3 -I"$root/include" -I"$root/kernels" -isystem "$eigen" --expt-relaxed-constexpr --extended-lambda \
   "${gencode[@]}" -Xptxas -v -c "$work/eip_kernels.cu" -o "$work/eip_kernels.o" 2> "$work/ptxas.txt" \
   || { cat "$work/ptxas.txt" >&2; echo "ptxas_report: compilation failed" >&2; exit 1; }
 

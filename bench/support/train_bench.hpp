@@ -46,7 +46,7 @@ inline double sgemm_gflops(int threads) {
     std::vector<float> a(std::size_t(n) * n), b(a.size()), c(a.size());
     for (std::size_t k = 0; k < a.size(); ++k) a[k] = float(k % 7) - 3.f, b[k] = float(k % 5) - 2.f;
     const Host host{threads};
-    auto run = [&] { gemm(host, matrix_of(std::as_const(a), n), false, matrix_of(std::as_const(b), n), matrix_of(c, n), false); };
+    auto run = [&] { gemm(host, matrix_of(std::as_const(a), n), false, matrix_of(std::as_const(b), n), false, matrix_of(c, n), false); };
     run();
     std::vector<double> t;
     for (int r = 0; r < 5; ++r) {

@@ -12,6 +12,7 @@
 #include "eipnn/train/energy_trainer.hpp"
 #include "eipnn/train/model_inputs.hpp"
 #include "eipnn/train/pool.hpp"
+#include "support/small_configs.hpp"
 #include "support/structures.hpp"
 #include "support/test_support.hpp"
 
@@ -19,30 +20,6 @@ namespace eipnn::test {
 
 template <class Model>
 struct ModelFixture;
-
-// The output side and data every small test model shares: Si and Ge, cutoff 3.5 Å, two heads, a
-// three-class classifier.
-template <class Config>
-Config with_small_outputs(Config c) {
-    c.species = {14, 32};
-    c.cutoff = 3.5;
-    c.head_hidden = 5;
-    c.n_heads = 2;
-    c.n_classes = 3;
-    c.classifier_hidden = 4;
-    return c;
-}
-
-// Mo only, cutoff 4.5 Å, one head of width 8, no classifier: the trainer tests' models.
-template <class Config>
-Config with_mo_outputs(Config c) {
-    c.species = {42};
-    c.cutoff = 4.5;
-    c.head_hidden = 8;
-    c.n_heads = 1;
-    c.n_classes = 0;
-    return c;
-}
 
 // SchNet: small but complete (every parameter kind, two interactions).
 template <class T>
@@ -108,14 +85,7 @@ struct ModelFixture<SoapNet<T>> {
     using Other = SchNet<T>;
 
     static Config small_config() {
-        Config c = with_small_outputs(Config{});
-        c.soap.n_max = 3;
-        c.soap.l_max = 2;
-        c.soap.sigma = 0.5;
-        c.soap.cutoff_width = 1.0;
-        c.hidden = 6;
-        c.n_backbone_layers = 2;
-        return c;
+        return small_soapnet_config();
     }
     static std::vector<Config> gradcheck_configs() { return {small_config()}; }
     static Config float_config() {

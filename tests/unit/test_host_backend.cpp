@@ -1,6 +1,7 @@
 // The Host backend's loops: every index exactly once whatever the thread count and schedule;
 // for_each_owned_two_phase keeps a granule's two phases on one thread and finishes phase 1 first;
-// split_balanced; LargeVector's huge-page-aligned buffers.
+// split_balanced; LargeVector's huge-page-aligned buffers; the backend interface (scans, reductions,
+// GEMM, memory) through the body shared with the device test.
 #include <atomic>
 #include <cstdint>
 #include <numeric>
@@ -10,6 +11,7 @@
 
 #include "eipnn/core/host_backend.hpp"
 #include "eipnn/core/large_vector.hpp"
+#include "support/backend_checks.hpp"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -128,4 +130,18 @@ TEST_CASE("LargeVector: huge-page-aligned from 2 MiB on Linux, an ordinary vecto
     CHECK(big[9] == 9.0);
     LargeVector<int> small(100, 7);
     CHECK(small[99] == 7);
+}
+
+// The backend interface (core/backend.hpp) on the host; tests/cuda/test_cuda_backend.cu runs the
+// same bodies on the device.
+TEST_CASE("backend interface on the host: scans, reductions, GEMM, memory", "[host][backend]") {
+    for (const int threads : {1, 3}) {
+        const Host host{threads};
+        CAPTURE(threads);
+        test::check_backend_scans(host);
+        test::check_backend_reductions(host);
+        test::check_backend_gemm<Host, float>(host);
+        test::check_backend_gemm<Host, double>(host);
+        test::check_backend_memory(host);
+    }
 }

@@ -1,6 +1,7 @@
 // The Host backend: how the portable functors run on the CPU. A kernel body is a const functor
 // over one index; the backend decides the loop. kernels/eipnn/cuda/backend.cuh is the device twin
-// with the same function names, so an algorithm written against `Backend` runs on both.
+// with the same functions and arguments; core/backend.hpp states the interface both implement and
+// holds the algorithms written once on top of it (deterministic reductions).
 //
 // Determinism: every reduction here sums in a fixed order that does not depend on the number of
 // threads (fixed-size blocks, then the blocks in order), so results are bit-identical for 1 and N
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "eipnn/core/config.hpp"
+#include "eipnn/core/large_vector.hpp"
 #include "eipnn/core/view.hpp"
 
 #if defined(_OPENMP)
@@ -21,9 +23,29 @@
 
 namespace eipnn {
 
+// Scratch bytes for primitives that need them (the device's CUB calls); the host's need none but
+// take the same argument, so code written against a backend passes one either way.
+class HostWorkspace {
+public:
+    void* get(std::size_t bytes) {
+        if (bytes > bytes_.size()) bytes_.resize(bytes);
+        return bytes_.data();
+    }
+private:
+    std::vector<unsigned char> bytes_;
+};
+
 struct Host {
     // 0 = OpenMP's default (all cores); 1 = serial. Ignored when built without OpenMP.
     int threads = 0;
+
+    // Owning memory of this backend (span_of / matrix_of view it); LargeBuffer for the big
+    // per-edge arrays, whose allocations take huge pages (core/large_vector.hpp).
+    template <class T>
+    using Buffer = std::vector<T>;
+    template <class T>
+    using LargeBuffer = LargeVector<T>;
+    using Workspace = HostWorkspace;
 
     int resolved_threads() const {
 #if defined(_OPENMP)
@@ -64,6 +86,23 @@ void for_each(const Host& host, index_t n, const F& f) {
 inline index_t dynamic_chunk(index_t n, int threads) {
     const index_t per_thread = n / (index_t(threads) * 16);
     return per_thread > 16 ? per_thread : 16;
+}
+
+// f(b) for b in [0, n_blocks), for few heavy work items (GEMM blocks, tiles): one parallel region
+// even for 2 items, unlike for_each which waits for thousands of cheap indices.
+template <class F>
+void for_each_block(const Host& host, index_t n_blocks, const F& f) {
+#if defined(_OPENMP)
+    const int nt = host.resolved_threads();
+    if (nt > 1 && n_blocks > 1) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        for (index_t b = 0; b < n_blocks; ++b) f(b);
+        return;
+    }
+#else
+    (void)host;
+#endif
+    for (index_t b = 0; b < n_blocks; ++b) f(b);
 }
 
 namespace detail {
@@ -203,21 +242,20 @@ void for_each_owned_two_phase(const Host& host, index_t n, const Prefix& prefix,
     for (index_t g = 0; g < n_granules; ++g) phase2(g);
 }
 
-// out[k] = sum of in[0..k) ; returns the total. Serial: a scan is memory-bound and short here.
+// out[k] = sum of in[0..k). Serial: a scan is memory-bound and short here.
 template <class T>
-T exclusive_scan(const Host&, Span<const T> in, Span<T> out) {
+void exclusive_scan(const Host&, Span<const T> in, Span<T> out, HostWorkspace&) {
     T running{};
     for (index_t i = 0; i < in.size; ++i) {
         const T v = in[i];
         out[i] = running;
         running += v;
     }
-    return running;
 }
 
 // out[s] = sum over k in [offsets[s], offsets[s+1]) of values[k]; (n_segments) <- (n_values).
 template <class T>
-void segment_sum(const Host& host, Span<const index_t> offsets, Span<const T> values, Span<T> out) {
+void segment_sum(const Host& host, Span<const index_t> offsets, Span<const T> values, Span<T> out, HostWorkspace&) {
     for_each(host, out.size, [&](index_t s) {
         T acc{};
         for (index_t k = offsets[s]; k < offsets[s + 1]; ++k) acc += values[k];
@@ -225,28 +263,29 @@ void segment_sum(const Host& host, Span<const index_t> offsets, Span<const T> va
     });
 }
 
-// Sum of f(i) over [0, n) in fixed blocks of kBlock, so the rounding is independent of threads.
-template <class T, class F>
-T reduce_sum(const Host& host, index_t n, const F& f) {
-    constexpr index_t kBlock = 1024;
-    const index_t n_blocks = (n + kBlock - 1) / kBlock;
-    std::vector<T> partial(std::size_t(n_blocks), T{});
-    for_each(host, n_blocks, [&](index_t b) {
-        T acc{};
-        const index_t end = std::min(n, (b + 1) * kBlock);
-        for (index_t i = b * kBlock; i < end; ++i) acc += f(i);
-        partial[std::size_t(b)] = acc;
-    });
-    T total{};
-    for (const T& p : partial) total += p;
-    return total;
+// ---- memory: the same calls as the device's (kernels/eipnn/cuda/backend.cuh) ------------------
+template <class T>
+void zero(const Host&, Span<T> s) {
+    std::fill(s.begin(), s.end(), T(0));
 }
 
+// to = from (same size, same memory space).
 template <class T>
-T reduce_max(const Host&, Span<const T> in, T init) {
-    T m = init;
-    for (index_t i = 0; i < in.size; ++i) m = in[i] > m ? in[i] : m;
-    return m;
+void copy(const Host&, Span<const T> from, Span<T> to) {
+    std::copy(from.begin(), from.end(), to.begin());
 }
+
+// Host memory into a buffer of this backend (resized to fit), and back.
+template <class T, class A, class A2>
+void upload(const Host&, const std::vector<T, A>& from, std::vector<T, A2>& to) {
+    to.assign(from.begin(), from.end());
+}
+template <class T, class A>
+void download(const Host&, Span<const T> from, std::vector<T, A>& to) {
+    to.assign(from.begin(), from.end());
+}
+
+// Waits for the backend's queued work: the host's is done when its call returns.
+inline void synchronize(const Host&) {}
 
 }  // namespace eipnn

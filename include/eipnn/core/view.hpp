@@ -52,4 +52,10 @@ MatrixView<const T> matrix_of(const std::vector<T, A>& v, index_t cols) {
     return {v.data(), index_t(v.size() / std::size_t(cols)), cols};
 }
 
+// A view is its own view: code written for owners also takes views (a GraphBatchView's spans).
+template <class T>
+EIPNN_HD Span<T> span_of(Span<T> s) { return s; }
+template <class T>
+EIPNN_HD MatrixView<T> matrix_of(Span<T> s, index_t cols) { return {s.data, s.size / cols, cols}; }
+
 }  // namespace eipnn

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/backend.hpp"
 #include "eipnn/core/large_vector.hpp"
 #include "eipnn/eip/list_check.hpp"
 #include "eipnn/eip/species.hpp"
@@ -37,11 +37,12 @@ struct EipResult {
     std::array<T, 9> virial{};         // eV, W = -sum_e r_e (x) dE/dr_e, row-major
 };
 
-// Scratch owned by the caller so repeated evaluations (MD, labelling) do not reallocate.
-template <class T>
+// Scratch owned by the caller so repeated evaluations (MD, labelling) do not reallocate; in the
+// memory of backend B.
+template <class T, class B = Host>
 struct EipWorkspace {
-    LargeVector<T> dE_dr;              // (n_edges, 3)
-    GatherWorkspace<T> gather;         // per-block partial sums of the virial and energy
+    LargeBuffer<B, T> dE_dr;           // (n_edges, 3)
+    GatherWorkspace<T, B> gather;      // per-block partial sums of the virial and energy
 };
 
 // A kernel that assigns every gradient row of its atom (none left unwritten, none accumulated into
@@ -67,34 +68,43 @@ struct ZeroEdgesThen {
     }
 };
 
-// Runs a per-atom kernel (fills atom_energy and dE_dr through the views it holds), then gathers.
-// `make_kernel(atom_energy, dE_dr)` returns the kernel bound to those output views; it must write
-// atom_energy[i] and may only touch the dE_dr rows of i's edges, which are zero on entry (unless
-// it declares assigns_every_edge). One parallel region: each thread gathers the blocks of atoms it
-// ran the kernel for (core/host_backend.hpp, for_each_owned_two_phase, says why); no serial pass
-// over atoms or edges, and once `out` and `ws` have reached the size of the structure the only
-// allocations are the loop's per-thread ranges (a few bytes per 128 atoms); bit-identical results
-// for any thread count.
+// Runs a per-atom kernel (fills atom_energy and dE_dr through the views it holds), then gathers;
+// written once for every backend (core/backend.hpp), the list, outputs and workspace in the
+// backend's memory. `make_kernel(atom_energy, dE_dr)` returns the kernel bound to those output
+// views; it must write atom_energy[i] and may only touch the dE_dr rows of i's edges, which are
+// zero on entry (unless it declares assigns_every_edge). forces (n_atoms, 3) are written; the
+// virial (NaN unless want_virial) and the energy (double) are summed in block order.
+// On the host this is one parallel region: each thread gathers the blocks of atoms it ran the
+// kernel for (core/host_backend.hpp, for_each_owned_two_phase, says why); no serial pass over
+// atoms or edges, and once the buffers have reached the size of the structure the only
+// allocations are the loop's per-thread ranges (a few bytes per 128 atoms). Bit-identical results
+// for any thread count; the device's differ from the host's only where it contracts a*b+c.
+template <class B, class T, class MakeKernel>
+void run_atom_kernel(const B& b, const NeighborListView& nl, const MakeKernel& make_kernel, Span<T> atom_energy,
+                     MatrixView<T> forces, bool want_virial, EipWorkspace<T, B>& ws, std::array<T, 9>& virial,
+                     double& energy) {
+    ws.dE_dr.resize(3 * std::size_t(nl.n_edges));
+    const MatrixView<T> dE_dr = matrix_of(ws.dE_dr, 3);
+    const auto kernel = make_kernel(atom_energy, dE_dr);
+    const ZeroEdgesThen<T, std::decay_t<decltype(kernel)>> per_atom{nl.offsets, dE_dr, kernel};
+    const EdgeGatherBlock<T> per_block =
+        prepare_gather(nl.offsets, nl.reverse, nl.vectors, matrix_of(std::as_const(ws.dE_dr), 3),
+                       Span<const T>(atom_energy), forces, ws.gather, want_virial);
+    const index_t* offsets = nl.offsets.data;  // read by the host's balancing only
+    for_each_owned_two_phase(b, nl.n_atoms, [offsets](index_t i) { return offsets[i] + i; }, kGatherBlock, per_atom,
+                             per_block);
+    finish_gather(b, ws.gather, want_virial, virial, energy);
+}
+
+// The host's form: outputs straight into `out` (resized, not cleared: every element is written).
 template <class T, class MakeKernel>
 void evaluate_atom_kernel(const Host& host, const NeighborList& nl, const MakeKernel& make_kernel,
                           EipResult<T>& out, EipWorkspace<T>& ws) {
     const index_t n = nl.n_atoms();
-    // resize, not assign: every element is overwritten below (the kernel writes atom_energy[i],
-    // ZeroEdgesThen clears each gradient row, the gather writes every force).
     out.atom_energies.resize(std::size_t(n));
     out.forces.resize(3 * std::size_t(n));
-    ws.dE_dr.resize(3 * std::size_t(nl.n_edges()));
-    const MatrixView<T> dE_dr = matrix_of(ws.dE_dr, 3);
-    const auto kernel = make_kernel(span_of(out.atom_energies), dE_dr);
-    const ZeroEdgesThen<T, decltype(kernel)> per_atom{span_of(nl.offsets), dE_dr, kernel};
-    const EdgeGatherBlock<T> per_block =
-        prepare_gather(span_of(nl.offsets), span_of(nl.reverse), matrix_of(nl.vectors, 3),
-                       matrix_of(std::as_const(ws.dE_dr), 3), span_of(std::as_const(out.atom_energies)),
-                       matrix_of(out.forces, 3), ws.gather, out.want_virial);
-    const index_t* offsets = nl.offsets.data();
-    for_each_owned_two_phase(host, n, [offsets](index_t i) { return offsets[i] + i; }, kGatherBlock, per_atom,
-                             per_block);
-    finish_gather(ws.gather, out.want_virial, out.virial, out.energy);
+    run_atom_kernel(host, view_of(nl), make_kernel, span_of(out.atom_energies), matrix_of(out.forces, 3),
+                    out.want_virial, ws, out.virial, out.energy);
 }
 
 // A workspace per thread and scalar type, for Potential::compute implementations that have no

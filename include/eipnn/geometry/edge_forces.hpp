@@ -9,9 +9,10 @@
 #pragma once
 #include <array>
 #include <limits>
+#include <utility>
 #include <vector>
 
-#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/backend.hpp"
 #include "eipnn/core/view.hpp"
 
 namespace eipnn {
@@ -104,18 +105,21 @@ struct EdgeGatherBlock {
 
 inline index_t gather_blocks(index_t n_atoms) { return (n_atoms + kGatherBlock - 1) / kGatherBlock; }
 
-// Reusable partial sums of the fused gather.
-template <class T>
+// Reusable partial sums of the fused gather, in the memory of backend B (host copies of the
+// device's partials in the staging vectors).
+template <class T, class B = Host>
 struct GatherWorkspace {
-    std::vector<T> virial_partial;       // (n_blocks, 9)
-    std::vector<double> energy_partial;  // (n_blocks)
+    Buffer<B, T> virial_partial;         // (n_blocks, 9)
+    Buffer<B, double> energy_partial;    // (n_blocks)
+    std::vector<T> staged_virial;        // host copies (backends other than Host)
+    std::vector<double> staged_energy;
 };
 
 // Sizes the partial sums for the atoms of `offsets` and returns the block functor that fills them.
-template <class T>
+template <class T, class B>
 EdgeGatherBlock<T> prepare_gather(Span<const index_t> offsets, Span<const index_t> reverse,
                                   MatrixView<const double> vectors, MatrixView<const T> dE_dr,
-                                  Span<const T> atom_energy, MatrixView<T> forces, GatherWorkspace<T>& ws,
+                                  Span<const T> atom_energy, MatrixView<T> forces, GatherWorkspace<T, B>& ws,
                                   bool with_virial) {
     const index_t n_blocks = gather_blocks(offsets.size - 1);
     ws.virial_partial.resize(9 * std::size_t(n_blocks));
@@ -124,17 +128,35 @@ EdgeGatherBlock<T> prepare_gather(Span<const index_t> offsets, Span<const index_
                               matrix_of(ws.virial_partial, 9), span_of(ws.energy_partial), with_virial};
 }
 
+namespace detail {
+template <class T>
+void sum_gather_partials(Span<const T> virial_partial, Span<const double> energy_partial, bool with_virial,
+                         std::array<T, 9>& virial, double& energy) {
+    virial.fill(with_virial ? T(0) : std::numeric_limits<T>::quiet_NaN());
+    energy = 0;
+    for (index_t b = 0; b < energy_partial.size; ++b) {
+        if (with_virial)
+            for (index_t c = 0; c < 9; ++c) virial[std::size_t(c)] += virial_partial[9 * b + c];
+        energy += energy_partial[b];
+    }
+}
+}  // namespace detail
+
 // The totals from the block partials, in block order: virial (9; NaN when with_virial is false,
 // so that reading a virial nobody asked for cannot go unnoticed) and energy (double).
 template <class T>
-void finish_gather(const GatherWorkspace<T>& ws, bool with_virial, std::array<T, 9>& virial, double& energy) {
-    virial.fill(with_virial ? T(0) : std::numeric_limits<T>::quiet_NaN());
-    energy = 0;
-    for (std::size_t b = 0; b < ws.energy_partial.size(); ++b) {
-        if (with_virial)
-            for (std::size_t c = 0; c < 9; ++c) virial[c] += ws.virial_partial[9 * b + c];
-        energy += ws.energy_partial[b];
-    }
+void finish_gather(const Host&, GatherWorkspace<T, Host>& ws, bool with_virial, std::array<T, 9>& virial,
+                   double& energy) {
+    detail::sum_gather_partials(span_of(std::as_const(ws.virial_partial)), span_of(std::as_const(ws.energy_partial)),
+                                with_virial, virial, energy);
+}
+// Other backends: the partials are copied to the host first (synchronises).
+template <class B, class T>
+void finish_gather(const B& b, GatherWorkspace<T, B>& ws, bool with_virial, std::array<T, 9>& virial, double& energy) {
+    download(b, span_of(std::as_const(ws.virial_partial)), ws.staged_virial);
+    download(b, span_of(std::as_const(ws.energy_partial)), ws.staged_energy);
+    detail::sum_gather_partials(span_of(std::as_const(ws.staged_virial)), span_of(std::as_const(ws.staged_energy)),
+                                with_virial, virial, energy);
 }
 
 // Host: forces (n_atoms, 3), total virial and, when atom_energy is not empty, the total energy
@@ -148,7 +170,7 @@ void gather_edges(const Host& host, Span<const index_t> offsets, Span<const inde
         prepare_gather(offsets, reverse, vectors, dE_dr, atom_energy, forces, ws, with_virial);
     // dynamic: a block's cost follows its neighbour counts, and a busy core must not hold the rest
     for_each_dynamic(host, index_t(ws.energy_partial.size()), block);
-    finish_gather(ws, with_virial, virial, energy);
+    finish_gather(host, ws, with_virial, virial, energy);
 }
 
 // Host convenience: forces (n_atoms, 3) and total virial (9) from per-edge gradients.

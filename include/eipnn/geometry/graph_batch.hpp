@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "eipnn/core/backend.hpp"
 #include "eipnn/core/error.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/geometry/neighbor_list.hpp"
@@ -37,6 +38,73 @@ struct GraphBatch {
     index_t n_edges() const { return index_t(neighbors.size()); }
     index_t n_pairs() const { return index_t(pair_edge.size()); }
     index_t graph_size(index_t g) const { return atom_offsets[std::size_t(g) + 1] - atom_offsets[std::size_t(g)]; }
+};
+
+// What the models read of a batch, as views into whichever backend's memory holds it (a host
+// GraphBatch converts implicitly; kernels/eipnn/cuda/graph_batch.cuh views the device copy).
+// Same field names as GraphBatch, so a layer reads either.
+struct GraphBatchView {
+    Span<const index_t> atom_offsets;   // (n_graphs + 1)
+    Span<const index_t> graph_of_atom;  // (n_atoms)
+    Span<const index_t> offsets;        // (n_atoms + 1) CSR
+    Span<const index_t> centers, neighbors, reverse, edge_pair;  // (n_edges)
+    Span<const double> vectors;         // (n_edges * 3)
+    Span<const double> distances;       // (n_edges)
+    Span<const index_t> pair_edge;      // (n_pairs)
+    Span<const int> numbers;            // (n_atoms) atomic numbers
+    double cutoff = 0;
+
+    GraphBatchView() = default;
+    GraphBatchView(const GraphBatch& b)  // NOLINT: implicit, so host callers pass their batch
+        : atom_offsets(span_of(b.atom_offsets)), graph_of_atom(span_of(b.graph_of_atom)), offsets(span_of(b.offsets)),
+          centers(span_of(b.centers)), neighbors(span_of(b.neighbors)), reverse(span_of(b.reverse)),
+          edge_pair(span_of(b.edge_pair)), vectors(span_of(b.vectors)), distances(span_of(b.distances)),
+          pair_edge(span_of(b.pair_edge)), numbers(span_of(b.numbers)), cutoff(b.cutoff) {}
+
+    index_t n_graphs() const { return atom_offsets.size - 1; }
+    index_t n_atoms() const { return graph_of_atom.size; }
+    index_t n_edges() const { return neighbors.size; }
+    index_t n_pairs() const { return pair_edge.size; }
+};
+
+// A batch's index arrays and geometry copied to backend B's memory (a device), for the layers
+// there; view() is what they read. On the host a GraphBatch is viewed directly, without a copy.
+template <class B>
+struct GraphBatchCopy {
+    Buffer<B, index_t> atom_offsets, graph_of_atom, offsets, centers, neighbors, reverse, edge_pair, pair_edge;
+    Buffer<B, double> vectors, distances;
+    Buffer<B, int> numbers;
+    double cutoff = 0;
+
+    GraphBatchCopy(const B& b, const GraphBatch& batch) : cutoff(batch.cutoff) {
+        upload(b, batch.atom_offsets, atom_offsets);
+        upload(b, batch.graph_of_atom, graph_of_atom);
+        upload(b, batch.offsets, offsets);
+        upload(b, batch.centers, centers);
+        upload(b, batch.neighbors, neighbors);
+        upload(b, batch.reverse, reverse);
+        upload(b, batch.edge_pair, edge_pair);
+        upload(b, batch.pair_edge, pair_edge);
+        upload(b, batch.vectors, vectors);
+        upload(b, batch.distances, distances);
+        upload(b, batch.numbers, numbers);
+    }
+    GraphBatchView view() const {
+        GraphBatchView v;
+        v.atom_offsets = span_of(atom_offsets);
+        v.graph_of_atom = span_of(graph_of_atom);
+        v.offsets = span_of(offsets);
+        v.centers = span_of(centers);
+        v.neighbors = span_of(neighbors);
+        v.reverse = span_of(reverse);
+        v.edge_pair = span_of(edge_pair);
+        v.vectors = span_of(vectors);
+        v.distances = span_of(distances);
+        v.pair_edge = span_of(pair_edge);
+        v.numbers = span_of(numbers);
+        v.cutoff = cutoff;
+        return v;
+    }
 };
 
 // Fills edge_pair and pair_edge from `reverse`: each edge and its reverse form one pair, indexed in

@@ -55,6 +55,22 @@ struct NeighborList {
     index_t degree(index_t i) const { return offsets[std::size_t(i) + 1] - offsets[std::size_t(i)]; }
 };
 
+// What the kernels read of a list, as views into the memory of whichever backend holds it
+// (view_of here for the host's list; kernels/eipnn/cuda/neighbor_list.cuh for the device's).
+struct NeighborListView {
+    index_t n_atoms = 0, n_edges = 0;
+    Span<const index_t> offsets;        // (n_atoms + 1)
+    Span<const index_t> neighbors;      // (n_edges)
+    Span<const index_t> reverse;        // (n_edges)
+    MatrixView<const double> vectors;   // (n_edges, 3)
+    Span<const double> distances;       // (n_edges)
+};
+
+inline NeighborListView view_of(const NeighborList& nl) {
+    return {nl.n_atoms(), nl.n_edges(), span_of(nl.offsets), span_of(nl.neighbors), span_of(nl.reverse),
+            matrix_of(nl.vectors, 3), span_of(nl.distances)};
+}
+
 // Plans bins for a structure and cutoff. O(n) for the free-direction extents, O(1) otherwise.
 inline BinGrid plan_bin_grid(const Structure& s, double cutoff, const NeighborOptions& opt) {
     const Mat3 L = s.cell.completed_lattice();

@@ -108,4 +108,60 @@ struct ActivationBwd {
     }
 };
 
+// out_dot[i] = act'(pre[i]) pre_dot[i]   (the forward's tangent)
+template <class T>
+struct ActivationTangent {
+    Activation act;
+    Span<const T> pre, pre_dot;  // (n)
+    Span<T> out_dot;             // (n)
+
+    EIPNN_HD void operator()(index_t i) const {
+        T d, d2;
+        activation_eval2(act, pre[i], d, d2);
+        out_dot[i] = d * pre_dot[i];
+    }
+};
+
+// dL_dpre = dL_dout act'(pre) + D_dout act''(pre) pre_dot, D_dpre = D_dout act'(pre) (skipped when
+// null); outputs may alias dL_dout / D_dout.
+template <class T>
+struct ActivationBwdSecond {
+    Activation act;
+    Span<const T> pre, pre_dot, dL_dout, D_dout;  // (n)
+    Span<T> dL_dpre, D_dpre;                      // (n)
+
+    EIPNN_HD void operator()(index_t i) const {
+        T d, d2;
+        activation_eval2(act, pre[i], d, d2);
+        const T D = D_dout[i];
+        dL_dpre[i] = dL_dout[i] * d + D * d2 * pre_dot[i];
+        if (D_dpre.data) D_dpre[i] = D * d;
+    }
+};
+
+// ---- the layer over whole buffers, for every backend (core/backend.hpp) ----------------------
+// The Host backend has vectorised overloads of the same contract (activations_host.hpp), which
+// overload resolution prefers; these run the functors above one index per thread.
+template <class B, class T>
+void activation_fwd(const B& b, Activation a, Span<const T> pre, Span<T> out) {
+    for_each(b, pre.size, ActivationFwd<T>{a, pre, out});
+}
+template <class B, class T>
+void activation_value_slope(const B& b, Activation a, Span<const T> pre, Span<T> value, Span<T> slope) {
+    for_each(b, pre.size, ActivationValueSlope<T>{a, pre, value, slope});
+}
+template <class B, class T>
+void activation_bwd(const B& b, Activation a, Span<const T> pre, Span<const T> dL_dout, Span<T> dL_dpre) {
+    for_each(b, pre.size, ActivationBwd<T>{a, pre, dL_dout, dL_dpre});
+}
+template <class B, class T>
+void activation_tangent(const B& b, Activation a, Span<const T> pre, Span<const T> pre_dot, Span<T> out_dot) {
+    for_each(b, pre.size, ActivationTangent<T>{a, pre, pre_dot, out_dot});
+}
+template <class B, class T>
+void activation_bwd_second(const B& b, Activation a, Span<const T> pre, Span<const T> pre_dot, Span<const T> dL_dout,
+                           Span<const T> D_dout, Span<T> dL_dpre, Span<T> D_dpre) {
+    for_each(b, pre.size, ActivationBwdSecond<T>{a, pre, pre_dot, dL_dout, D_dout, dL_dpre, D_dpre});
+}
+
 }  // namespace eipnn

@@ -1,4 +1,5 @@
-// SchNet's continuous-filter convolution, fused.
+// SchNet's continuous-filter convolution, fused, on the Host backend (cfconv_layerwise.hpp is the
+// same layer for every backend, layer by layer; the device runs that one).
 //
 //   filter   o_p = W2^T ssp(W1^T rbf(r_p) + b1) + b2        (F) per pair p (rbf -> F -> F)
 //            w_p = o_p fc(r_p)                               (cosine cutoff)
@@ -42,11 +43,14 @@ namespace eipnn {
 inline constexpr index_t kPairTile = 256;
 inline constexpr index_t kTilesPerGroup = 4;
 
-template <class T>
+// What the backward reads, in backend B's memory.
+template <class T, class B = Host>
 struct CfconvSaved {
-    std::vector<T> filter;          // (n_pairs, F) o_p, before the cutoff
+    Buffer<B, T> filter;            // (n_pairs, F) o_p, before the cutoff
     bool tabulated = false;         // the forward read a filter table (cfconv_table.hpp)
-    std::vector<T> filter_dr;       // (n_pairs, F) do_p/dr of a tabulated forward
+    Buffer<B, T> filter_dr;         // (n_pairs, F) do_p/dr of a tabulated forward
+    Buffer<B, T> a1, h1;            // (n_pairs, F) the layer-wise path's first layer and ssp(a1)
+                                    // (cfconv_layerwise.hpp); empty after the host's fused tiles
 };
 
 namespace detail {
@@ -63,9 +67,9 @@ std::vector<T>& tile_scratch(int slot, std::size_t n) {
 
 // Checks that geom carries the basis window of the batch's pairs (computed by the model's
 // forward, or by a test, with geom.window.compute).
-template <class T>
-BasisWindowView<T> pair_window(const PairGeometry<T>& geom, index_t n_pairs, const char* where) {
-    if (index_t(geom.window.first.size()) != n_pairs)
+template <class T, class B>
+BasisWindowView<T> pair_window(const PairGeometry<T, B>& geom, index_t n_pairs, const char* where) {
+    if (geom.window.size() != n_pairs)
         throw Error(str("the pair geometry has ", geom.window.first.size(), " basis windows for ", n_pairs, " pairs"), where,
                     "compute geom.window from geom.r with the model's basis before the interactions");
     return geom.window.view();
@@ -73,7 +77,7 @@ BasisWindowView<T> pair_window(const PairGeometry<T>& geom, index_t n_pairs, con
 
 // y (n_atoms, F) from xin (n_atoms, F); saves the filter.
 template <class T>
-void cfconv_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom, const FilterParams<T>& fp,
+void cfconv_fwd(const Host& host, const GraphBatchView& batch, const PairGeometry<T>& geom, const FilterParams<T>& fp,
                 MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y) {
     const index_t F = fp.W2.cols, n_pairs = batch.n_pairs();
     const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_fwd");
@@ -106,7 +110,7 @@ void cfconv_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>
 // From dL/dy: dL/dxin (written), filter parameter gradients (accumulated) and dL/dr per pair
 // (accumulated; skipped when dL_dr.data is null).
 template <class T>
-void cfconv_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom, const FilterParams<T>& fp,
+void cfconv_bwd(const Host& host, const GraphBatchView& batch, const PairGeometry<T>& geom, const FilterParams<T>& fp,
                 MatrixView<const T> xin, const CfconvSaved<T>& saved, MatrixView<const T> dL_dy, MatrixView<T> dL_dxin,
                 const FilterGrads<T>& grads, Span<T> dL_dr) {
     const index_t F = fp.W2.cols, K = fp.W1.rows, n_pairs = batch.n_pairs();

@@ -62,7 +62,7 @@ struct FilterTablePairGrad {
 // y (n_atoms, F) from xin through the table; saves o and o' (the pairs' basis window is not read:
 // the second-order passes, which need it, refuse a tabulated forward).
 template <class T>
-void cfconv_table_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+void cfconv_table_fwd(const Host& host, const GraphBatchView& batch, const PairGeometry<T>& geom,
                       const FilterTable<T>& table, MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y) {
     const index_t F = table.F, P = batch.n_pairs();
     if (F != xin.cols)
@@ -80,7 +80,7 @@ void cfconv_table_fwd(const Host& host, const GraphBatch& batch, const PairGeome
 
 // From dL/dy: dL/dxin (written) and dL/dr per pair (accumulated; skipped when dL_dr.data is null).
 template <class T>
-void cfconv_table_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom, MatrixView<const T> xin,
+void cfconv_table_bwd(const Host& host, const GraphBatchView& batch, const PairGeometry<T>& geom, MatrixView<const T> xin,
                       const CfconvSaved<T>& saved, MatrixView<const T> dL_dy, MatrixView<T> dL_dxin, Span<T> dL_dr) {
     const index_t F = xin.cols;
     const MatrixView<const T> filter = matrix_of(saved.filter, F), filter_dr = matrix_of(saved.filter_dr, F);

@@ -1,9 +1,11 @@
-// Dense layer y = x W + b on the host, through Eigen maps of the flat parameter buffer.
-// W is stored (in, out) row-major, so a layer reads x rows and writes y rows without transposes
-// (PyTorch's nn.Linear keeps weight = W^T). float and double.
+// Dense layer y = x W + b, written once for every backend (core/backend.hpp): the GEMMs are the
+// backend's gemm, the bias bodies dense_functors.hpp's. This file also holds the Host backend's
+// gemm, through Eigen maps of the flat parameter buffer (the device's is cuBLAS,
+// kernels/eipnn/cuda/backend.cuh). W is stored (in, out) row-major, so a layer reads x rows and
+// writes y rows without transposes (PyTorch's nn.Linear keeps weight = W^T). float and double.
 //
-// Threads: the output rows are cut into blocks of a fixed size (never a function of the thread
-// count), each block one Eigen GEMM, so the result is bit-identical for 1 and N threads.
+// Host threads: the output rows are cut into blocks of a fixed size (never a function of the
+// thread count), each block one Eigen GEMM, so the result is bit-identical for 1 and N threads.
 #pragma once
 #include <algorithm>
 #include <type_traits>
@@ -17,7 +19,8 @@
 #endif
 #include <Eigen/Core>
 
-#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/backend.hpp"
+#include "eipnn/core/error.hpp"
 #include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/nn/dense_functors.hpp"
@@ -60,29 +63,14 @@ void multiply_into(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
     else dst.noalias() = lhs * rhs;
 }
 
-// f(b) for b in [0, n_blocks), for few heavy work items (GEMM blocks, tiles): one parallel region
-// even for 2 items, unlike for_each which waits for thousands of cheap indices.
-template <class F>
-void for_each_block(const Host& host, index_t n_blocks, const F& f) {
-#if defined(_OPENMP)
-    const int nt = host.resolved_threads();
-    if (nt > 1 && n_blocks > 1) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-        for (index_t b = 0; b < n_blocks; ++b) f(b);
-        return;
-    }
-#else
-    (void)host;
-#endif
-    for (index_t b = 0; b < n_blocks; ++b) f(b);
-}
-
 inline constexpr index_t kGemmRowBlock = 64;
+
+namespace detail {
 
 // C = op(A) B (+ C when accumulate), op(A) = A or A^T; C (m, n), B (k, n).
 template <class T>
-void gemm(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<const T> B, MatrixView<T> C,
-          bool accumulate) {
+void host_gemm_nn_tn(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<const T> B, MatrixView<T> C,
+                     bool accumulate) {
     const index_t m = C.rows;
     const PhaseScope phase("atom-layer GEMMs", 2.0 * double(m) * double(C.cols) * double(B.rows));
     const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
@@ -103,7 +91,7 @@ void gemm(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<
 
 // C = A B^T (+ C); A (m, k), B (n, k): the input gradient dX = dY W^T.
 template <class T>
-void gemm_bt(const Host& host, MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C, bool accumulate) {
+void host_gemm_nt(const Host& host, MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C, bool accumulate) {
     const index_t m = C.rows;
     const PhaseScope phase("atom-layer GEMMs", 2.0 * double(m) * double(C.cols) * double(A.cols));
     const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
@@ -113,6 +101,23 @@ void gemm_bt(const Host& host, MatrixView<const T> A, MatrixView<const T> B, Mat
         RowMap<T> c(C.row(r0), rows, C.cols);
         multiply_into(c, a, eigen_map(B).transpose(), accumulate);
     });
+}
+
+}  // namespace detail
+
+// The Host backend's gemm: C = op(A) op(B) (+ C when accumulate), row-major views; op(A) (m, k),
+// op(B) (k, n), C (m, n). Both operands transposed is not needed by any layer and not offered.
+template <class T>
+void gemm(const Host& host, MatrixView<const T> A, bool transpose_a, MatrixView<const T> B, bool transpose_b,
+          MatrixView<T> C, bool accumulate) {
+    const index_t a_rows = transpose_a ? A.cols : A.rows, k = transpose_a ? A.rows : A.cols;
+    const index_t b_rows = transpose_b ? B.cols : B.rows, b_cols = transpose_b ? B.rows : B.cols;
+    if (a_rows != C.rows || b_rows != k || b_cols != C.cols || (transpose_a && transpose_b))
+        throw Error(str("shapes do not chain: op(A) (", a_rows, ", ", k, "), op(B) (", b_rows, ", ", b_cols, "), C (",
+                        C.rows, ", ", C.cols, ")", transpose_a && transpose_b ? ", both transposed" : ""),
+                    "gemm(Host)", "pass matrices with op(A) (m, k), op(B) (k, n), C (m, n), at most one transposed");
+    if (transpose_b) detail::host_gemm_nt(host, A, B, C, accumulate);
+    else detail::host_gemm_nn_tn(host, A, transpose_a, B, C, accumulate);
 }
 
 // dst[c] += sum over rows r of M(r, c), each column summed over rows in order. Row-outer for the
@@ -128,25 +133,36 @@ void add_column_sums(MatrixView<const T> M, T* dst) {
     }
 }
 
-// Y = X W + b.   X (n, in), W (in, out), b (1, out) or empty (data == nullptr), Y (n, out)
+// db += column sums of dY (the bias gradient). Host: row-outer for the caches; elsewhere one
+// column per thread (ColumnSumAdd).
 template <class T>
-void dense_fwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> b, MatrixView<T> Y) {
-    gemm(host, X, false, W, Y, false);
+void bias_grad_add(const Host&, MatrixView<const T> dY, MatrixView<T> db) {
+    add_column_sums(dY, db.data);
+}
+template <class B, class T>
+void bias_grad_add(const B& b, MatrixView<const T> dY, MatrixView<T> db) {
+    for_each(b, db.cols, ColumnSumAdd<T>{dY, db});
+}
+
+// Y = X W + b.   X (n, in), W (in, out), b (1, out) or empty (data == nullptr), Y (n, out)
+template <class B, class T>
+void dense_fwd(const B& be, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> b, MatrixView<T> Y) {
+    gemm(be, X, false, W, false, Y, false);
     const PhaseScope phase("biases");
-    if (b.data) for_each(host, Y.rows, AddBiasRows<T>{Y, b});
+    if (b.data) for_each(be, Y.rows, AddBiasRows<T>{Y, b});
 }
 
 // dL_dW += X^T dL_dY, dL_db += sum over rows of dL_dY, dL_dX = dL_dY W^T (or += when
 // accumulate_dX). Any output with data == nullptr is skipped.
-template <class T>
-void dense_bwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> dL_dY,
+template <class B, class T>
+void dense_bwd(const B& be, MatrixView<const T> X, MatrixView<const T> W, MatrixView<const T> dL_dY,
                MatrixView<T> dL_dX, MatrixView<T> dL_dW, MatrixView<T> dL_db, bool accumulate_dX = false) {
-    if (dL_dW.data) gemm(host, X, true, dL_dY, dL_dW, true);
+    if (dL_dW.data) gemm(be, X, true, dL_dY, false, dL_dW, true);
     if (dL_db.data) {
         const PhaseScope phase("biases");
-        add_column_sums(dL_dY, dL_db.data);
+        bias_grad_add(be, dL_dY, dL_db);
     }
-    if (dL_dX.data) gemm_bt(host, dL_dY, W, dL_dX, accumulate_dX);
+    if (dL_dX.data) gemm(be, dL_dY, false, W, true, dL_dX, accumulate_dX);
 }
 
 // ---- second order (force training) ----------------------------------------------------------
@@ -155,17 +171,17 @@ void dense_bwd(const Host& host, MatrixView<const T> X, MatrixView<const T> W, M
 // second pass's dL/dY and the first (force) pass's adjoint D/dY of the same output,
 //   dL/dW += X^T dL/dY + X_dot^T D/dY,  dL/db += colsum dL/dY,  dL/dX (= or +=) dL/dY W^T.
 // (D/dX = D/dY W^T was formed by the first pass.) X_dot with data == nullptr is a constant input.
-template <class T>
-void dense_tangent_fwd(const Host& host, MatrixView<const T> X_dot, MatrixView<const T> W, MatrixView<T> Y_dot) {
-    gemm(host, X_dot, false, W, Y_dot, false);
+template <class B, class T>
+void dense_tangent_fwd(const B& be, MatrixView<const T> X_dot, MatrixView<const T> W, MatrixView<T> Y_dot) {
+    gemm(be, X_dot, false, W, false, Y_dot, false);
 }
 
-template <class T>
-void dense_bwd_second(const Host& host, MatrixView<const T> X, MatrixView<const T> X_dot, MatrixView<const T> W,
+template <class B, class T>
+void dense_bwd_second(const B& be, MatrixView<const T> X, MatrixView<const T> X_dot, MatrixView<const T> W,
                       MatrixView<const T> dL_dY, MatrixView<const T> D_dY, MatrixView<T> dL_dX, MatrixView<T> dL_dW,
                       MatrixView<T> dL_db, bool accumulate_dX = false) {
-    dense_bwd(host, X, W, dL_dY, dL_dX, dL_dW, dL_db, accumulate_dX);
-    if (dL_dW.data && X_dot.data) gemm(host, X_dot, true, D_dY, dL_dW, true);
+    dense_bwd(be, X, W, dL_dY, dL_dX, dL_dW, dL_db, accumulate_dX);
+    if (dL_dW.data && X_dot.data) gemm(be, X_dot, true, D_dY, false, dL_dW, true);
 }
 
 }  // namespace eipnn

@@ -1,6 +1,6 @@
 // Per-index bodies around the dense layers' GEMMs, portable (no Eigen): the bias add of the
 // forward and the bias gradient (column sums) of the backward. The GEMMs themselves are Eigen on
-// the host (dense.hpp) and cuBLAS on the device (kernels/eipnn/cuda/nn_dense.cuh).
+// the host (dense.hpp) and cuBLAS on the device (kernels/eipnn/cuda/backend.cuh).
 #pragma once
 #include "eipnn/core/view.hpp"
 

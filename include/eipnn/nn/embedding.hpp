@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "eipnn/core/error.hpp"
-#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/backend.hpp"
 #include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 
@@ -41,11 +41,11 @@ struct EmbeddingGather {
     }
 };
 
-// x (n_atoms, F) = table (n_species, F) rows.
-template <class T>
-void embedding_fwd(const Host& host, Span<const index_t> species, MatrixView<const T> table, MatrixView<T> x) {
+// x (n_atoms, F) = table (n_species, F) rows; any backend.
+template <class B, class T>
+void embedding_fwd(const B& b, Span<const index_t> species, MatrixView<const T> table, MatrixView<T> x) {
     const PhaseScope phase("embedding and heads (elementwise)", 0, true);
-    for_each(host, species.size, EmbeddingGather<T>{species, table, x});
+    for_each(b, species.size, EmbeddingGather<T>{species, table, x});
 }
 
 // dL_dtable(s, c) += sum over atoms i of species s of dL_dx(i, c), atoms in order (deterministic,
@@ -65,9 +65,16 @@ struct EmbeddingBwd {
     }
 };
 
+// Any backend: one table element per thread.
+template <class B, class T>
+void embedding_bwd(const B& b, Span<const index_t> species, MatrixView<const T> dL_dx, MatrixView<T> dL_dtable) {
+    const PhaseScope phase("embedding and heads (elementwise)", 0, true);
+    for_each(b, dL_dtable.rows * dL_dtable.cols, EmbeddingBwd<T>{species, dL_dx, dL_dtable});
+}
+
 // Host: the same sums, atom-outer for the caches (each (s, c) still adds its atoms in order).
 template <class T>
-void embedding_bwd(Span<const index_t> species, MatrixView<const T> dL_dx, MatrixView<T> dL_dtable) {
+void embedding_bwd(const Host&, Span<const index_t> species, MatrixView<const T> dL_dx, MatrixView<T> dL_dtable) {
     const PhaseScope phase("embedding and heads (elementwise)", 0, true);
     const index_t F = dL_dtable.cols;
     for (index_t i = 0; i < species.size; ++i) {

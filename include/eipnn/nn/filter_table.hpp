@@ -111,7 +111,7 @@ void exact_filter_rows(const Host& host, const FilterParams<T>& fp, const Gaussi
                        const std::vector<double>& r, std::vector<T>& rows) {
     const index_t F = fp.W2.cols, n = index_t(r.size());
     BasisWindowTable<T> window;
-    window.compute(host, basis, r);
+    window.compute(host, basis, span_of(std::as_const(r)));
     const BasisWindowView<T> wv = window.view();
     const std::vector<T> ones(r.size(), T(1));  // r_dot = 1: the tangent is d/dr
     rows.resize(std::size_t(n) * std::size_t(2 * F));

@@ -3,11 +3,16 @@
 //   y   = cfconv(xin)                  (cfconv.hpp)
 //   v   = ssp(y W_o1 + b_o1) W_o2 + b_o2
 //   x'  = v (the paper's code: no residual)  or  x + v (residual)
+//
+// interaction_fwd / interaction_bwd are written once for every backend (core/backend.hpp); the
+// second-order passes (force training) run on the host.
 #pragma once
+#include <type_traits>
 #include <vector>
 
 #include "eipnn/nn/activations_host.hpp"
 #include "eipnn/nn/cfconv.hpp"
+#include "eipnn/nn/cfconv_layerwise.hpp"
 #include "eipnn/nn/cfconv_second.hpp"
 #include "eipnn/nn/cfconv_table.hpp"
 #include "eipnn/nn/dense.hpp"
@@ -15,21 +20,21 @@
 
 namespace eipnn {
 
-// What the backward reads, per block.
-template <class T>
+// What the backward reads, per block, in backend B's memory.
+template <class T, class B = Host>
 struct InteractionSaved {
-    std::vector<T> xin;    // (n_atoms, F) x W_in
-    std::vector<T> y;      // (n_atoms, F) cfconv output
-    std::vector<T> a;      // (n_atoms, F) y W_o1 + b_o1
-    std::vector<T> h;      // (n_atoms, F) ssp(a)
-    CfconvSaved<T> conv;
+    Buffer<B, T> xin;      // (n_atoms, F) x W_in
+    Buffer<B, T> y;        // (n_atoms, F) cfconv output
+    Buffer<B, T> a;        // (n_atoms, F) y W_o1 + b_o1
+    Buffer<B, T> h;        // (n_atoms, F) ssp(a)
+    CfconvSaved<T, B> conv;
 };
 
 // The first (force) backward's adjoints of the block's outputs, kept for the second backward
 // (nn/second_order.hpp); each (n_atoms, F).
-template <class T>
+template <class T, class B = Host>
 struct InteractionAdjoints {
-    std::vector<T> dx_out, dh, da, dy, dxin;
+    Buffer<B, T> dx_out, dh, da, dy, dxin;
 };
 
 // The forward's tangent along the edge vectors (force training); each (n_atoms, F), xin_dot empty
@@ -40,67 +45,72 @@ struct InteractionTangent {
     CfconvTangent<T> conv;
 };
 
-// `table` (if given): the block's filter tabulated over r (filter_table.hpp, inference only); the
-// backward then follows the table too (sv.conv.tabulated).
-template <class T>
-void interaction_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
-                     const InteractionParams<T>& ip, bool residual,
-                     MatrixView<const T> x, InteractionSaved<T>& sv, MatrixView<T> x_out,
-                     const FilterTable<T>* table = nullptr) {
+// `table` (if given; host only): the block's filter tabulated over r (filter_table.hpp, inference
+// only); the backward then follows the table too (sv.conv.tabulated).
+template <class B, class T>
+void interaction_fwd(const B& b, const GraphBatchView& batch, const PairGeometry<T, B>& geom,
+                     const InteractionParams<T>& ip, bool residual, MatrixView<const T> x, InteractionSaved<T, B>& sv,
+                     MatrixView<T> x_out, const FilterTable<T>* table = nullptr) {
     const index_t n = x.rows, F = x.cols;
     for (auto* v : {&sv.xin, &sv.y, &sv.a, &sv.h}) v->resize(std::size_t(n) * F);
     const MatrixView<const T> none{};
-    dense_fwd(host, x, ip.W_in, none, matrix_of(sv.xin, F));
-    if (table)
-        cfconv_table_fwd(host, batch, geom, *table, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F));
-    else
-        cfconv_fwd(host, batch, geom, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv,
-                   matrix_of(sv.y, F));
-    dense_fwd(host, matrix_of(std::as_const(sv.y), F), ip.W_o1, ip.b_o1, matrix_of(sv.a, F));
-    activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
-    dense_fwd(host, matrix_of(std::as_const(sv.h), F), ip.W_o2, ip.b_o2, x_out);
-    if (residual)
-        for_each(host, n * F, [=](index_t k) { x_out.data[k] += x.data[k]; });
+    dense_fwd(b, x, ip.W_in, none, matrix_of(sv.xin, F));
+    if (table) {
+        if constexpr (std::is_same_v<B, Host>)
+            cfconv_table_fwd(b, batch, geom, *table, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F));
+        else
+            throw Error("compressed filters run on the Host backend only", "interaction_fwd",
+                        "evaluate the exact model on this backend, or the compressed one on the host");
+    } else {
+        cfconv_fwd(b, batch, geom, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F));
+    }
+    dense_fwd(b, matrix_of(std::as_const(sv.y), F), ip.W_o1, ip.b_o1, matrix_of(sv.a, F));
+    activation_fwd(b, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
+    dense_fwd(b, matrix_of(std::as_const(sv.h), F), ip.W_o2, ip.b_o2, x_out);
+    if (residual) for_each(b, n * F, AddInPlace<T>{Span<T>{x_out.data, n * F}, Span<const T>{x.data, n * F}});
 }
 
 // dL_dx (written) from dL_dx_out; parameter gradients accumulated; dL_dr per pair accumulated
 // when its data is not null. `scratch` avoids reallocating two (n_atoms, F) buffers per block.
 // `keep` (if given) receives the adjoints the second backward reads.
-template <class T>
-void interaction_bwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
-                     const InteractionParams<T>& ip, bool residual,
-                     MatrixView<const T> x, const InteractionSaved<T>& sv, MatrixView<const T> dL_dx_out,
-                     MatrixView<T> dL_dx, const InteractionGrads<T>& g, Span<T> dL_dr, std::vector<T>& scratch,
-                     InteractionAdjoints<T>* keep = nullptr) {
+template <class B, class T>
+void interaction_bwd(const B& b, const GraphBatchView& batch, const PairGeometry<T, B>& geom,
+                     const InteractionParams<T>& ip, bool residual, MatrixView<const T> x,
+                     const InteractionSaved<T, B>& sv, MatrixView<const T> dL_dx_out, MatrixView<T> dL_dx,
+                     const InteractionGrads<T>& g, Span<T> dL_dr, Buffer<B, T>& scratch,
+                     InteractionAdjoints<T, B>* keep = nullptr) {
     const index_t n = x.rows, F = x.cols;
     scratch.resize(2 * std::size_t(n) * F);
     const MatrixView<T> d_a{scratch.data(), n, F}, d_y{scratch.data() + std::size_t(n) * F, n, F};
     auto c = [](MatrixView<T> m) { return MatrixView<const T>{m.data, m.rows, m.cols}; };
-    // v = h W_o2 + b_o2
-    auto save = [&](std::vector<T> InteractionAdjoints<T>::*slot, const T* src) {
-        if (keep) (keep->*slot).assign(src, src + std::size_t(n) * F);
+    auto save = [&](Buffer<B, T> InteractionAdjoints<T, B>::*slot, const T* src) {
+        if (!keep) return;
+        (keep->*slot).resize(std::size_t(n) * F);
+        copy(b, Span<const T>{src, n * F}, span_of(keep->*slot));
     };
-    save(&InteractionAdjoints<T>::dx_out, dL_dx_out.data);
-    dense_bwd(host, matrix_of(sv.h, F), ip.W_o2, dL_dx_out, d_a, g.W_o2, g.b_o2);
-    save(&InteractionAdjoints<T>::dh, d_a.data);
-    activation_bwd(host, Activation::ShiftedSoftplus, span_of(sv.a), Span<const T>{d_a.data, n * F},
+    // v = h W_o2 + b_o2
+    save(&InteractionAdjoints<T, B>::dx_out, dL_dx_out.data);
+    dense_bwd(b, matrix_of(sv.h, F), ip.W_o2, dL_dx_out, d_a, g.W_o2, g.b_o2);
+    save(&InteractionAdjoints<T, B>::dh, d_a.data);
+    activation_bwd(b, Activation::ShiftedSoftplus, span_of(sv.a), Span<const T>{d_a.data, n * F},
                    Span<T>{d_a.data, n * F});
-    save(&InteractionAdjoints<T>::da, d_a.data);
-    dense_bwd(host, matrix_of(sv.y, F), ip.W_o1, c(d_a), d_y, g.W_o1, g.b_o1);
-    save(&InteractionAdjoints<T>::dy, d_y.data);
+    save(&InteractionAdjoints<T, B>::da, d_a.data);
+    dense_bwd(b, matrix_of(sv.y, F), ip.W_o1, c(d_a), d_y, g.W_o1, g.b_o1);
+    save(&InteractionAdjoints<T, B>::dy, d_y.data);
     // the conv's input gradient lands in d_a (free again), then through W_in into dL_dx
     if (sv.conv.tabulated) {
         if (g.filter.any())
             throw Error("a tabulated filter has no parameter gradients", "interaction_bwd",
                         "compressed filters are for inference; train the exact model (SchNet::drop_compressed_filters)");
-        cfconv_table_bwd(host, batch, geom, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, dL_dr);
+        if constexpr (std::is_same_v<B, Host>)
+            cfconv_table_bwd(b, batch, geom, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, dL_dr);
     } else {
-        cfconv_bwd(host, batch, geom, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
+        cfconv_bwd(b, batch, geom, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
     }
-    save(&InteractionAdjoints<T>::dxin, d_a.data);
-    dense_bwd(host, x, ip.W_in, c(d_a), dL_dx, g.W_in, MatrixView<T>{});
+    save(&InteractionAdjoints<T, B>::dxin, d_a.data);
+    dense_bwd(b, x, ip.W_in, c(d_a), dL_dx, g.W_in, MatrixView<T>{});
     if (residual)
-        for_each(host, n * F, [=](index_t k) { dL_dx.data[k] += dL_dx_out.data[k]; });
+        for_each(b, n * F, AddInPlace<T>{Span<T>{dL_dx.data, n * F}, Span<const T>{dL_dx_out.data, n * F}});
 }
 
 // ---- second order (force training; nn/second_order.hpp) ---------------------------------------

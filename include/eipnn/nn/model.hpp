@@ -214,6 +214,13 @@ public:
 
     index_t feature_width() const { return feature_width_; }
 
+    // Throws unless the batch's lists were built with the model's cutoff (every forward checks).
+    void check_batch_cutoff(const GraphBatch& batch, const char* where) const {
+        if (std::abs(batch.cutoff - config.cutoff) > 1e-12 * config.cutoff && batch.n_edges() > 0)
+            throw Error(str("the batch's lists use cutoff ", batch.cutoff, " Å, the model ", config.cutoff, " Å"), where,
+                        "build the neighbour lists with the model's cutoff");
+    }
+
 protected:
     explicit ModelBase(const Config& cfg) : config(cfg) { config.validate(); }
 
@@ -229,12 +236,6 @@ protected:
         bn.running_mean.assign(std::size_t(feature_width), T(0));
         bn.running_var.assign(std::size_t(feature_width), T(1));
         initialize(seed);
-    }
-
-    void check_batch_cutoff(const GraphBatch& batch, const char* where) const {
-        if (std::abs(batch.cutoff - config.cutoff) > 1e-12 * config.cutoff && batch.n_edges() > 0)
-            throw Error(str("the batch's lists use cutoff ", batch.cutoff, " Å, the model ", config.cutoff, " Å"), where,
-                        "build the neighbour lists with the model's cutoff");
     }
 
 private:

@@ -50,55 +50,55 @@ MlpParams<T> energy_head_params(const ParameterBuffer<T>& p, index_t k) {
 }
 
 template <class T>
+MlpParams<T> energy_head_params(ParameterViews<const T> p, index_t k) {
+    const std::string h = energy_head_prefix(k);
+    return {p.view(h + "W1"), p.view(h + "b1"), p.view(h + "W2"), p.view(h + "b2")};
+}
+
+template <class T>
 MlpParams<T> classifier_params(const ParameterBuffer<T>& p) {
     return {p.view("classifier.W1"), p.view("classifier.b1"), p.view("classifier.W2"), p.view("classifier.b2")};
 }
 
-// energies (n_graphs, K): head k's scale * sum_i E_i + sum_i ref[k][s_i]. head_ref is (K, S).
-template <class T>
-void energy_heads_fwd(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
-                      Span<const index_t> species, const std::vector<double>& head_scale,
-                      const std::vector<double>& head_ref, MatrixView<const T> features,
-                      std::vector<AtomwiseHeadSaved<T>>& saved, std::vector<double>& energies) {
+// energies (n_graphs, K), resized: head k's scale * sum_i E_i + sum_i ref[k][s_i]. head_ref is
+// (K, S); params, species, head_ref and features in backend b's memory. Written once for every
+// backend.
+template <class B, class T>
+void energy_heads_fwd(const B& b, const GraphBatchView& batch, ParameterViews<const T> params,
+                      Span<const index_t> species, const std::vector<double>& head_scale, Span<const double> head_ref,
+                      MatrixView<const T> features, std::vector<AtomwiseHeadSaved<T, B>>& saved,
+                      Buffer<B, double>& energies) {
     const PhaseScope phase("embedding and heads (elementwise)");  // (their GEMMs: atom-layer GEMMs)
     const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
-    const index_t S = K > 0 ? index_t(head_ref.size()) / K : 0;
+    const index_t S = K > 0 ? head_ref.size / K : 0;
     saved.resize(std::size_t(K));
-    energies.assign(std::size_t(G) * K, 0.0);
-    std::vector<double> e(static_cast<std::size_t>(G)), ref(static_cast<std::size_t>(S));
-    for (index_t k = 0; k < K; ++k) {
-        for (index_t s = 0; s < S; ++s) ref[std::size_t(s)] = head_ref[std::size_t(k * S + s)];
-        atomwise_head_fwd(host, batch, species, energy_head_params(params, k), head_scale[std::size_t(k)], ref, features,
-                          saved[std::size_t(k)], span_of(e));
-        for (index_t g = 0; g < G; ++g) energies[std::size_t(g * K + k)] = e[std::size_t(g)];
-    }
+    energies.resize(std::size_t(G) * K);  // every entry written below
+    for (index_t k = 0; k < K; ++k)
+        atomwise_head_fwd(b, batch, species, energy_head_params(params, k), head_scale[std::size_t(k)],
+                          Span<const double>{head_ref.data + k * S, S}, features, saved[std::size_t(k)],
+                          Span<double>{energies.data() + k, G * K - k}, K);
 }
 
-// dL_dfeatures (n_atoms, F) += the heads' share of dL/dE (n_graphs, K); head gradients
-// accumulated into grads (if given). A head whose dL/dE is all zero is skipped unless its
-// parameter gradients are wanted.
-template <class T>
-void energy_heads_bwd(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
+// dL_dfeatures (n_atoms, F) += the heads' share of dL/dE (n_graphs, K; host memory); head
+// gradients accumulated into grads (if it has data). A head whose dL/dE is all zero is skipped
+// unless its parameter gradients are wanted. `staging` holds dL/dE in b's memory (unused on the
+// host).
+template <class B, class T>
+void energy_heads_bwd(const B& b, const GraphBatchView& batch, ParameterViews<const T> params,
                       const std::vector<double>& head_scale, MatrixView<const T> features,
-                      const std::vector<AtomwiseHeadSaved<T>>& saved, Span<const double> dL_dE,
-                      ParameterBuffer<T>* grads, MatrixView<T> dL_dfeatures, std::vector<T>& scratch) {
+                      const std::vector<AtomwiseHeadSaved<T, B>>& saved, Span<const double> dL_dE, ParameterViews<T> grads,
+                      MatrixView<T> dL_dfeatures, Buffer<B, T>& scratch, Buffer<B, double>& staging) {
     const PhaseScope phase("embedding and heads (elementwise)");
     const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
-    std::vector<double> dE(static_cast<std::size_t>(G));
+    const Span<const double> seed = stage(b, dL_dE, staging);
     for (index_t k = 0; k < K; ++k) {
         bool any = false;
-        for (index_t g = 0; g < G; ++g) {
-            dE[std::size_t(g)] = dL_dE[g * K + k];
-            any = any || dE[std::size_t(g)] != 0.0;
-        }
+        for (index_t g = 0; g < G; ++g) any = any || dL_dE[g * K + k] != 0.0;
         if (!any && !grads) continue;
-        MlpGrads<T> hg{};
-        if (grads) {
-            const std::string p = energy_head_prefix(k);
-            hg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
-        }
-        atomwise_head_bwd(host, batch, energy_head_params(params, k), head_scale[std::size_t(k)], features,
-                          saved[std::size_t(k)], span_of(std::as_const(dE)), dL_dfeatures, hg, scratch);
+        const std::string p = energy_head_prefix(k);
+        const MlpGrads<T> hg{grads.view(p + "W1"), grads.view(p + "b1"), grads.view(p + "W2"), grads.view(p + "b2")};
+        atomwise_head_bwd(b, batch, energy_head_params(params, k), head_scale[std::size_t(k)], features,
+                          saved[std::size_t(k)], seed, dL_dfeatures, hg, scratch, K, k);
     }
 }
 
@@ -177,23 +177,36 @@ std::vector<T> classifier_head_bwd(const Host& host, const GraphBatch& batch, co
     return dx;
 }
 
-// dE/d(r_j - r_i) per edge (n_edges, 3) -> forces (n_atoms, 3) and virial (n_graphs, 9).
+// What an energy-and-forces evaluation leaves in backend B's memory (every model's).
+template <class T, class B = Host>
+struct ForceBuffers {
+    Buffer<B, T> dE_dvec;          // (n_edges, 3)
+    Buffer<B, T> forces;           // (n_atoms, 3) eV/Å
+    Buffer<B, T> per_atom_virial;  // (n_atoms, 9) scratch
+    Buffer<B, T> virial;           // (n_graphs, 9) eV
+};
+
+// dE/d(r_j - r_i) per edge (n_edges, 3) -> forces (n_atoms, 3) and virial (n_graphs, 9), resized;
+// per_atom_virial (n_atoms, 9) is scratch. Any backend, every view in its memory.
+template <class B, class T>
+void edge_gradients_to_forces(const B& b, const GraphBatchView& batch, MatrixView<const T> dE_dvec,
+                              Buffer<B, T>& forces, Buffer<B, T>& per_atom_virial, Buffer<B, T>& virial) {
+    const PhaseScope phase("pair geometry and edge gradients", 0, true);
+    const index_t n = batch.n_atoms(), G = batch.n_graphs();
+    forces.resize(3 * std::size_t(n));
+    per_atom_virial.resize(9 * std::size_t(n));
+    virial.resize(9 * std::size_t(G));
+    for_each(b, n, EdgeForceGather<T>{batch.offsets, batch.reverse, dE_dvec, matrix_of(forces, 3)});
+    for_each(b, n,
+             EdgeVirialGather<T>{batch.offsets, matrix_of(batch.vectors, 3), dE_dvec, matrix_of(per_atom_virial, 9)});
+    for_each(b, G, GraphRowSum<T>{batch.atom_offsets, matrix_of(std::as_const(per_atom_virial), 9), matrix_of(virial, 9)});
+}
+
 template <class T>
 void forces_from_edge_gradients(const Host& host, const GraphBatch& batch, const std::vector<T>& dE_dvec,
                                 EnergyForces<T>& out) {
-    const PhaseScope phase("pair geometry and edge gradients", 0, true);
-    const index_t n = batch.n_atoms(), G = batch.n_graphs();
-    out.forces.assign(3 * std::size_t(n), T(0));
-    for_each(host, n,
-             EdgeForceGather<T>{span_of(batch.offsets), span_of(batch.reverse), matrix_of(dE_dvec, 3),
-                                matrix_of(out.forces, 3)});
-    std::vector<T> per_atom(9 * std::size_t(n));
-    for_each(host, n,
-             EdgeVirialGather<T>{span_of(batch.offsets), matrix_of(batch.vectors, 3), matrix_of(dE_dvec, 3),
-                                 matrix_of(per_atom, 9)});
-    out.virial.resize(9 * std::size_t(G));
-    for_each(host, G,
-             GraphRowSum<T>{span_of(batch.atom_offsets), matrix_of(std::as_const(per_atom), 9), matrix_of(out.virial, 9)});
+    std::vector<T> per_atom;
+    edge_gradients_to_forces(host, batch, matrix_of(dE_dvec, 3), out.forces, per_atom, out.virial);
 }
 
 }  // namespace eipnn

@@ -51,6 +51,21 @@ private:
     index_t total_ = 0;
 };
 
+// Named views into a flat buffer laid out by `layout`, in any backend's memory (T const for
+// values, mutable for gradients); data == nullptr: no buffer (e.g. no gradients wanted).
+template <class T>
+struct ParameterViews {
+    const ParameterLayout* layout = nullptr;
+    T* data = nullptr;
+
+    explicit operator bool() const { return data != nullptr; }
+    MatrixView<T> view(const std::string& name) const {
+        if (!data) return {};
+        const ParameterEntry& e = layout->entry(name);
+        return {data + e.offset, e.rows, e.cols};
+    }
+};
+
 // A flat buffer laid out by a ParameterLayout (values, or gradients of the same shape). Padding
 // stays zero so norms over the whole buffer equal norms over the parameters.
 template <class T>
@@ -66,6 +81,8 @@ struct ParameterBuffer {
     MatrixView<T> at(const ParameterEntry& e) { return {data.data() + e.offset, e.rows, e.cols}; }
     MatrixView<const T> at(const ParameterEntry& e) const { return {data.data() + e.offset, e.rows, e.cols}; }
     void zero() { std::fill(data.begin(), data.end(), T(0)); }
+    ParameterViews<const T> views() const { return {layout, data.data()}; }
+    ParameterViews<T> views() { return {layout, data.data()}; }
     Span<T> flat() { return span_of(data); }
 };
 

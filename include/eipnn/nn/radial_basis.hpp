@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/backend.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/math/cutoff.hpp"
 #include "eipnn/math/gaussian_basis.hpp"
@@ -107,36 +107,37 @@ struct BasisWindowToDense {
 };
 
 // Host owner of a window table.
-template <class T>
+template <class T, class B = Host>
 struct BasisWindowTable {
-    std::vector<index_t> first, count;  // (n_pairs)
-    std::vector<T> value, d_dr;         // (n_pairs, width)
+    Buffer<B, index_t> first, count;  // (n_pairs)
+    Buffer<B, T> value, d_dr;         // (n_pairs, width)
     index_t width = 0;
 
-    void compute(const Host& host, const GaussianBasis& basis, const std::vector<double>& r) {
-        const index_t n = index_t(r.size());
+    void compute(const B& b, const GaussianBasis& basis, Span<const double> r) {
+        const std::size_t n = std::size_t(r.size);
         width = basis.max_window();
-        first.resize(r.size());
-        count.resize(r.size());
-        value.resize(r.size() * std::size_t(width));
-        d_dr.resize(value.size());
-        for_each(host, n, BasisWindowFwd<T>{basis, span_of(r), span_of(first), span_of(count), matrix_of(value, width),
-                                            matrix_of(d_dr, width)});
+        first.resize(n);
+        count.resize(n);
+        value.resize(n * std::size_t(width));
+        d_dr.resize(n * std::size_t(width));
+        for_each(b, r.size, BasisWindowFwd<T>{basis, r, span_of(first), span_of(count), matrix_of(value, width),
+                                               matrix_of(d_dr, width)});
     }
     BasisWindowView<T> view() const {
         return {span_of(first), span_of(count), matrix_of(value, width), matrix_of(d_dr, width)};
     }
+    index_t size() const { return index_t(first.size()); }
 };
 
 // What every interaction shares of each pair: r, fc(r), fc'(r), and the Gaussians of its basis
 // window (the blocks share one basis, so the window is evaluated once per forward, not per block;
-// empty when every block reads a filter table instead).
-template <class T>
+// empty when every block reads a filter table instead). In backend B's memory.
+template <class T, class B = Host>
 struct PairGeometry {
-    std::vector<double> r;   // (n_pairs) Å
-    std::vector<T> fc;       // (n_pairs)
-    std::vector<T> dfc_dr;   // (n_pairs) 1/Å
-    BasisWindowTable<T> window;
+    Buffer<B, double> r;   // (n_pairs) Å
+    Buffer<B, T> fc;       // (n_pairs)
+    Buffer<B, T> dfc_dr;   // (n_pairs) 1/Å
+    BasisWindowTable<T, B> window;
 };
 
 // r, fc(r), fc'(r) of pair p from its edge's distance.

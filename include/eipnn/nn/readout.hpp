@@ -23,43 +23,46 @@
 
 namespace eipnn {
 
-template <class T>
+// In backend B's memory.
+template <class T, class B = Host>
 struct AtomwiseHeadSaved {
-    std::vector<T> a;       // (n_atoms, H) pre-activation
-    std::vector<T> h;       // (n_atoms, H)
-    std::vector<T> e_atom;  // (n_atoms) network output E_i (before scale)
+    Buffer<B, T> a;       // (n_atoms, H) pre-activation
+    Buffer<B, T> h;       // (n_atoms, H)
+    Buffer<B, T> e_atom;  // (n_atoms) network output E_i (before scale)
 };
 
-// energies (n_graphs): scale * sum E_i + sum ref[s_i], accumulated in double.
-template <class T>
-void atomwise_head_fwd(const Host& host, const GraphBatch& batch, Span<const index_t> species, const MlpParams<T>& mp,
-                       double scale, const std::vector<double>& ref, MatrixView<const T> x, AtomwiseHeadSaved<T>& sv,
-                       Span<double> energies) {
+// energies[g * stride] (n_graphs): scale * sum E_i + sum ref[s_i], accumulated in double. Every
+// view in backend b's memory; written once for every backend.
+template <class B, class T>
+void atomwise_head_fwd(const B& b, const GraphBatchView& batch, Span<const index_t> species, const MlpParams<T>& mp,
+                       double scale, Span<const double> ref, MatrixView<const T> x, AtomwiseHeadSaved<T, B>& sv,
+                       Span<double> energies, index_t stride = 1) {
     const index_t n = x.rows, H = mp.W1.cols;
     sv.a.resize(std::size_t(n) * H);
     sv.h.resize(std::size_t(n) * H);
     sv.e_atom.resize(std::size_t(n));
-    dense_fwd(host, x, mp.W1, mp.b1, matrix_of(sv.a, H));
-    activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
-    dense_fwd(host, matrix_of(std::as_const(sv.h), H), mp.W2, mp.b2, matrix_of(sv.e_atom, 1));
-    for_each(host, batch.n_graphs(),
-             HeadEnergySum<T>{span_of(batch.atom_offsets), species, span_of(std::as_const(sv.e_atom)), span_of(ref), scale,
-                              energies});
+    dense_fwd(b, x, mp.W1, mp.b1, matrix_of(sv.a, H));
+    activation_fwd(b, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
+    dense_fwd(b, matrix_of(std::as_const(sv.h), H), mp.W2, mp.b2, matrix_of(sv.e_atom, 1));
+    for_each(b, batch.n_graphs(),
+             HeadEnergySum<T>{batch.atom_offsets, species, span_of(std::as_const(sv.e_atom)), ref, scale, energies, stride});
 }
 
-// dL_dx += from dL_dE (n_graphs); head parameter gradients accumulated.
-template <class T>
-void atomwise_head_bwd(const Host& host, const GraphBatch& batch, const MlpParams<T>& mp, double scale,
-                       MatrixView<const T> x, const AtomwiseHeadSaved<T>& sv, Span<const double> dL_dE,
-                       MatrixView<T> dL_dx, const MlpGrads<T>& g, std::vector<T>& scratch) {
+// dL_dx += from dL_dE[g * stride + head] (n_graphs, in b's memory); head parameter gradients
+// accumulated.
+template <class B, class T>
+void atomwise_head_bwd(const B& b, const GraphBatchView& batch, const MlpParams<T>& mp, double scale,
+                       MatrixView<const T> x, const AtomwiseHeadSaved<T, B>& sv, Span<const double> dL_dE,
+                       MatrixView<T> dL_dx, const MlpGrads<T>& g, Buffer<B, T>& scratch, index_t stride = 1,
+                       index_t head = 0) {
     const index_t n = x.rows, H = mp.W1.cols;
     scratch.resize(std::size_t(n) * (H + 1));
     const MatrixView<T> d_e{scratch.data(), n, 1}, d_a{scratch.data() + n, n, H};
-    for_each(host, n, HeadEnergySeed<T>{span_of(batch.graph_of_atom), dL_dE, scale, Span<T>{d_e.data, n}});
-    dense_bwd(host, matrix_of(sv.h, H), mp.W2, MatrixView<const T>{d_e.data, n, 1}, d_a, g.W2, g.b2);
-    activation_bwd(host, Activation::ShiftedSoftplus, span_of(sv.a), Span<const T>{d_a.data, n * H},
+    for_each(b, n, HeadEnergySeed<T>{batch.graph_of_atom, dL_dE, scale, Span<T>{d_e.data, n}, stride, head});
+    dense_bwd(b, matrix_of(sv.h, H), mp.W2, MatrixView<const T>{d_e.data, n, 1}, d_a, g.W2, g.b2);
+    activation_bwd(b, Activation::ShiftedSoftplus, span_of(sv.a), Span<const T>{d_a.data, n * H},
                    Span<T>{d_a.data, n * H});
-    dense_bwd(host, x, mp.W1, MatrixView<const T>{d_a.data, n, H}, dL_dx, g.W1, g.b1, /*accumulate_dX=*/true);
+    dense_bwd(b, x, mp.W1, MatrixView<const T>{d_a.data, n, H}, dL_dx, g.W1, g.b1, /*accumulate_dX=*/true);
 }
 
 // ---- second order (force training; nn/second_order.hpp) ---------------------------------------
@@ -96,7 +99,7 @@ void atomwise_head_bwd_second(const Host& host, const GraphBatch& batch, const M
     const auto col = [n](const std::vector<T>& v) { return MatrixView<const T>{v.data(), n, 1}; };
     dense_bwd_second(host, matrix_of(sv.h, H), matrix_of(tan.h_dot, H), mp.W2, col(d_e), col(D_e), matrix_of(d_a, H),
                      g.W2, g.b2);
-    gemm_bt(host, col(D_e), mp.W2, matrix_of(D_a, H), false);  // D/dh
+    gemm(host, col(D_e), false, mp.W2, true, matrix_of(D_a, H), false);  // D/dh
     activation_bwd_second(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(tan.a_dot),
                           span_of(std::as_const(d_a)), span_of(std::as_const(D_a)), span_of(d_a), span_of(D_a));
     dense_bwd_second(host, x, x_dot, mp.W1, matrix_of(std::as_const(d_a), H), matrix_of(std::as_const(D_a), H), dL_dx,

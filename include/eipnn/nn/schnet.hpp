@@ -24,6 +24,8 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "eipnn/core/error.hpp"
@@ -44,15 +46,133 @@
 
 namespace eipnn {
 
-template <class T>
+// What the backward reads, in backend B's memory (the host's: std::vectors).
+template <class T, class B = Host>
 struct SchNetForward {
-    std::vector<index_t> species;             // (n_atoms)
-    PairGeometry<T> geom;                     // per pair r, fc, fc'
-    std::vector<std::vector<T>> x;            // n_interactions + 1 of (n_atoms, F)
-    std::vector<InteractionSaved<T>> blocks;  // n_interactions
-    std::vector<AtomwiseHeadSaved<T>> heads;  // n_heads
-    std::vector<double> energies;             // (n_graphs, n_heads)
+    Buffer<B, index_t> species;                  // (n_atoms)
+    PairGeometry<T, B> geom;                     // per pair r, fc, fc'
+    std::vector<Buffer<B, T>> x;                 // n_interactions + 1 of (n_atoms, F)
+    std::vector<InteractionSaved<T, B>> blocks;  // n_interactions
+    std::vector<AtomwiseHeadSaved<T, B>> heads;  // n_heads
+    Buffer<B, double> energies;                  // (n_graphs, n_heads)
 };
+
+// What SchNet's passes read of a model, wherever its parameters live: the host model's own
+// (SchNet::weights) or a device copy (kernels/eipnn/cuda/nn_schnet.cuh). params and head_ref
+// (n_heads, n_species) in the backend's memory; compressed filters on the host only.
+template <class T>
+struct SchNetWeights {
+    const SchNetConfig& config;
+    const GaussianBasis& basis;
+    const std::vector<double>& head_scale;  // (n_heads), host
+    ParameterViews<const T> params;
+    Span<const double> head_ref;
+    const CompressedFilters<T>* compressed = nullptr;
+
+    InteractionParams<T> block(index_t t) const {
+        const std::string p = schnet_block_prefix(t);
+        return {{params.view(p + "filter1.W"), params.view(p + "filter1.b"), params.view(p + "filter2.W"),
+                 params.view(p + "filter2.b")},
+                params.view(p + "in.W"), params.view(p + "out1.W"), params.view(p + "out1.b"), params.view(p + "out2.W"),
+                params.view(p + "out2.b")};
+    }
+};
+
+template <class T>
+InteractionGrads<T> schnet_block_grads(ParameterViews<T> g, index_t t) {
+    const std::string p = schnet_block_prefix(t);
+    return {{g.view(p + "filter1.W"), g.view(p + "filter1.b"), g.view(p + "filter2.W"), g.view(p + "filter2.b")},
+            g.view(p + "in.W"), g.view(p + "out1.W"), g.view(p + "out1.b"), g.view(p + "out2.W"), g.view(p + "out2.b")};
+}
+
+// Reused buffers of the backward pass, in backend B's memory.
+template <class T, class B = Host>
+struct SchNetBackwardWork {
+    Buffer<B, T> d_next, d_prev, scratch;  // (n_atoms, F) and the layers' scratch
+    Buffer<B, double> staging;             // dL/dE where the backend reads it
+};
+
+// ---- the passes, written once for every backend (core/backend.hpp) --------------------------
+// Forward: energies of every head (fw.energies). fw.species (n_atoms) must be set by the caller
+// (species_indices), in b's memory; the batch's cutoff must be the model's.
+template <class B, class T>
+void schnet_forward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw) {
+    const SchNetConfig& config = w.config;
+    const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs();
+    if constexpr (!std::is_same_v<B, Host>)
+        if (w.compressed)
+            throw Error("compressed filters run on the Host backend only", "schnet_forward",
+                        "drop the compressed filters, or evaluate on the host");
+    fw.geom.r.resize(std::size_t(P));
+    fw.geom.fc.resize(std::size_t(P));
+    fw.geom.dfc_dr.resize(std::size_t(P));
+    {
+        const PhaseScope phase("pair geometry and edge gradients", 0, true);
+        for_each(b, P,
+                 PairGeometryFwd<T>{config.cutoff, batch.pair_edge, batch.distances, span_of(fw.geom.r),
+                                    span_of(fw.geom.fc), span_of(fw.geom.dfc_dr)});
+    }
+    if (w.compressed) {
+        fw.geom.window = {};  // every block reads its filter table
+    } else {
+        const PhaseScope phase("Gaussian windows");
+        fw.geom.window.compute(b, w.basis, span_of(std::as_const(fw.geom.r)));
+    }
+    fw.x.resize(std::size_t(config.n_interactions) + 1);
+    for (auto& v : fw.x) v.resize(std::size_t(n) * F);
+    embedding_fwd(b, span_of(std::as_const(fw.species)), w.params.view("embedding"), matrix_of(fw.x[0], F));
+    fw.blocks.resize(std::size_t(config.n_interactions));
+    for (index_t t = 0; t < config.n_interactions; ++t)
+        interaction_fwd(b, batch, fw.geom, w.block(t), config.residual, matrix_of(std::as_const(fw.x[std::size_t(t)]), F),
+                        fw.blocks[std::size_t(t)], matrix_of(fw.x[std::size_t(t) + 1], F),
+                        w.compressed ? &w.compressed->blocks[std::size_t(t)] : nullptr);
+    energy_heads_fwd(b, batch, w.params, span_of(std::as_const(fw.species)), w.head_scale, w.head_ref,
+                     matrix_of(std::as_const(fw.x.back()), F), fw.heads, fw.energies);
+}
+
+// Backward from dL/dE (n_graphs, n_heads; host memory), plus optionally dL/dx^T (n_atoms, F; b's
+// memory, data null = none) from another head: parameter gradients accumulated into `grads` (if
+// it has data), dL/dr per pair (n_pairs) resized and written into *dL_dr (if given), and the
+// adjoints the second backward reads kept in *keep (if given).
+template <class B, class T>
+void schnet_backward_pairs(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
+                           const SchNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
+                           Buffer<B, T>* dL_dr, Span<const T> dL_dx_extra, SchNetBackwardWork<T, B>& work,
+                           std::vector<InteractionAdjoints<T, B>>* keep = nullptr) {
+    const SchNetConfig& config = w.config;
+    const index_t n = batch.n_atoms(), F = config.n_features, G = batch.n_graphs(), K = config.n_heads;
+    if (dL_dE.size != G * K)
+        throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), "SchNet::backward");
+    Buffer<B, T>&d_next = work.d_next, &d_prev = work.d_prev;
+    d_next.resize(std::size_t(n) * F);
+    d_prev.resize(std::size_t(n) * F);
+    if (dL_dx_extra.data) {
+        if (dL_dx_extra.size != n * F)
+            throw Error(str("dL_dx_extra has ", dL_dx_extra.size, " values, need n_atoms * features = ", n * F),
+                        "SchNet::backward");
+        copy(b, dL_dx_extra, span_of(d_next));
+    } else {
+        zero(b, span_of(d_next));
+    }
+    energy_heads_bwd(b, batch, w.params, w.head_scale, matrix_of(std::as_const(fw.x.back()), F), fw.heads, dL_dE, grads,
+                     matrix_of(d_next, F), work.scratch, work.staging);
+    Span<T> dr{};
+    if (dL_dr) {
+        dL_dr->resize(std::size_t(batch.n_pairs()));
+        zero(b, span_of(*dL_dr));
+        dr = span_of(*dL_dr);
+    }
+    if (keep) keep->resize(std::size_t(config.n_interactions));
+    for (index_t t = config.n_interactions - 1; t >= 0; --t) {
+        interaction_bwd(b, batch, fw.geom, w.block(t), config.residual, matrix_of(fw.x[std::size_t(t)], F),
+                        fw.blocks[std::size_t(t)], matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F),
+                        grads ? schnet_block_grads(grads, t) : InteractionGrads<T>{}, dr, work.scratch,
+                        keep ? &(*keep)[std::size_t(t)] : nullptr);
+        std::swap(d_next, d_prev);
+    }
+    if (grads)
+        embedding_bwd(b, span_of(fw.species), matrix_of(std::as_const(d_next), F), grads.view("embedding"));
+}
 
 // The force pass's adjoints of every block (nn/second_order.hpp), and the second backward's
 // tangents (kept between steps so their buffers are not reallocated every batch).
@@ -66,12 +186,52 @@ struct SchNetForceAdjoints {
     std::vector<T> d_next, d_prev, scratch;      // (n_atoms, F)
 };
 
+// The passes under the names every model gives them (train/batch_step.hpp trains through these).
+template <class B, class T>
+void forward_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw) {
+    schnet_forward(b, w, batch, fw);
+}
+template <class B, class T>
+void parameter_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
+                        const SchNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
+                        SchNetBackwardWork<T, B>& work) {
+    schnet_backward_pairs(b, w, batch, fw, dL_dE, grads, static_cast<Buffer<B, T>*>(nullptr), Span<const T>{}, work);
+}
+
+// dL/dr per pair -> dL/d(r_j - r_i) per edge (n_edges, 3), resized; only the pair's first edge
+// carries it, the reverse edge's row is zero.
+template <class B, class T>
+void pair_to_edge_gradients(const B& b, const GraphBatchView& batch, const PairGeometry<T, B>& geom,
+                            Span<const T> dL_dr, Buffer<B, T>& dL_dvec) {
+    const PhaseScope phase("pair geometry and edge gradients", 0, true);
+    dL_dvec.resize(3 * std::size_t(batch.n_edges()));
+    zero(b, span_of(dL_dvec));
+    for_each(b, batch.n_pairs(),
+             PairToEdgeGradient<T>{batch.pair_edge, matrix_of(batch.vectors, 3), span_of(geom.r), dL_dr,
+                                   matrix_of(dL_dvec, 3)});
+}
+
+// Energies of every head (fw.energies), head 0's forces and virials (out), dE/dr per pair in
+// dE_dr: the forward, then the backward seeded with 1 per graph on head 0, then the edge gather.
+// Any backend.
+template <class B, class T>
+void schnet_energy_forces(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw,
+                          SchNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dr, ForceBuffers<T, B>& out) {
+    schnet_forward(b, w, batch, fw);
+    const std::vector<double> seed = head0_seed(batch.n_graphs(), w.config.n_heads);
+    schnet_backward_pairs(b, w, batch, fw, span_of(seed), ParameterViews<T>{}, &dE_dr, Span<const T>{}, work);
+    pair_to_edge_gradients(b, batch, fw.geom, span_of(std::as_const(dE_dr)), out.dE_dvec);
+    edge_gradients_to_forces(b, batch, matrix_of(std::as_const(out.dE_dvec), 3), out.forces, out.per_atom_virial,
+                             out.virial);
+}
+
 template <class T>
 class SchNet : public ModelBase<SchNet<T>, T, SchNetConfig> {
     using Base = ModelBase<SchNet<T>, T, SchNetConfig>;
 
 public:
     using Forward = SchNetForward<T>;
+    using BackwardWork = SchNetBackwardWork<T>;
     using ForceAdjoints = SchNetForceAdjoints<T>;
     template <class U>
     using Rebind = SchNet<U>;
@@ -118,49 +278,24 @@ public:
     // Unit-variance embedding (uniform on ±sqrt 3); everything else by ModelBase's defaults.
     double initial_range(const std::string& name) const { return name == "embedding" ? std::sqrt(3.0) : 0.0; }
 
-    InteractionParams<T> block(index_t t) const {
-        const std::string p = block_prefix(t);
-        return {{cv(p + "filter1.W"), cv(p + "filter1.b"), cv(p + "filter2.W"), cv(p + "filter2.b")},
-                cv(p + "in.W"), cv(p + "out1.W"), cv(p + "out1.b"), cv(p + "out2.W"), cv(p + "out2.b")};
+    InteractionParams<T> block(index_t t) const { return weights().block(t); }
+    static InteractionGrads<T> block_grads(ParameterBuffer<T>& g, index_t t) { return schnet_block_grads(g.views(), t); }
+
+    // The passes' view of this model (host memory).
+    SchNetWeights<T> weights() const {
+        return {config, basis, this->head_scale, params.views(), span_of(this->head_ref), compressed.get()};
     }
-    static InteractionGrads<T> block_grads(ParameterBuffer<T>& g, index_t t) {
-        const std::string p = block_prefix(t);
-        return {{g.view(p + "filter1.W"), g.view(p + "filter1.b"), g.view(p + "filter2.W"), g.view(p + "filter2.b")},
-                g.view(p + "in.W"), g.view(p + "out1.W"), g.view(p + "out1.b"), g.view(p + "out2.W"),
-                g.view(p + "out2.b")};
+
+    // What the passes need before a forward: the batch checked against the model, fw.species set.
+    void prepare_forward(const GraphBatch& batch, SchNetForward<T>& fw) const {
+        this->check_batch_cutoff(batch, "SchNet::forward");
+        fw.species = species_indices(config.species, batch.numbers, "SchNet::forward");
     }
 
     // Backbone and energy heads. energies: (n_graphs, n_heads).
     void forward(const Host& host, const GraphBatch& batch, SchNetForward<T>& fw) const {
-        this->check_batch_cutoff(batch, "SchNet::forward");
-        const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs();
-        fw.species = species_indices(config.species, batch.numbers, "SchNet::forward");
-        fw.geom.r.resize(std::size_t(P));
-        fw.geom.fc.resize(std::size_t(P));
-        fw.geom.dfc_dr.resize(std::size_t(P));
-        {
-            const PhaseScope phase("pair geometry and edge gradients", 0, true);
-            for_each(host, P,
-                     PairGeometryFwd<T>{config.cutoff, span_of(batch.pair_edge), span_of(batch.distances),
-                                        span_of(fw.geom.r), span_of(fw.geom.fc), span_of(fw.geom.dfc_dr)});
-        }
-        if (compressed) {
-            fw.geom.window = {};  // every block reads its filter table
-        } else {
-            const PhaseScope phase("Gaussian windows");
-            fw.geom.window.compute(host, basis, fw.geom.r);
-        }
-        fw.x.resize(std::size_t(config.n_interactions) + 1);
-        for (auto& v : fw.x) v.resize(std::size_t(n) * F);
-        embedding_fwd(host, span_of(std::as_const(fw.species)), cv("embedding"), matrix_of(fw.x[0], F));
-        fw.blocks.resize(std::size_t(config.n_interactions));
-        for (index_t t = 0; t < config.n_interactions; ++t)
-            interaction_fwd(host, batch, fw.geom, block(t), config.residual,
-                            matrix_of(std::as_const(fw.x[std::size_t(t)]), F), fw.blocks[std::size_t(t)],
-                            matrix_of(fw.x[std::size_t(t) + 1], F),
-                            compressed ? &compressed->blocks[std::size_t(t)] : nullptr);
-        energy_heads_fwd(host, batch, params, span_of(std::as_const(fw.species)), this->head_scale, this->head_ref,
-                         features(fw), fw.heads, fw.energies);
+        prepare_forward(batch, fw);
+        schnet_forward(host, weights(), batch, fw);
     }
 
     MatrixView<const T> features(const SchNetForward<T>& fw) const { return matrix_of(fw.x.back(), config.n_features); }
@@ -183,38 +318,16 @@ public:
     void backward_pairs(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw, Span<const double> dL_dE,
                         ParameterBuffer<T>* grads, std::vector<T>* dL_dr,
                         const std::vector<T>* dL_dx_extra = nullptr, SchNetForceAdjoints<T>* keep = nullptr) const {
-        const index_t n = batch.n_atoms(), F = config.n_features, G = batch.n_graphs(), K = config.n_heads;
-        if (dL_dE.size != G * K)
-            throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), "SchNet::backward");
         if ((grads || keep) && tabulated(fw))
             throw Error(str("the forward read compressed filters, which have no ",
                             grads ? "parameter gradients" : "second derivatives"),
                         "SchNet::backward",
                         "compressed filters are for inference (energies, forces, virials); train the exact model "
                         "(drop_compressed_filters)");
-        std::vector<T> d_next(std::size_t(n) * F, T(0)), d_prev(std::size_t(n) * F), scratch;
-        if (dL_dx_extra) {
-            if (dL_dx_extra->size() != d_next.size())
-                throw Error(str("dL_dx_extra has ", dL_dx_extra->size(), " values, need n_atoms * features = ",
-                                d_next.size()),
-                            "SchNet::backward");
-            d_next = *dL_dx_extra;
-        }
-        energy_heads_bwd(host, batch, params, this->head_scale, features(fw), fw.heads, dL_dE, grads,
-                         matrix_of(d_next, F), scratch);
-        if (dL_dr) dL_dr->assign(std::size_t(batch.n_pairs()), T(0));
-        const Span<T> dr = dL_dr ? span_of(*dL_dr) : Span<T>{};
-        if (keep) keep->blocks.resize(std::size_t(config.n_interactions));
-        for (index_t t = config.n_interactions - 1; t >= 0; --t) {
-            InteractionGrads<T> ig{};
-            if (grads) ig = block_grads(*grads, t);
-            interaction_bwd(host, batch, fw.geom, block(t), config.residual,
-                            matrix_of(fw.x[std::size_t(t)], F), fw.blocks[std::size_t(t)],
-                            matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), ig, dr, scratch,
-                            keep ? &keep->blocks[std::size_t(t)] : nullptr);
-            std::swap(d_next, d_prev);
-        }
-        if (grads) embedding_bwd(span_of(fw.species), matrix_of(std::as_const(d_next), F), grads->view("embedding"));
+        SchNetBackwardWork<T> work;
+        schnet_backward_pairs(host, weights(), batch, fw, dL_dE, grads ? grads->views() : ParameterViews<T>{}, dL_dr,
+                              dL_dx_extra ? span_of(*dL_dx_extra) : Span<const T>{}, work,
+                              keep ? &keep->blocks : nullptr);
     }
 
     // ---- second order (force training; nn/second_order.hpp) -----------------------------------
@@ -275,18 +388,12 @@ public:
                                    scratch);
             std::swap(d_next, d_prev);
         }
-        embedding_bwd(span_of(fw.species), matrix_of(std::as_const(d_next), F), grads.view("embedding"));
+        embedding_bwd(host, span_of(fw.species), matrix_of(std::as_const(d_next), F), grads.view("embedding"));
     }
 
-    // dL/dr per pair -> dL/d(r_j - r_i) per edge (n_edges, 3); only the pair's first edge carries
-    // it, the reverse edge's row is zero.
     static void pair_to_edge_gradients(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
                                        const std::vector<T>& dL_dr, std::vector<T>& dL_dvec) {
-        const PhaseScope phase("pair geometry and edge gradients", 0, true);
-        dL_dvec.assign(3 * std::size_t(batch.n_edges()), T(0));
-        for_each(host, batch.n_pairs(),
-                 PairToEdgeGradient<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(geom.r),
-                                       span_of(dL_dr), matrix_of(dL_dvec, 3)});
+        eipnn::pair_to_edge_gradients(host, batch, geom, span_of(dL_dr), dL_dvec);
     }
 
     // Did this forward read compressed filters?
@@ -294,6 +401,41 @@ public:
 
 private:
     MatrixView<const T> cv(const std::string& name) const { return params.view(name); }
+};
+
+// A SchNet's parameters copied to backend B's memory (a device), for the passes there:
+//   SchNetCopy<float, Cuda> dm(dev, model);
+//   SchNetForward<float, Cuda> fw;  upload(dev, species_indices(...), fw.species);
+//   schnet_forward(dev, dm.weights(), GraphBatchCopy<Cuda>(dev, batch).view(), fw);
+// Gradients laid out like the parameters go to grads_of(buffer). Not movable: the weights point at
+// its layout.
+template <class T, class B>
+class SchNetCopy {
+public:
+    SchNetCopy(const B& b, const SchNet<T>& model)
+        : config(model.config), layout(model.layout), basis(model.basis), head_scale(model.head_scale) {
+        upload(b, model.params.data, params);
+        upload(b, model.head_ref, head_ref);
+    }
+    SchNetCopy(const SchNetCopy&) = delete;
+    SchNetCopy& operator=(const SchNetCopy&) = delete;
+
+    SchNetWeights<T> weights() const {
+        return {config, basis, head_scale, ParameterViews<const T>{&layout, params.data()}, span_of(head_ref), nullptr};
+    }
+    ParameterViews<T> grads_of(Buffer<B, T>& g) const {
+        if (g.size() != params.size())
+            throw Error(str("the gradient buffer has ", g.size(), " values, the parameters ", params.size()),
+                        "SchNetCopy::grads_of", "allocate it with as many values as the parameters, zeroed");
+        return {&layout, g.data()};
+    }
+
+    const SchNetConfig config;
+    const ParameterLayout layout;
+    const GaussianBasis basis;
+    const std::vector<double> head_scale;
+    Buffer<B, T> params;
+    Buffer<B, double> head_ref;  // (n_heads, n_species)
 };
 
 }  // namespace eipnn

@@ -59,17 +59,136 @@ struct StandardizeRowsBwd {
     }
 };
 
-template <class T>
+// What the backward reads, in backend B's memory (the host's: std::vectors).
+template <class T, class B = Host>
 struct SoapNetForward {
-    std::vector<index_t> species;             // (n_atoms)
-    SoapSaved<T> soap;                        // what soap_bwd needs (valid when has_soap)
-    bool has_soap = false;                    // false after forward_descriptors (no position gradients)
-    std::vector<T> P;                         // (n_atoms, D) descriptors
-    std::vector<std::vector<T>> x;            // L + 1: x[0] (n_atoms, D) standardised, x[l] (n_atoms, H)
-    std::vector<std::vector<T>> a;            // L of (n_atoms, H) pre-activations
-    std::vector<AtomwiseHeadSaved<T>> heads;  // n_heads
-    std::vector<double> energies;             // (n_graphs, n_heads)
+    Buffer<B, index_t> species;                  // (n_atoms)
+    SoapSaved<T, B> soap;                        // what soap_bwd needs (valid when has_soap)
+    bool has_soap = false;                       // false after forward_descriptors (no position gradients)
+    Buffer<B, T> P;                              // (n_atoms, D) descriptors
+    std::vector<Buffer<B, T>> x;                 // L + 1: x[0] (n_atoms, D) standardised, x[l] (n_atoms, H)
+    std::vector<Buffer<B, T>> a;                 // L of (n_atoms, H) pre-activations
+    std::vector<AtomwiseHeadSaved<T, B>> heads;  // n_heads
+    Buffer<B, double> energies;                  // (n_graphs, n_heads)
 };
+
+// What SOAPNet's passes read of a model, wherever its parameters live: the host model's own
+// (SoapNet::weights) or a copy (SoapNetCopy below). params, tables, input_mean/inv_std and
+// head_ref in the backend's memory; `host_tables` is the host's copy (sizes).
+template <class T>
+struct SoapNetWeights {
+    const SoapNetConfig& config;
+    const SoapTables& host_tables;
+    const SoapTables* tables;
+    Span<const double> input_mean, input_inv_std;  // (D)
+    const std::vector<double>& head_scale;         // (n_heads), host
+    ParameterViews<const T> params;
+    Span<const double> head_ref;                   // (n_heads, n_species)
+
+    index_t n_descriptors() const { return host_tables.n_features; }
+    MatrixView<const T> layer_W(index_t l) const { return params.view(soapnet_layer_prefix(l) + "W"); }
+    MatrixView<const T> layer_b(index_t l) const { return params.view(soapnet_layer_prefix(l) + "b"); }
+};
+
+// Reused buffers of the backward pass, in backend B's memory.
+template <class T, class B = Host>
+struct SoapNetBackwardWork {
+    Buffer<B, T> d_next, d_prev, scratch, dL_dP, dL_dc;
+    Buffer<B, double> staging;
+};
+
+// ---- the passes, written once for every backend (core/backend.hpp) --------------------------
+// Standardisation, backbone, heads; fw.P (n_atoms, D) and fw.species set.
+template <class B, class T>
+void soapnet_mlp_forward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, SoapNetForward<T, B>& fw) {
+    const index_t n = batch.n_atoms(), D = w.n_descriptors(), H = w.config.hidden, L = w.config.n_backbone_layers;
+    if (w.input_mean.size != D || w.input_inv_std.size != D)
+        throw Error(str("input standardisation has ", w.input_mean.size, " / ", w.input_inv_std.size,
+                        " values, the descriptors ", D),
+                    "SoapNet::forward", "set input_mean and input_inv_std with fit_inputs");
+    fw.x.resize(std::size_t(L) + 1);
+    fw.a.resize(std::size_t(L));
+    fw.x[0].resize(std::size_t(n) * D);
+    for_each(b, n,
+             StandardizeRows<T>{matrix_of(std::as_const(fw.P), D), w.input_mean, w.input_inv_std, matrix_of(fw.x[0], D)});
+    for (index_t l = 0; l < L; ++l) {
+        Buffer<B, T>& a = fw.a[std::size_t(l)];
+        Buffer<B, T>& y = fw.x[std::size_t(l) + 1];
+        a.resize(std::size_t(n) * H);
+        y.resize(std::size_t(n) * H);
+        dense_fwd(b, matrix_of(std::as_const(fw.x[std::size_t(l)]), l == 0 ? D : H), w.layer_W(l), w.layer_b(l),
+                  matrix_of(a, H));
+        activation_fwd(b, Activation::ShiftedSoftplus, span_of(std::as_const(a)), span_of(y));
+    }
+    energy_heads_fwd(b, batch, w.params, span_of(std::as_const(fw.species)), w.head_scale, w.head_ref,
+                     matrix_of(std::as_const(fw.x.back()), H), fw.heads, fw.energies);
+}
+
+// Descriptors, backbone and heads; fw.species set by the caller (species_indices), in b's memory.
+template <class B, class T>
+void soapnet_forward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, SoapNetForward<T, B>& fw) {
+    soap_fwd_on(b, batch, w.host_tables, w.tables, fw.soap, fw.P);
+    fw.has_soap = true;
+    soapnet_mlp_forward(b, w, batch, fw);
+}
+
+// Backward from dL/dE (n_graphs, n_heads; host memory), plus optionally dL/dx^L (n_atoms, H; b's
+// memory, data null = none): parameter gradients accumulated into `grads` (if it has data),
+// dL/d(r_j - r_i) per edge (n_edges, 3) written into *dL_dvec (if given; needs the SOAP state),
+// and the adjoints the second backward reads kept in *keep_dx / *keep_da (if given).
+template <class B, class T>
+void soapnet_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
+                      const SoapNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
+                      Buffer<B, T>* dL_dvec, Span<const T> dL_dx_extra, SoapNetBackwardWork<T, B>& work,
+                      std::vector<Buffer<B, T>>* keep_dx = nullptr, std::vector<Buffer<B, T>>* keep_da = nullptr) {
+    const char* where = "SoapNet::backward";
+    const index_t n = batch.n_atoms(), H = w.config.hidden, D = w.n_descriptors(), G = batch.n_graphs(),
+                  K = w.config.n_heads, L = w.config.n_backbone_layers;
+    if (dL_dE.size != G * K) throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), where);
+    if (dL_dvec && !fw.has_soap)
+        throw Error("position gradients need the SOAP state of forward()", where,
+                    "run forward(), not forward_descriptors(), before asking for dL_dvec");
+    Buffer<B, T>&d_next = work.d_next, &d_prev = work.d_prev;
+    d_next.resize(std::size_t(n) * H);
+    if (dL_dx_extra.data) {
+        if (dL_dx_extra.size != n * H)
+            throw Error(str("dL_dx_extra has ", dL_dx_extra.size, " values, need n_atoms * hidden = ", n * H), where);
+        copy(b, dL_dx_extra, span_of(d_next));
+    } else {
+        zero(b, span_of(d_next));
+    }
+    energy_heads_bwd(b, batch, w.params, w.head_scale, matrix_of(std::as_const(fw.x.back()), H), fw.heads, dL_dE, grads,
+                     matrix_of(d_next, H), work.scratch, work.staging);
+    if (keep_dx) keep_dx->resize(std::size_t(L));
+    if (keep_da) keep_da->resize(std::size_t(L));
+    auto keep = [&](std::vector<Buffer<B, T>>* into, index_t l) {
+        if (!into) return;
+        Buffer<B, T>& dst = (*into)[std::size_t(l)];
+        dst.resize(d_next.size());
+        copy(b, span_of(std::as_const(d_next)), span_of(dst));
+    };
+    for (index_t l = L - 1; l >= 0; --l) {
+        const index_t in = l == 0 ? D : H;
+        keep(keep_dx, l);
+        // dL/da_l = dL/dx_{l+1} * ssp'(a_l), in place
+        activation_bwd(b, Activation::ShiftedSoftplus, span_of(fw.a[std::size_t(l)]), span_of(std::as_const(d_next)),
+                       span_of(d_next));
+        keep(keep_da, l);
+        const bool need_dx = l > 0 || dL_dvec;  // the standardised input's gradient only feeds forces
+        d_prev.resize(need_dx ? std::size_t(n) * in : 0);
+        zero(b, span_of(d_prev));
+        const std::string p = soapnet_layer_prefix(l);
+        dense_bwd(b, matrix_of(fw.x[std::size_t(l)], in), w.layer_W(l), matrix_of(std::as_const(d_next), H),
+                  need_dx ? matrix_of(d_prev, in) : MatrixView<T>{}, grads.view(p + "W"), grads.view(p + "b"));
+        std::swap(d_next, d_prev);
+    }
+    if (!dL_dvec) return;
+    work.dL_dP.resize(std::size_t(n) * D);
+    for_each(b, n,
+             StandardizeRowsBwd<T>{matrix_of(std::as_const(d_next), D), w.input_inv_std, matrix_of(work.dL_dP, D)});
+    soap_bwd_on(b, batch, w.host_tables, w.tables, fw.soap, span_of(fw.P), matrix_of(std::as_const(work.dL_dP), D),
+                work.dL_dc, *dL_dvec);
+}
 
 // The force pass's adjoints of every backbone layer (nn/second_order.hpp): of its output x_{l+1}
 // and of its pre-activation a_l, each (n_atoms, H).
@@ -83,6 +202,30 @@ struct SoapNetForceAdjoints {
     std::vector<T> d_next, d_prev, scratch;
 };
 
+// The passes under the names every model gives them (train/batch_step.hpp trains through these).
+template <class B, class T>
+void forward_pass(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, SoapNetForward<T, B>& fw) {
+    soapnet_forward(b, w, batch, fw);
+}
+template <class B, class T>
+void parameter_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
+                        const SoapNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
+                        SoapNetBackwardWork<T, B>& work) {
+    soapnet_backward(b, w, batch, fw, dL_dE, grads, static_cast<Buffer<B, T>*>(nullptr), Span<const T>{}, work);
+}
+
+// Energies of every head (fw.energies), head 0's forces and virials (out): the forward, the
+// backward seeded with 1 per graph on head 0, the edge gather. Any backend.
+template <class B, class T>
+void soapnet_energy_forces(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
+                           SoapNetForward<T, B>& fw, SoapNetBackwardWork<T, B>& work, ForceBuffers<T, B>& out) {
+    soapnet_forward(b, w, batch, fw);
+    const std::vector<double> seed = head0_seed(batch.n_graphs(), w.config.n_heads);
+    soapnet_backward(b, w, batch, fw, span_of(seed), ParameterViews<T>{}, &out.dE_dvec, Span<const T>{}, work);
+    edge_gradients_to_forces(b, batch, matrix_of(std::as_const(out.dE_dvec), 3), out.forces, out.per_atom_virial,
+                             out.virial);
+}
+
 // Relative floor of the input standard deviations (SoapNet::fit_inputs says why).
 inline constexpr double kSoapStdFloor = 1e-3;
 
@@ -92,6 +235,7 @@ class SoapNet : public ModelBase<SoapNet<T>, T, SoapNetConfig> {
 
 public:
     using Forward = SoapNetForward<T>;
+    using BackwardWork = SoapNetBackwardWork<T>;
     using ForceAdjoints = SoapNetForceAdjoints<T>;
     template <class U>
     using Rebind = SoapNet<U>;
@@ -136,13 +280,23 @@ public:
         f("descriptors", n_descriptors());
     }
 
+    // The passes' view of this model (host memory).
+    SoapNetWeights<T> weights() const {
+        return {config, basis.tables(), &basis.tables(), span_of(input_mean), span_of(input_inv_std), this->head_scale,
+                params.views(), span_of(this->head_ref)};
+    }
+
+    // What the passes need before a forward: the batch checked against the model, fw.species set.
+    void prepare_forward(const GraphBatch& batch, SoapNetForward<T>& fw) const {
+        this->check_batch_cutoff(batch, "SoapNet::forward");
+        soap_check_batch(batch, basis, "soap_fwd");
+        fw.species = species_indices(config.species, batch.numbers, "SoapNet::forward");
+    }
+
     // Descriptors (soap_fwd), backbone and energy heads. energies: (n_graphs, n_heads).
     void forward(const Host& host, const GraphBatch& batch, SoapNetForward<T>& fw) const {
-        this->check_batch_cutoff(batch, "SoapNet::forward");
-        fw.species = species_indices(config.species, batch.numbers, "SoapNet::forward");
-        soap_fwd(host, batch, basis, fw.soap, fw.P);
-        fw.has_soap = true;
-        run_mlp(host, batch, fw);
+        prepare_forward(batch, fw);
+        soapnet_forward(host, weights(), batch, fw);
     }
 
     // The same from descriptors computed elsewhere (benchmarks, tests): P (n_atoms, D). The
@@ -156,7 +310,7 @@ public:
         fw.species = species_indices(config.species, batch.numbers, "SoapNet::forward_descriptors");
         fw.P = P;
         fw.has_soap = false;
-        run_mlp(host, batch, fw);
+        soapnet_mlp_forward(host, weights(), batch, fw);
     }
 
     MatrixView<const T> features(const SoapNetForward<T>& fw) const { return matrix_of(fw.x.back(), config.hidden); }
@@ -234,49 +388,11 @@ private:
     void backward_keeping(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
                           Span<const double> dL_dE, ParameterBuffer<T>* grads, std::vector<T>* dL_dvec,
                           const std::vector<T>* dL_dx_extra, SoapNetForceAdjoints<T>* keep) const {
-        const char* where = "SoapNet::backward";
-        const index_t n = batch.n_atoms(), H = config.hidden, D = n_descriptors(), G = batch.n_graphs(),
-                      K = config.n_heads, L = config.n_backbone_layers;
-        if (dL_dE.size != G * K) throw Error(str("dL_dE has ", dL_dE.size, " values, need n_graphs * n_heads = ", G * K), where);
-        if (dL_dvec && !fw.has_soap)
-            throw Error("position gradients need the SOAP state of forward()", where,
-                        "run forward(), not forward_descriptors(), before asking for dL_dvec");
-        std::vector<T> d_next(std::size_t(n) * H, T(0)), d_prev, scratch;
-        if (dL_dx_extra) {
-            if (dL_dx_extra->size() != d_next.size())
-                throw Error(str("dL_dx_extra has ", dL_dx_extra->size(), " values, need n_atoms * hidden = ", d_next.size()),
-                            where);
-            d_next = *dL_dx_extra;
-        }
-        energy_heads_bwd(host, batch, params, this->head_scale, features(fw), fw.heads, dL_dE, grads,
-                         matrix_of(d_next, H), scratch);
-        if (keep) {
-            keep->dx.resize(std::size_t(L));
-            keep->da.resize(std::size_t(L));
-        }
-        for (index_t l = L - 1; l >= 0; --l) {
-            const index_t in = l == 0 ? D : H;
-            if (keep) keep->dx[std::size_t(l)] = d_next;
-            // dL/da_l = dL/dx_{l+1} * ssp'(a_l), in place
-            activation_bwd(host, Activation::ShiftedSoftplus, span_of(fw.a[std::size_t(l)]), span_of(std::as_const(d_next)),
-                           span_of(d_next));
-            if (keep) keep->da[std::size_t(l)] = d_next;
-            const bool need_dx = l > 0 || dL_dvec;  // the standardised input's gradient only feeds forces
-            d_prev.assign(need_dx ? std::size_t(n) * in : 0, T(0));
-            MatrixView<T> gW{}, gb{};
-            if (grads) {
-                gW = grads->view(layer_prefix(l) + "W");
-                gb = grads->view(layer_prefix(l) + "b");
-            }
-            dense_bwd(host, matrix_of(fw.x[std::size_t(l)], in), layer_W(l), matrix_of(std::as_const(d_next), H),
-                      need_dx ? matrix_of(d_prev, in) : MatrixView<T>{}, gW, gb);
-            std::swap(d_next, d_prev);
-        }
-        if (!dL_dvec) return;
-        std::vector<T> dL_dP(std::size_t(n) * D);
-        for_each(host, n,
-                 StandardizeRowsBwd<T>{matrix_of(std::as_const(d_next), D), span_of(input_inv_std), matrix_of(dL_dP, D)});
-        soap_bwd(host, batch, basis, fw.soap, fw.P, matrix_of(std::as_const(dL_dP), D), *dL_dvec);
+        if (dL_dvec) soap_check_batch(batch, basis, "soap_bwd");
+        SoapNetBackwardWork<T> work;
+        soapnet_backward(host, weights(), batch, fw, dL_dE, grads ? grads->views() : ParameterViews<T>{}, dL_dvec,
+                         dL_dx_extra ? span_of(*dL_dx_extra) : Span<const T>{}, work, keep ? &keep->dx : nullptr,
+                         keep ? &keep->da : nullptr);
     }
 
 public:
@@ -336,32 +452,49 @@ private:
     MatrixView<const T> cv(const std::string& name) const { return params.view(name); }
     MatrixView<const T> layer_W(index_t l) const { return cv(layer_prefix(l) + "W"); }
     MatrixView<const T> layer_b(index_t l) const { return cv(layer_prefix(l) + "b"); }
+};
 
-    // standardisation, backbone, heads; fw.P and fw.species set
-    void run_mlp(const Host& host, const GraphBatch& batch, SoapNetForward<T>& fw) const {
-        const index_t n = batch.n_atoms(), D = n_descriptors(), H = config.hidden, L = config.n_backbone_layers;
-        if (input_mean.size() != std::size_t(D) || input_inv_std.size() != std::size_t(D))
-            throw Error(str("input standardisation has ", input_mean.size(), " / ", input_inv_std.size(),
-                            " values, the descriptors ", D),
-                        "SoapNet::forward", "set input_mean and input_inv_std with fit_inputs");
-        fw.x.resize(std::size_t(L) + 1);
-        fw.a.resize(std::size_t(L));
-        fw.x[0].resize(std::size_t(n) * D);
-        for_each(host, n,
-                 StandardizeRows<T>{matrix_of(std::as_const(fw.P), D), span_of(input_mean), span_of(input_inv_std),
-                                    matrix_of(fw.x[0], D)});
-        for (index_t l = 0; l < L; ++l) {
-            std::vector<T>& a = fw.a[std::size_t(l)];
-            std::vector<T>& y = fw.x[std::size_t(l) + 1];
-            a.resize(std::size_t(n) * H);
-            y.resize(std::size_t(n) * H);
-            dense_fwd(host, matrix_of(std::as_const(fw.x[std::size_t(l)]), l == 0 ? D : H), layer_W(l), layer_b(l),
-                      matrix_of(a, H));
-            activation_fwd(host, Activation::ShiftedSoftplus, span_of(std::as_const(a)), span_of(y));
-        }
-        energy_heads_fwd(host, batch, params, span_of(std::as_const(fw.species)), this->head_scale, this->head_ref,
-                         features(fw), fw.heads, fw.energies);
+// A SOAPNet's parameters, descriptor tables and input standardisation copied to backend B's
+// memory (a device), for the passes there (as SchNetCopy in schnet.hpp). Not movable: the
+// weights point at its members.
+template <class T, class B>
+class SoapNetCopy {
+public:
+    SoapNetCopy(const B& b, const SoapNet<T>& model)
+        : config(model.config), layout(model.layout), basis(model.basis), head_scale(model.head_scale),
+          tables(b, model.basis) {
+        upload(b, model.params.data, params);
+        upload(b, model.head_ref, head_ref);
+        upload(b, model.input_mean, input_mean);
+        upload(b, model.input_inv_std, input_inv_std);
     }
+    SoapNetCopy(const SoapNetCopy&) = delete;
+    SoapNetCopy& operator=(const SoapNetCopy&) = delete;
+
+    SoapNetWeights<T> weights() const {
+        return {config,
+                basis.tables(),
+                tables.get(),
+                span_of(input_mean),
+                span_of(input_inv_std),
+                head_scale,
+                ParameterViews<const T>{&layout, params.data()},
+                span_of(head_ref)};
+    }
+    ParameterViews<T> grads_of(Buffer<B, T>& g) const {
+        if (g.size() != params.size())
+            throw Error(str("the gradient buffer has ", g.size(), " values, the parameters ", params.size()),
+                        "SoapNetCopy::grads_of", "allocate it with as many values as the parameters, zeroed");
+        return {&layout, g.data()};
+    }
+
+    const SoapNetConfig config;
+    const ParameterLayout layout;
+    const SoapBasis basis;
+    const std::vector<double> head_scale;
+    const SoapTablesCopy<B> tables;
+    Buffer<B, T> params;
+    Buffer<B, double> head_ref, input_mean, input_inv_std;
 };
 
 }  // namespace eipnn

@@ -5,17 +5,31 @@
 #include <cmath>
 
 #include "eipnn/core/error.hpp"
-#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/backend.hpp"
 
 namespace eipnn {
 
 template <class T>
-double clip_grad_norm(const Host& host, Span<T> grads, double max_norm) {
+struct SquareInDouble {
+    Span<const T> g;
+    EIPNN_HD double operator()(index_t i) const { return double(g[i]) * double(g[i]); }
+};
+
+template <class T>
+struct ScaleInPlace {
+    Span<T> g;
+    T coef;
+    EIPNN_HD void operator()(index_t i) const { g[i] = T(g[i] * coef); }
+};
+
+// grads in backend b's memory; written once for every backend.
+template <class B, class T>
+double clip_grad_norm(const B& b, Span<T> grads, double max_norm) {
     if (!(max_norm > 0)) throw Error(str("max_norm must be positive, got ", max_norm), "clip_grad_norm");
-    const double sum_sq = reduce_sum<double>(host, grads.size, [&](index_t i) { return double(grads[i]) * double(grads[i]); });
+    const double sum_sq = reduce_sum<double>(b, grads.size, SquareInDouble<T>{grads});
     const double norm = std::sqrt(sum_sq);
     const double coef = max_norm / (norm + 1e-6);
-    if (coef < 1.0) for_each(host, grads.size, [&](index_t i) { grads[i] = T(grads[i] * T(coef)); });
+    if (coef < 1.0) for_each(b, grads.size, ScaleInPlace<T>{grads, T(coef)});
     return norm;
 }
 

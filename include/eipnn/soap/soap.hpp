@@ -30,12 +30,15 @@
 //   SoapSaved<double> saved; std::vector<double> P;
 //   soap_fwd(Host{}, batch, basis, saved, P);                         // P (n_atoms, n_features)
 //   soap_bwd(Host{}, batch, basis, saved, P, matrix_of(dL_dP, F), dL_dvec);  // (n_edges, 3)
+//
+// soap_fwd_on / soap_bwd_on are the same for any backend (core/backend.hpp), the batch and the
+// tables in its memory (SoapTablesCopy below; on the host the basis's own tables).
 #pragma once
 #include <cmath>
 #include <vector>
 
 #include "eipnn/core/error.hpp"
-#include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/backend.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/soap/soap_basis.hpp"
@@ -44,11 +47,65 @@
 
 namespace eipnn {
 
-template <class T>
-struct SoapSaved {                 // what soap_bwd needs from soap_fwd
-    std::vector<T> coefficients;   // (n_atoms, n_coefficients)
-    std::vector<T> norms;          // (n_atoms) l2 only
+template <class T, class B = Host>
+struct SoapSaved {                 // what soap_bwd needs from soap_fwd, in backend B's memory
+    Buffer<B, T> coefficients;     // (n_atoms, n_coefficients)
+    Buffer<B, T> norms;            // (n_atoms) l2 only
 };
+
+// A basis's tables (one SoapTables block) in backend B's memory, for the functors there; the
+// host reads SoapBasis::tables() directly.
+template <class B>
+struct SoapTablesCopy {
+    Buffer<B, SoapTables> block;  // (1)
+    SoapTablesCopy(const B& b, const SoapBasis& basis) { upload(b, std::vector<SoapTables>{basis.tables()}, block); }
+    const SoapTables* get() const { return block.data(); }
+};
+
+// P (n_atoms, n_features) and the saved state, any backend; `t` is the host's tables (sizes),
+// `tables` the same in b's memory.
+template <class B, class T>
+void soap_fwd_on(const B& b, const GraphBatchView& batch, const SoapTables& t, const SoapTables* tables,
+                 SoapSaved<T, B>& saved, Buffer<B, T>& P) {
+    const index_t n = batch.n_atoms();
+    saved.coefficients.resize(std::size_t(n) * std::size_t(t.n_coefficients));
+    saved.norms.resize(t.l2 ? std::size_t(n) : 0);
+    P.resize(std::size_t(n) * std::size_t(t.n_features));
+    const SoapAtomFwd<T> fwd{tables,
+                             batch.offsets,
+                             batch.neighbors,
+                             batch.numbers,
+                             matrix_of(batch.vectors, 3),
+                             batch.distances,
+                             matrix_of(saved.coefficients, t.n_coefficients),
+                             matrix_of(P, t.n_features),
+                             span_of(saved.norms)};
+    // dynamic: an atom's cost follows its neighbour count
+    for_each_dynamic(b, n, fwd);
+}
+
+// dL/dvec (n_edges, 3), resized, from dL/dP; dL_dc (n_atoms, n_coefficients) is scratch.
+template <class B, class T>
+void soap_bwd_on(const B& b, const GraphBatchView& batch, const SoapTables& t, const SoapTables* tables,
+                 const SoapSaved<T, B>& saved, Span<const T> P, MatrixView<const T> dL_dP, Buffer<B, T>& dL_dc,
+                 Buffer<B, T>& dL_dvec) {
+    const index_t n = batch.n_atoms();
+    dL_dvec.resize(3 * std::size_t(batch.n_edges()));
+    dL_dc.resize(std::size_t(n) * std::size_t(t.n_coefficients));
+    const SoapAtomBwd<T> bwd{tables,
+                             batch.offsets,
+                             batch.neighbors,
+                             batch.numbers,
+                             matrix_of(batch.vectors, 3),
+                             batch.distances,
+                             matrix_of(saved.coefficients, t.n_coefficients),
+                             matrix_of(P, t.n_features),
+                             span_of(saved.norms),
+                             dL_dP,
+                             matrix_of(dL_dc, t.n_coefficients),
+                             matrix_of(dL_dvec, 3)};
+    for_each_dynamic(b, n, bwd);
+}
 
 // The batch must be built with the descriptor's cutoff and hold only configured species.
 inline void soap_check_batch(const GraphBatch& batch, const SoapBasis& basis, const char* where) {
@@ -71,22 +128,7 @@ template <class T>
 void soap_fwd(const Host& host, const GraphBatch& batch, const SoapBasis& basis, SoapSaved<T>& saved,
               std::vector<T>& P) {
     soap_check_batch(batch, basis, "soap_fwd");
-    const SoapTables& t = basis.tables();
-    const index_t n = batch.n_atoms();
-    saved.coefficients.resize(std::size_t(n) * std::size_t(t.n_coefficients));
-    saved.norms.resize(t.l2 ? std::size_t(n) : 0);
-    P.resize(std::size_t(n) * std::size_t(t.n_features));
-    const SoapAtomFwd<T> fwd{&t,
-                             span_of(batch.offsets),
-                             span_of(batch.neighbors),
-                             span_of(batch.numbers),
-                             matrix_of(batch.vectors, 3),
-                             span_of(batch.distances),
-                             {saved.coefficients.data(), n, t.n_coefficients},
-                             {P.data(), n, t.n_features},
-                             span_of(saved.norms)};
-    // dynamic: an atom's cost follows its neighbour count
-    for_each_dynamic(host, n, fwd);
+    soap_fwd_on(host, batch, basis.tables(), &basis.tables(), saved, P);
 }
 
 // T is deduced from `saved` alone, so a MatrixView<T> of mutable dL_dP converts to the const view.
@@ -108,21 +150,8 @@ void soap_bwd(const Host& host, const GraphBatch& batch, const SoapBasis& basis,
         saved.norms.size() != (t.l2 ? std::size_t(n) : 0))
         throw Error("the saved state does not match this batch and basis", "soap_bwd",
                     "call soap_fwd on the same batch and basis first");
-    dL_dvec.resize(3 * std::size_t(batch.n_edges()));
-    std::vector<T> dL_dc(std::size_t(n) * std::size_t(t.n_coefficients));
-    const SoapAtomBwd<T> bwd{&t,
-                             span_of(batch.offsets),
-                             span_of(batch.neighbors),
-                             span_of(batch.numbers),
-                             matrix_of(batch.vectors, 3),
-                             span_of(batch.distances),
-                             {saved.coefficients.data(), n, t.n_coefficients},
-                             {P.data(), n, t.n_features},
-                             span_of(saved.norms),
-                             dL_dP,
-                             {dL_dc.data(), n, t.n_coefficients},
-                             {dL_dvec.data(), batch.n_edges(), 3}};
-    for_each_dynamic(host, n, bwd);
+    std::vector<T> dL_dc;
+    soap_bwd_on(host, batch, t, &t, saved, span_of(P), dL_dP, dL_dc, dL_dvec);
 }
 
 }  // namespace eipnn

@@ -43,6 +43,7 @@
 #include "eipnn/optim/lr_schedule.hpp"
 #include "eipnn/parallel/distributed_errors.hpp"
 #include "eipnn/parallel/distributed_step.hpp"
+#include "eipnn/train/batch_step.hpp"
 #include "eipnn/train/force_labels.hpp"
 #include "eipnn/train/force_training.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
@@ -292,7 +293,8 @@ public:
         DistributedStep<Model> distributed_step(comm);
         ParameterBuffer<T> grads(model_.layout);
         typename Model::Forward fw;
-        std::vector<double> dL_dE;
+        typename Model::BackwardWork work;
+        std::vector<double> energies, dL_dE;
         for (int epoch = start_epoch; epoch < opt_.epochs; ++epoch) {
             const auto t0 = std::chrono::steady_clock::now();
             const auto batches = sampler.epoch();
@@ -321,10 +323,12 @@ public:
                     terms_sum += terms;
                     loss = terms.total();
                 } else {
-                    model_.forward(host, batch, fw);
-                    loss = loss_(batches[b], fw.energies, dL_dE);
-                    if (std::isfinite(loss))
-                        model_.backward(host, batch, fw, span_of(std::as_const(dL_dE)), &grads, nullptr);
+                    // the step every backend runs (train/batch_step.hpp), here on the host
+                    model_.prepare_forward(batch, fw);
+                    loss = energy_step_gradients(
+                        host, model_.weights(), batch, fw, work, grads.data, grads.views(),
+                        [&](const std::vector<double>& e, std::vector<double>& d) { return loss_(batches[b], e, d); },
+                        energies, dL_dE);
                 }
                 if (!std::isfinite(loss))
                     throw Error(str("the loss became ", loss, " at epoch ", epoch + 1, ", batch ", b + 1, " of ",
@@ -332,9 +336,8 @@ public:
                                 "training",
                                 str("lower the learning rate or check the labels; the last good checkpoint (",
                                     last_path().string(), ") is intact"));
-                if (opt_.clip_norm > 0) clip_grad_norm(host, grads.flat(), opt_.clip_norm);
                 lr = schedule.lr(std::int64_t(epoch) * std::int64_t(n_batches) + std::int64_t(b));
-                adam.step(host, span_of(model_.params.data), span_of(std::as_const(grads.data)), lr);
+                apply_update(host, span_of(model_.params.data), grads.flat(), opt_.clip_norm, adam, lr);
                 loss_sum += loss;
                 if (on_batch) on_batch(epoch + 1, b + 1, batches.size(), loss);
             }

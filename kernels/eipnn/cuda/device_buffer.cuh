@@ -72,4 +72,15 @@ private:
     std::size_t size_ = 0;
 };
 
+// The views every backend's buffers offer (core/view.hpp has them for host vectors); in this
+// namespace so that code templated on the backend finds them by argument-dependent lookup.
+template <class T>
+Span<T> span_of(gpu::DeviceBuffer<T>& b) { return b.span(); }
+template <class T>
+Span<const T> span_of(const gpu::DeviceBuffer<T>& b) { return b.span(); }
+template <class T>
+MatrixView<T> matrix_of(gpu::DeviceBuffer<T>& b, index_t cols) { return b.matrix(cols); }
+template <class T>
+MatrixView<const T> matrix_of(const gpu::DeviceBuffer<T>& b, index_t cols) { return b.matrix(cols); }
+
 }  // namespace eipnn::gpu

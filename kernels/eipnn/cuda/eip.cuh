@@ -1,15 +1,10 @@
-// Empirical potentials on the device: the host's per-atom kernels (include/eipnn/eip/*.hpp) and
-// the host's gather functors (geometry/edge_forces.hpp), launched by for_each(Cuda{}, ...) over
-// a DeviceNeighborList. Nothing is re-implemented here: each style's parameter tables are copied
-// to device memory once (DeviceTables below), and the style's own kernel factory
-// (eip/atom_kernel_potential.hpp) binds the same EIPNN_HD functor to those device views; the
-// inputs are checked by the host's Potential::check_inputs.
-//
-//   per atom:  ZeroEdgesThen<Kernel>   E_i, dE_i/dr_ij for i's edges      (n_atoms threads)
-//   per atom:  EdgeForceGather         F_k from k's edges and their reverses
-//   per atom:  EdgeVirialGather        W_k (n_atoms, 9)
-//   per block: AtomBlockSums           fixed-order partial sums of W and E (n_blocks threads)
-//   host:      sum of the (few) block partials in block order -> energy, virial
+// Empirical potentials on the device. The evaluation is the host's, written once
+// (eip/potential.hpp, run_atom_kernel, on the Cuda backend): the per-atom kernels of
+// include/eipnn/eip/*.hpp, then the fused block gather of geometry/edge_forces.hpp, then the block
+// partials summed in order on the host. What is device-specific lives here: each style's
+// parameter tables copied to device memory once (DeviceTables below), bound by the style's own
+// kernel factory (eip/atom_kernel_potential.hpp) to the same EIPNN_HD functor; the inputs are
+// checked by the host's Potential::check_inputs.
 //
 // Results match the host evaluation to round-off (same functors; the device may contract a*b+c
 // into FMAs, the host build does not), and are run-to-run deterministic (no atomics).
@@ -40,74 +35,15 @@
 
 namespace eipnn::gpu {
 
-// Partial sums over kGatherBlock consecutive atoms, atoms in index order (as the host gather).
-template <class T>
-struct AtomBlockSums {
-    MatrixView<const T> atom_virial;    // (n_atoms, 9)
-    Span<const T> atom_energy;          // (n_atoms)
-    MatrixView<T> virial_partial;       // (n_blocks, 9) out
-    Span<double> energy_partial;        // (n_blocks) out
-
-    EIPNN_HD void operator()(index_t b) const {
-        const index_t n = atom_energy.size;
-        const index_t end = (b + 1) * kGatherBlock < n ? (b + 1) * kGatherBlock : n;
-        T acc[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-        double energy = 0;
-        for (index_t k = b * kGatherBlock; k < end; ++k) {
-            for (int c = 0; c < 9; ++c) acc[c] += atom_virial(k, c);
-            energy += double(atom_energy[k]);
-        }
-        for (int c = 0; c < 9; ++c) virial_partial(b, c) = acc[c];
-        energy_partial[b] = energy;
-    }
-};
-
 // Device memory reused from call to call (resized only when the structure grows or shrinks).
 template <class T>
 struct DeviceEipWorkspace {
     DeviceBuffer<int> types;            // (n_atoms) per-atom entry / species index
     DeviceBuffer<T> scratch;            // (n_edges, k) per-edge scratch of three-body kernels
     DeviceBuffer<T> atom_energies;      // (n_atoms)
-    DeviceBuffer<T> dE_dr;              // (n_edges, 3)
     DeviceBuffer<T> forces;             // (n_atoms, 3)
-    DeviceBuffer<T> atom_virial;        // (n_atoms, 9)
-    DeviceBuffer<T> virial_partial;     // (n_blocks, 9)
-    DeviceBuffer<double> energy_partial;  // (n_blocks)
+    EipWorkspace<T, Cuda> eval;         // gradients and block partials (eip/potential.hpp)
 };
-
-// The device twin of eipnn::evaluate_atom_kernel: `make_kernel(atom_energy, dE_dr)` returns the
-// kernel bound to device views; results are copied back into `out`.
-template <class T, class MakeKernel>
-void evaluate_atom_kernel(const Cuda& dev, const DeviceNeighborList& nl, const MakeKernel& make_kernel,
-                          DeviceEipWorkspace<T>& ws, EipResult<T>& out) {
-    const index_t n = nl.n_atoms;
-    const index_t n_blocks = gather_blocks(n);
-    ws.atom_energies.resize(std::size_t(n));
-    ws.dE_dr.resize(3 * std::size_t(nl.n_edges));
-    ws.forces.resize(3 * std::size_t(n));
-    ws.atom_virial.resize(9 * std::size_t(n));
-    ws.virial_partial.resize(9 * std::size_t(n_blocks));
-    ws.energy_partial.resize(std::size_t(n_blocks));
-    const MatrixView<T> dE_dr = ws.dE_dr.matrix(3);
-    const auto kernel = make_kernel(ws.atom_energies.span(), dE_dr);
-    const Span<const index_t> offsets = nl.d_offsets.span();
-    for_each(dev, n, ZeroEdgesThen<T, std::decay_t<decltype(kernel)>>{offsets, dE_dr, kernel});
-    const MatrixView<const T> grad = std::as_const(ws.dE_dr).matrix(3);
-    for_each(dev, n, EdgeForceGather<T>{offsets, nl.d_reverse.span(), grad, ws.forces.matrix(3)});
-    for_each(dev, n, EdgeVirialGather<T>{offsets, nl.d_vectors.matrix(3), grad, ws.atom_virial.matrix(9)});
-    for_each(dev, n_blocks, AtomBlockSums<T>{std::as_const(ws.atom_virial).matrix(9), std::as_const(ws.atom_energies).span(),
-                                             ws.virial_partial.matrix(9), ws.energy_partial.span()});
-    out.atom_energies = ws.atom_energies.download();  // cudaMemcpy: waits for the kernels above
-    out.forces = ws.forces.download();
-    const std::vector<T> vp = ws.virial_partial.download();
-    const std::vector<double> ep = ws.energy_partial.download();
-    out.virial.fill(T(0));
-    out.energy = 0;
-    for (index_t b = 0; b < n_blocks; ++b) {
-        for (int c = 0; c < 9; ++c) out.virial[std::size_t(c)] += vp[9 * std::size_t(b) + std::size_t(c)];
-        out.energy += ep[std::size_t(b)];
-    }
-}
 
 // What Potential::check_inputs reads of a device list: sizes, known on the host without a copy.
 // offsets[n_atoms] stays on the device (reading it would synchronise); the builder derives
@@ -283,13 +219,20 @@ private:
         ws.scratch.resize(std::size_t(cols) * std::size_t(nl.n_edges));
         const auto tables = tables_.template view<T>();
         const Span<const int> types = std::as_const(ws.types).span();
-        evaluate_atom_kernel<T>(dev, nl, [&](Span<T> atom_energy, MatrixView<T> dE_dr) {
-            const AtomKernelArgs<T> args{nl.d_offsets.span(),   nl.d_neighbors.span(),
-                                         nl.d_vectors.matrix(3), nl.d_distances.span(),
-                                         types,                 MatrixView<T>{ws.scratch.data(), nl.n_edges, cols},
-                                         atom_energy,           dE_dr};
-            return host_.template kernel<T>(args, tables);
-        }, ws, out);
+        ws.atom_energies.resize(std::size_t(nl.n_atoms));
+        ws.forces.resize(3 * std::size_t(nl.n_atoms));
+        run_atom_kernel(
+            dev, view_of(nl),
+            [&](Span<T> atom_energy, MatrixView<T> dE_dr) {
+                const AtomKernelArgs<T> args{nl.d_offsets.span(),   nl.d_neighbors.span(),
+                                             nl.d_vectors.matrix(3), nl.d_distances.span(),
+                                             types,                 MatrixView<T>{ws.scratch.data(), nl.n_edges, cols},
+                                             atom_energy,           dE_dr};
+                return host_.template kernel<T>(args, tables);
+            },
+            ws.atom_energies.span(), ws.forces.matrix(3), out.want_virial, ws.eval, out.virial, out.energy);
+        download(dev, std::as_const(ws.atom_energies).span(), out.atom_energies);
+        download(dev, std::as_const(ws.forces).span(), out.forces);
     }
 
     const Style& host_;

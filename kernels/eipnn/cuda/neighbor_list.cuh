@@ -43,6 +43,17 @@ struct DeviceNeighborList {
     }
 };
 
+// The list as the backend-generic code reads it (geometry/neighbor_list.hpp).
+inline NeighborListView view_of(const DeviceNeighborList& nl) {
+    return {nl.n_atoms,
+            nl.n_edges,
+            nl.d_offsets.span(),
+            nl.d_neighbors.span(),
+            nl.d_reverse.span(),
+            nl.d_vectors.matrix(3),
+            nl.d_distances.span()};
+}
+
 // Builds the list for a host structure whose positions are uploaded here; `d_positions` may be
 // given to reuse positions already on the device (n_atoms, 3).
 inline DeviceNeighborList build_neighbor_list(const Cuda& dev, const Structure& s, double cutoff,
@@ -120,8 +131,8 @@ inline DeviceNeighborList build_neighbor_list(const Cuda& dev, const Structure& 
                                std::as_const(nl.d_neighbors).span(), std::as_const(nl.d_shifts).matrix(3),
                                std::as_const(d_sorted_keys).span(), nl.d_reverse.span()});
     // Rare failure paths are diagnosed on the host with the host's messages.
-    if (opt.min_distance > 0 && reduce_min<double>(dev, std::as_const(nl.d_distances).span(), tmp) < opt.min_distance)
-        detail::check_min_distance(nl.download(), opt.min_distance);
+    if (opt.min_distance > 0 && reduce_min<double>(dev, std::as_const(nl.d_distances).span(), opt.min_distance, tmp) < opt.min_distance)
+        eipnn::detail::check_min_distance(nl.download(), opt.min_distance);
     return nl;
 }
 

@@ -1,7 +1,8 @@
 // `eipnn eval`: energy, force and virial errors of a trained model of any kind (the checkpoint's
 // model.kind picks it) on an extxyz file, overall and per config_type, as text or JSON; optionally
 // the predictions as extxyz. --compress runs a SchNet through tabulated filters (nn/filter_table.hpp),
-// to measure what inference with compressed filters (eipnn export-kim --compress) gives.
+// to measure what inference with compressed filters (eipnn export-kim --compress) gives. --device
+// cuda evaluates on a GPU (cli/device.hpp).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -11,6 +12,7 @@
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
+#include "cli/device.hpp"
 #include "eipnn/io/extxyz.hpp"
 #include "eipnn/nn/compress.hpp"
 #include "eipnn/nn/models.hpp"
@@ -105,7 +107,7 @@ inline void print_metrics_line(const std::string& name, const nlohmann::json& j)
 }
 
 struct EvalOptions {
-    std::string model, data, out;
+    std::string model, data, out, device = "cpu";
     bool json = false, no_forces = false, compress = false;
     double table_spacing = 0;  // Å; 0 = the model's default
     int threads = 0;
@@ -142,6 +144,7 @@ void evaluate(const EvalOptions& o, const Model& model, const FilterCompression*
     std::vector<Frame> frames;
     typename Model::Forward fw;
     EnergyForces<double> ef;
+    const std::unique_ptr<DeviceModel> on_device = device_model_for(o.device, model);
     auto flush = [&]() {
         if (frames.empty()) return;
         std::vector<Structure> structures;
@@ -156,7 +159,9 @@ void evaluate(const EvalOptions& o, const Model& model, const FilterCompression*
         }
         const GraphBatch batch = make_graph_batch(structures, lists);
         try {
-            if (o.no_forces) {
+            if (on_device) {
+                on_device->energy_forces(batch, o.no_forces, ef);
+            } else if (o.no_forces) {
                 model.forward(host, batch, fw);
                 ef.energies.resize(frames.size());
                 for (std::size_t k = 0; k < frames.size(); ++k)
@@ -251,6 +256,7 @@ inline void add_eval_command(CLI::App& app) {
     cmd->add_flag("--json", o->json, "print the metrics as one JSON object");
     cmd->add_flag("--no-forces", o->no_forces, "energies only (faster)");
     cmd->add_option("--threads", o->threads, "threads; 0 = all cores");
+    add_device_option(cmd, o->device);
     cmd->add_option("--batch-size", o->batch_size, "configurations per evaluation batch");
     cmd->add_flag("--compress", o->compress,
                   "SchNet: evaluate through filters tabulated over distance (cubic Hermite; inference as in "
@@ -262,6 +268,10 @@ inline void add_eval_command(CLI::App& app) {
         if (o->threads < 0) throw Error(str("--threads ", o->threads, " is negative"), "eipnn eval", "0 uses all cores");
         if (!o->compress && o->table_spacing != 0)
             throw Error("--table-spacing needs --compress", "eipnn eval", "add --compress, or drop --table-spacing");
+        if (o->compress && o->device != "cpu")
+            throw Error("compressed filters run on the host only", "eipnn eval --compress --device " + o->device,
+                        "drop --compress, or use --device cpu");
+        require_device(o->device, "eipnn eval", true);
         const Checkpoint ckpt = read_checkpoint(o->model);
         with_model_kind<double>(stored_model_kind(ckpt, o->model), [&](auto* tag) {
             using Model = std::remove_pointer_t<decltype(tag)>;

@@ -3,7 +3,8 @@
 // and info virial_NAME (eV, 9 components, row-major). Streams one frame at a time, so memory does
 // not grow with the file. A configuration an EIP cannot handle (element not covered, overlapping
 // atoms, non-finite result) is reported by index; --on-error skip drops it, stop ends the run.
-// Under mpirun the configurations are spread over the ranks (run_label).
+// Under mpirun the configurations are spread over the ranks (run_label). --device cuda evaluates
+// the EIPs on a GPU (cli/device.hpp).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/device.hpp"
 #include "cli/progress.hpp"
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/io/extxyz.hpp"
@@ -25,7 +27,7 @@
 namespace eipnn::cli {
 
 struct LabelOptions {
-    std::string in, out, on_error = "stop";
+    std::string in, out, on_error = "stop", device = "cpu";
     std::vector<std::string> eips;
     int threads = 0;
 };
@@ -33,15 +35,20 @@ struct LabelOptions {
 struct LabelPotential {
     std::string name;
     std::unique_ptr<Potential> pot;
+    std::unique_ptr<DeviceEip> on_device;  // --device cuda
 };
 
 // Labels one frame in place with every EIP; returns "" or what went wrong (then the frame is unusable).
 inline std::string label_frame(Frame& f, std::size_t index, const std::vector<LabelPotential>& pots, const Host& host) {
     for (const auto& p : pots) {
         try {
-            const NeighborList nl = build_neighbor_list(f.structure, p.pot->cutoff(), {}, host);
             EipResult<double> r;
-            p.pot->compute(f.structure, nl, host, r);
+            if (p.on_device) {
+                p.on_device->compute(f.structure, r);
+            } else {
+                const NeighborList nl = build_neighbor_list(f.structure, p.pot->cutoff(), {}, host);
+                p.pot->compute(f.structure, nl, host, r);
+            }
             bool finite = std::isfinite(r.energy);
             for (double x : r.forces) finite = finite && std::isfinite(x);
             if (!finite) throw Error("the energy or a force is not finite", p.name, "check the configuration");
@@ -63,11 +70,15 @@ inline int run_label(const LabelOptions& o) {
     const Communicator comm = Communicator::world();
     std::vector<LabelPotential> pots;
     if (o.threads < 0) throw Error(str("--threads ", o.threads, " is negative"), "eipnn label", "0 uses all cores");
+    require_device(o.device, "eipnn label", true);
     for (const auto& spec : o.eips) {
         PotentialSpec ps = parse_potential_spec(spec);
         for (const auto& p : pots)
             if (p.name == ps.name) throw Error(str("the name '", ps.name, "' is used twice"), "--eip " + spec);
-        pots.push_back({ps.name, make_potential(ps)});
+        pots.push_back({ps.name, make_potential(ps), nullptr});
+#if defined(EIPNN_TOOL_CUDA)
+        if (o.device == "cuda") pots.back().on_device = make_device_eip(*pots.back().pot);
+#endif
     }
     // count frames first (cheap: one pass over the lines) so the progress bar has a total
     std::size_t total = 0;
@@ -141,6 +152,7 @@ inline void add_label_command(CLI::App& app) {
     cmd->add_option("--on-error", o->on_error, "a configuration an EIP cannot handle: skip it or stop")
         ->check(CLI::IsMember({"skip", "stop"}));
     cmd->add_option("--threads", o->threads, "threads (0 = all)");
+    add_device_option(cmd, o->device);
     cmd->callback([o] { run_label(*o); });
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include "cli/device.hpp"
 #include "cli/progress.hpp"
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/io/extxyz.hpp"
@@ -53,7 +54,7 @@ inline void add_pool_command(CLI::App& app) {
         std::vector<std::string> prototypes;
         double md_fraction = 0, md_tmin = 300, md_tmax = 2000, md_timestep = 1e-3;
         int md_steps = 100;
-        std::string md_eip;
+        std::string md_eip, device = "cpu";
     };
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("pool", "generate the unlabelled pool: strained, rattled crystal prototypes");
@@ -74,7 +75,9 @@ inline void add_pool_command(CLI::App& app) {
     cmd->add_option("--md-timestep", opt->md_timestep, "MD time step, ps")->capture_default_str();
     cmd->add_option("--md-tmin", opt->md_tmin, "lowest MD temperature, K")->capture_default_str();
     cmd->add_option("--md-tmax", opt->md_tmax, "highest MD temperature, K")->capture_default_str();
+    add_device_option(cmd, opt->device);
     cmd->callback([opt]() {
+        require_device(opt->device, "eipnn pool", false);
         validate_pool_options(opt->count, opt->min_atoms, opt->max_atoms, opt->strain, opt->shear, opt->rattle,
                               opt->md_fraction, opt->md_steps, opt->md_timestep, opt->md_tmin, opt->md_tmax);
         PoolConfig c = default_pool_config(opt->element);

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "cli/cmd_pool.hpp"
+#include "cli/device.hpp"
 #include "cli/resources.hpp"
 #include "eipnn/eip/registry.hpp"
 #include "eipnn/parallel/communicator.hpp"
@@ -27,6 +28,7 @@ struct ReproduceOptions {
     std::string element = "Si", data, out;
     bool quick = false;
     int seeds = 3, threads = 0;
+    std::string device = "cpu";
     std::size_t pool_size = 0;                 // 0: by mode
     int epochs = 0, classifier_epochs = 0, pretrain_epochs = 0;  // 0: by mode
     std::string alphas;                        // comma list; empty: by mode
@@ -444,6 +446,7 @@ inline void add_reproduce_command(CLI::App& app) {
     cmd->add_flag("--quick", o->quick, "smoke-sized run: tiny model, small pool, few epochs, one alpha");
     cmd->add_option("--seeds", o->seeds, "seeds (splits and initialisations)")->capture_default_str();
     cmd->add_option("--threads", o->threads, "threads; 0 = all cores");
+    add_device_option(cmd, o->device);
     cmd->add_option("--pool-size", o->pool_size, "unlabelled configurations (paper: 14000)");
     cmd->add_option("--epochs", o->epochs, "epochs of DFT training (paper: 100)");
     cmd->add_option("--classifier-epochs", o->classifier_epochs, "classifier epochs (paper: 100)");
@@ -479,6 +482,7 @@ inline void add_reproduce_command(CLI::App& app) {
             fractions.erase(std::unique(fractions.begin(), fractions.end()), fractions.end());
         }
         if (o->threads < 0) throw Error(str("--threads ", o->threads, " is negative"), "eipnn reproduce", "0 uses all cores");
+        require_device(o->device, "eipnn reproduce", false);
         for (const auto& [name, v] : {std::pair<const char*, int>{"--epochs", o->epochs}, {"--classifier-epochs", o->classifier_epochs},
                                       {"--pretrain-epochs", o->pretrain_epochs}})
             if (v < 0) throw Error(str(name, " ", v, " is negative"), "eipnn reproduce", "0 (the default) picks the mode's value");

@@ -12,6 +12,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "cli/device.hpp"
 #include "cli/progress.hpp"
 #include "cli/resources.hpp"
 #include "cli/loss_flags.hpp"
@@ -28,7 +29,7 @@ struct TrainFlags {
     int epochs = 100, threads = 0, patience = 0;
     std::size_t batch_size = 32;
     double lr = 1e-3, lr_end = 1e-5, warmup_frac = 0.2, ratio = 32, clip = 5.0, weight_decay = 0;
-    std::string schedule = "constant";
+    std::string schedule = "constant", device = "cpu";
     bool adamw = false;
     std::uint64_t seed = 42;
     CLI::Option *epochs_option = nullptr, *schedule_option = nullptr;
@@ -58,6 +59,7 @@ struct TrainFlags {
         cmd->add_flag("--adamw", adamw, "decoupled weight decay (AdamW)");
         cmd->add_option("--seed", seed, "seed for initialisation, splits and batch order (paper: 42)")->capture_default_str();
         cmd->add_option("--threads", threads, "threads; 0 = all cores")->capture_default_str();
+        add_device_option(cmd, device);
         cmd->add_option("--patience", patience, "early stopping after this many epochs without improvement; 0 = off")
             ->capture_default_str();
     }
@@ -68,6 +70,7 @@ struct TrainFlags {
         if (batch_size < 1 || batch_size > (std::size_t(1) << 31))
             throw Error(str("--batch-size must be from 1 to 2^31, got ", batch_size == std::size_t(-1) ? std::string("-1") : str(batch_size)), where);
         if (threads < 0) throw Error(str("--threads ", threads, " is negative"), where, "0 uses all cores");
+        require_device(device, where, false);
         if (patience < 0) throw Error(str("--patience ", patience, " is negative"), where, "0 turns early stopping off");
         for (const auto& [name, v] : {std::pair<const char*, double>{"--lr", lr}, {"--lr-end", lr_end}, {"--ratio", ratio}})
             if (!(v > 0) || !std::isfinite(v)) throw Error(str(name, " ", v, " must be a positive number"), where);

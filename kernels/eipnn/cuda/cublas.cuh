@@ -1,5 +1,5 @@
-// cuBLAS for the dense layers: a handle owned by a small RAII class, and row-major GEMMs on the
-// library's views. cuBLAS is column-major; a row-major (m, n) matrix is the column-major (n, m)
+// cuBLAS for the Cuda backend's gemm (backend.cuh): a handle owned by a small RAII class, and
+// row-major GEMMs on the library's views. cuBLAS is column-major; a row-major (m, n) matrix is the column-major (n, m)
 // matrix with the same bytes, so C = op(A) op(B) in row-major is C^T = op(B)^T op(A)^T in
 // column-major: the call below swaps the operands and never transposes data.
 #pragma once
@@ -64,7 +64,7 @@ inline cublasStatus_t gemm_call(cublasHandle_t h, cublasOperation_t ta, cublasOp
 // Row-major C = op(A) op(B) (+ C when accumulate) on device views; op = transpose when asked.
 // Shapes: op(A) (m, k), op(B) (k, n), C (m, n).
 template <class T>
-void gemm(const CublasHandle& handle, MatrixView<const T> A, bool transpose_a, MatrixView<const T> B,
+void gemm(cublasHandle_t handle, MatrixView<const T> A, bool transpose_a, MatrixView<const T> B,
           bool transpose_b, MatrixView<T> C, bool accumulate) {
     const index_t m = C.rows, n = C.cols;
     const index_t k = transpose_a ? A.rows : A.cols;
@@ -77,7 +77,7 @@ void gemm(const CublasHandle& handle, MatrixView<const T> A, bool transpose_a, M
     if (m == 0 || n == 0) return;
     const T alpha = T(1), beta = accumulate ? T(1) : T(0);
     // column-major: C^T (n, m) = op(B)^T (n, k) op(A)^T (k, m)
-    EIPNN_CUBLAS_CHECK(detail::gemm_call(handle.get(), transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+    EIPNN_CUBLAS_CHECK(detail::gemm_call(handle, transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                                          transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, int(n), int(m), int(k), &alpha,
                                          B.data, int(B.cols > 0 ? B.cols : 1), A.data, int(A.cols > 0 ? A.cols : 1),
                                          &beta, C.data, int(n)));
