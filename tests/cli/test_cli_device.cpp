@@ -47,7 +47,8 @@ TEST_CASE("eipnn label --device cuda labels on the GPU, or says why it cannot", 
     if (code != 0) {
         CHECK(code == 1);
         CHECK(says_why_no_cuda(slurp(err)));
-        CHECK_FALSE(fs::exists(out));  // refused before the output was created
+        CHECK_FALSE(fs::exists(out));  // refused before the output (OUT.tmp while writing) was created
+        CHECK_FALSE(fs::exists(out.string() + ".tmp"));
         return;
     }
     // a GPU ran it: the same labels to rounding (the device may contract a*b+c into FMAs)
@@ -70,12 +71,30 @@ TEST_CASE("commands without a device path refuse --device cuda at once, and chec
         INFO(args);
         CHECK(run_tool(tool, args, err) == 1);
         const std::string log = slurp(err);
-        CHECK((log.find("runs on the host only so far") != std::string::npos || says_why_no_cuda(log)));
+        // a build with CUDA names the command's missing device path before looking for a GPU
+        if (log.find("built without CUDA") == std::string::npos)
+            CHECK_THAT(log, Catch::Contains("runs on the host only so far"));
         CHECK_THAT(log, Catch::Contains("--device cpu"));
     }
     CHECK_FALSE(fs::exists(never));
+    CHECK_FALSE(fs::exists(never.string() + ".tmp"));
     CHECK_FALSE(fs::exists(dir / "r"));
     CHECK(run_tool(tool, "pool --out '" + never.string() + "' --count 2 --device tpu", err) != 0);
     CHECK_THAT(slurp(err), Catch::Contains("--device"));
     CHECK_FALSE(fs::exists(never));
+}
+
+TEST_CASE("eipnn eval --device cuda evaluates on the GPU, or says why not before reading anything", "[cli][device][eval]") {
+    const fs::path tool = tool_or_skip();
+    const fs::path dir = test::scratch_dir("cli_device_eval");
+    const fs::path err = dir / "err.txt";
+    // files that do not exist: a refusal must come first, naming the device, not the missing model
+    const int code = run_tool(tool, "eval --model '" + (dir / "none.ckpt").string() + "' --data '" +
+                                        (dir / "none.extxyz").string() + "' --device cuda",
+                              err);
+    CHECK(code == 1);
+    const std::string log = slurp(err);
+    if (!says_why_no_cuda(log)) CHECK_THAT(log, Catch::Contains("none.ckpt"));  // a GPU: then the missing file
+    CHECK(run_tool(tool, "eval --model m --data d --compress --device cuda", err) == 1);
+    CHECK_THAT(slurp(err), Catch::Contains("compressed filters run on the host only"));
 }

@@ -72,6 +72,13 @@ void check_schnet_energy_forces(const B& b, bool residual) {
     compare_to_host("energies of every head", fw.energies, energies, eps);
     compare_to_host("forces", host.forces, to_host(b, out.forces), eps);
     compare_to_host("virial", host.virial, to_host(b, out.virial), eps);
+    // refused with a clear error: species not set, a batch built with another cutoff
+    SchNetForward<T, B> fresh;
+    REQUIRE_THROWS_WITH(schnet_forward(b, copy.weights(), on_b.view(), fresh), Catch::Contains("fw.species"));
+    const GraphBatch other = backend_check_batch(3.0);
+    const GraphBatchCopy<B> other_b(b, other);
+    upload(b, species_indices(model.config.species, other.numbers, "test"), fresh.species);
+    REQUIRE_THROWS_WITH(schnet_forward(b, copy.weights(), other_b.view(), fresh), Catch::Contains("cutoff"));
 }
 
 // Parameter gradients of an MSE-like seed on both heads, and dL/dr per pair.

@@ -62,6 +62,14 @@ void check_soap_descriptor(const B& b) {
                     matrix_of(std::as_const(b_dL_dP), basis.n_features()), b_dL_dc, b_dL_dvec);
         compare_to_host("P", P, to_host(b, b_P), std::numeric_limits<double>::epsilon());
         compare_to_host("dL/dvec", dL_dvec, to_host(b, b_dL_dvec), std::numeric_limits<double>::epsilon());
+        // refused with a clear error: a gradient of the wrong shape, a state from another batch
+        REQUIRE_THROWS_WITH(soap_bwd_on(b, on_b.view(), basis.tables(), tables.get(), b_saved, span_of(std::as_const(b_P)),
+                                        MatrixView<const double>{span_of(std::as_const(b_dL_dP)).data, 1, basis.n_features()},
+                                        b_dL_dc, b_dL_dvec),
+                            Catch::Contains("dL_dP is"));
+        const GraphBatch other = soap_check_batch(cfg.cutoff + 0.5);
+        REQUIRE_THROWS_WITH(soap_fwd_on(b, GraphBatchCopy<B>(b, other).view(), basis.tables(), tables.get(), b_saved, b_P),
+                            Catch::Contains("does not match the SOAP descriptor"));
     }
 }
 

@@ -18,7 +18,7 @@
 //                                            f1 on every index, then f2 on every granule
 //   scans       exclusive_scan(b, in, out, ws)
 //               segment_sum(b, offsets, values, out, ws)
-//   reductions  reduce_sum<T>(b, n, f, ws)   below: deterministic, the same bits on both
+//   reductions  reduce_sum<T>(b, n, f, ws)   below: deterministic, one summation order on both
 //               reduce_sum / reduce_max / reduce_min(b, span, ws)
 //   GEMM        gemm(b, A, transpose_a, B, transpose_b, C, accumulate)   row-major views
 //                                            (Eigen on the host, nn/dense.hpp; cuBLAS on the device)
@@ -117,8 +117,10 @@ T block_reduce(const B& b, index_t n, const F& f, T init, typename B::Workspace&
 
 }  // namespace detail
 
-// Sum of f(i) over [0, n): the same value on every backend and for any thread count (blocks of
-// kReduceBlock in index order, then the blocks in order). f returns something convertible to T.
+// Sum of f(i) over [0, n) in one fixed order on every backend and for any thread count (blocks
+// of kReduceBlock in index order, then the blocks in order): the same bits everywhere, except that
+// nvcc may fuse an a*b+c (inside f, or f's product with the sum) into one instruction. f returns
+// something convertible to T.
 template <class T, class B, class F>
 T reduce_sum(const B& b, index_t n, const F& f, typename B::Workspace& ws) {
     return detail::block_reduce<T, detail::ReduceOp::Sum>(b, n, f, T(0), ws);

@@ -8,7 +8,9 @@
 // - dL/dW1 is one GEMM with a dense (pairs, K) basis instead of per-window sums per group of
 //   tiles (which a device would need atomics or a second reduction for).
 // The host's fused overloads (cfconv.hpp, taking the Host backend) are preferred wherever they
-// apply; tests/gradcheck/test_nn_layers.cpp checks the two against each other.
+// apply; tests/unit/test_generic_backend.cpp checks the two against each other through the whole
+// model (energies, forces, every parameter gradient, dL/dr: tests/support/schnet_backend_checks.hpp).
+// The backward's scratch is kept per host thread between calls ((pairs, F) device memory on a GPU).
 #pragma once
 #include "eipnn/core/backend.hpp"
 #include "eipnn/core/phase_profile.hpp"

@@ -104,6 +104,9 @@ void interaction_bwd(const B& b, const GraphBatchView& batch, const PairGeometry
                         "compressed filters are for inference; train the exact model (SchNet::drop_compressed_filters)");
         if constexpr (std::is_same_v<B, Host>)
             cfconv_table_bwd(b, batch, geom, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, dL_dr);
+        else
+            throw Error("compressed filters run on the Host backend only", "interaction_bwd",
+                        "evaluate the exact model on this backend, or the compressed one on the host");
     } else {
         cfconv_bwd(b, batch, geom, ip.filter, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, g.filter, dL_dr);
     }

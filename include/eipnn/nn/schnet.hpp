@@ -103,6 +103,12 @@ void schnet_forward(const B& b, const SchNetWeights<T>& w, const GraphBatchView&
         if (w.compressed)
             throw Error("compressed filters run on the Host backend only", "schnet_forward",
                         "drop the compressed filters, or evaluate on the host");
+    if (index_t(fw.species.size()) != n)
+        throw Error(str("fw.species holds ", fw.species.size(), " entries for ", n, " atoms"), "schnet_forward",
+                    "set it with species_indices(config.species, batch numbers) in the backend's memory first");
+    if (std::abs(batch.cutoff - config.cutoff) > 1e-12 * config.cutoff && batch.n_edges() > 0)
+        throw Error(str("the batch's lists use cutoff ", batch.cutoff, " Å, the model ", config.cutoff, " Å"),
+                    "schnet_forward", "build the neighbour lists with the model's cutoff");
     fw.geom.r.resize(std::size_t(P));
     fw.geom.fc.resize(std::size_t(P));
     fw.geom.dfc_dr.resize(std::size_t(P));

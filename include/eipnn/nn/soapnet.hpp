@@ -127,6 +127,10 @@ void soapnet_mlp_forward(const B& b, const SoapNetWeights<T>& w, const GraphBatc
 // Descriptors, backbone and heads; fw.species set by the caller (species_indices), in b's memory.
 template <class B, class T>
 void soapnet_forward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, SoapNetForward<T, B>& fw) {
+    if (index_t(fw.species.size()) != batch.n_atoms())
+        throw Error(str("fw.species holds ", fw.species.size(), " entries for ", batch.n_atoms(), " atoms"),
+                    "soapnet_forward",
+                    "set it with species_indices(config.species, batch numbers) in the backend's memory first");
     soap_fwd_on(b, batch, w.host_tables, w.tables, fw.soap, fw.P);
     fw.has_soap = true;
     soapnet_mlp_forward(b, w, batch, fw);

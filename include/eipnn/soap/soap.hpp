@@ -68,6 +68,11 @@ template <class B, class T>
 void soap_fwd_on(const B& b, const GraphBatchView& batch, const SoapTables& t, const SoapTables* tables,
                  SoapSaved<T, B>& saved, Buffer<B, T>& P) {
     const index_t n = batch.n_atoms();
+    if (std::fabs(batch.cutoff - t.cutoff) > 1e-12 * t.cutoff || batch.numbers.size != n ||
+        batch.vectors.size != 3 * batch.n_edges() || batch.distances.size != batch.n_edges() || batch.offsets.size != n + 1)
+        throw Error(str("the batch (cutoff ", batch.cutoff, " Å, ", n, " atoms, ", batch.n_edges(),
+                        " edges) does not match the SOAP descriptor (cutoff ", t.cutoff, " Å) or is incomplete"),
+                    "soap_fwd", "build the batch with make_graph_batch at SoapConfig::cutoff");
     saved.coefficients.resize(std::size_t(n) * std::size_t(t.n_coefficients));
     saved.norms.resize(t.l2 ? std::size_t(n) : 0);
     P.resize(std::size_t(n) * std::size_t(t.n_features));
@@ -90,6 +95,13 @@ void soap_bwd_on(const B& b, const GraphBatchView& batch, const SoapTables& t, c
                  const SoapSaved<T, B>& saved, Span<const T> P, MatrixView<const T> dL_dP, Buffer<B, T>& dL_dc,
                  Buffer<B, T>& dL_dvec) {
     const index_t n = batch.n_atoms();
+    if (dL_dP.rows != n || dL_dP.cols != t.n_features)
+        throw Error(str("dL_dP is (", dL_dP.rows, ", ", dL_dP.cols, "), expected (", n, ", ", t.n_features, ")"),
+                    "soap_bwd", "pass the gradient of the soap_fwd output");
+    if (saved.coefficients.size() != std::size_t(n) * std::size_t(t.n_coefficients) ||
+        P.size != n * t.n_features || saved.norms.size() != (t.l2 ? std::size_t(n) : 0))
+        throw Error("the saved state does not match this batch and basis", "soap_bwd",
+                    "call soap_fwd on the same batch and basis first");
     dL_dvec.resize(3 * std::size_t(batch.n_edges()));
     dL_dc.resize(std::size_t(n) * std::size_t(t.n_coefficients));
     const SoapAtomBwd<T> bwd{tables,
