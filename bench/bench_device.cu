@@ -1,12 +1,13 @@
 // The device variants of the benchmarks (CUDA builds; run where a GPU exists): the paper's SchNet
 // training step in float (forward, backward, Adam, all on the Cuda backend: the passes the host
-// model runs), the SOAP descriptor's forward and backward in double, and Stillinger-Weber silicon,
-// on the workload of bench/support/device_workload.hpp. Each prints its median time, the FLOP/s
+// model runs), the SOAP descriptor's forward and backward in double, and every EIP style (in
+// double, each at its own cutoff), on the workload of bench/support/device_workload.hpp. Each prints its median time, the FLOP/s
 // and bytes/s its roofline estimate implies (roofline.hpp), and the device's peaks; without a GPU
 // it says so and exits 0 (bench_roofline prints the estimates for A100 and H100).
 //
 // usage: bench_device DATA.extxyz [n_configs=32] [reps=10]
-// prints `device step=<schnet_train|soap|sw> ms=... gflops=... gbs=... peak_gflops=... peak_gbs=...`
+// prints `device step=<schnet_train|soap|STYLE> ms=... gflops=... gbs=... peak_gflops=... peak_gbs=...`
+// (STYLE: sw, tersoff, ..., morse; eip/registry.hpp)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -119,15 +120,17 @@ int main(int argc, char** argv) {
         });
         report("soap", soap_ms, w.soap_step_costs(), peaks.fp64, peaks.bytes);
 
-        // Stillinger-Weber: every structure, lists built on the device beforehand
-        const auto sw = gpu::make_device_potential(*w.sw);
-        std::vector<gpu::DeviceNeighborList> lists;
-        for (const Structure& s : w.structures) lists.push_back(gpu::build_neighbor_list(dev, s, w.sw->cutoff()));
-        EipResult<double> r;
-        const double sw_ms = median_ms(reps, [&] {
-            for (std::size_t k = 0; k < lists.size(); ++k) sw->compute(dev, w.structures[k], lists[k], r);
-        });
-        report("sw", sw_ms, w.sw_step_costs(), peaks.fp64, peaks.bytes);
+        // every EIP style: every structure, its lists built on the device beforehand
+        for (const bench::DeviceWorkload::Eip& e : w.eips) {
+            const auto pot = gpu::make_device_potential(*e.potential);
+            std::vector<gpu::DeviceNeighborList> lists;
+            for (const Structure& s : w.structures) lists.push_back(gpu::build_neighbor_list(dev, s, pot->cutoff()));
+            EipResult<double> r;
+            const double ms = median_ms(reps, [&] {
+                for (std::size_t k = 0; k < lists.size(); ++k) pot->compute(dev, w.structures[k], lists[k], r);
+            });
+            report(e.potential->style().c_str(), ms, w.eip_step_costs(e), peaks.fp64, peaks.bytes);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_device: %s\n", e.what());
         return 1;

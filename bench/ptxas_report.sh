@@ -21,6 +21,7 @@ trap 'rm -rf "$work"' EXIT
 cat > "$work/eip_kernels.cu" <<'CU'
 #include "eipnn/cuda/eip.cuh"
 #include "eipnn/nn/schnet.hpp"
+#include "eipnn/nn/second_order.hpp"
 #include "eipnn/nn/soapnet.hpp"
 #include "eipnn/optim/adam.hpp"
 #include "eipnn/optim/clip_grad_norm.hpp"
@@ -45,6 +46,13 @@ namespace eipnn::gpu {
     EIPNN_INSTANTIATE(FilterOutputGrad<T>)                                      \
     EIPNN_INSTANTIATE(FilterFirstLayerBwd<T>)                                   \
     EIPNN_INSTANTIATE(ConvGather<T>)                                            \
+    EIPNN_INSTANTIATE(FilterFirstLayerTangent<T>)                               \
+    EIPNN_INSTANTIATE(FilterTangentOut<T>)                                      \
+    EIPNN_INSTANTIATE(ConvGatherPair<T>)                                        \
+    EIPNN_INSTANTIATE(FilterOutputGradSecond<T>)                                \
+    EIPNN_INSTANTIATE(EdgeToPairTangent<T>)                                     \
+    EIPNN_INSTANTIATE(EdgeGradientCotangent<T>)                                 \
+    EIPNN_INSTANTIATE(SoapAtomTangent<T>)                                       \
     EIPNN_INSTANTIATE(PairToEdgeGradient<T>)                                    \
     EIPNN_INSTANTIATE(EmbeddingGather<T>)                                       \
     EIPNN_INSTANTIATE(EmbeddingBwd<T>)                                          \

@@ -1,11 +1,13 @@
 // The device benchmarks' workload and its roofline estimates (roofline.hpp), shared by
 // bench_roofline (every build: the estimates alone) and bench_device (CUDA builds: the estimates
 // beside the times on a GPU): the paper's SchNet in float on the first configurations of an
-// extxyz file, SOAP at the paper's sizes (n_max 8, l_max 6) on the same structures, and
-// Stillinger-Weber silicon.
+// extxyz file, SOAP at the paper's sizes (n_max 8, l_max 6) on the same structures, and every EIP
+// style of eip/registry.hpp on them.
 #pragma once
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eipnn/eip/registry.hpp"
@@ -23,8 +25,12 @@ struct DeviceWorkload {
     GraphBatch schnet_batch;
     SoapBasis soap_basis;
     GraphBatch soap_batch;
-    std::unique_ptr<Potential> sw;
-    std::vector<NeighborList> sw_lists;
+    // One potential per style and what its kernel works on in these structures.
+    struct Eip {
+        std::unique_ptr<Potential> potential;
+        EipCounts counts;
+    };
+    std::vector<Eip> eips;
 
     DeviceWorkload(const std::string& data, std::size_t n_configs)
         : schnet(SchNet<double>(SchNetConfig{}, 42).cast<float>()), soap_basis(SoapBasis::make(paper_soap())) {
@@ -36,8 +42,37 @@ struct DeviceWorkload {
         schnet.head_ref = {-5.0};
         schnet_batch = make_graph_batch(structures, schnet.config.cutoff);
         soap_batch = make_graph_batch(structures, soap_basis.tables().cutoff);
-        sw = make_potential("SW=sw:Si.sw");
-        for (const Structure& s : structures) sw_lists.push_back(build_neighbor_list(s, sw->cutoff()));
+        for (const char* spec : eip_specs()) {
+            Eip e{make_potential(spec), {}};
+            for (const Structure& s : structures) {
+                const NeighborList nl = build_neighbor_list(s, e.potential->cutoff());
+                e.counts.atoms += double(nl.n_atoms());
+                e.counts.edges += double(nl.n_edges());
+                for (index_t i = 0; i < nl.n_atoms(); ++i)
+                    e.counts.triplets += 0.5 * double(nl.degree(i)) * double(nl.degree(i) - 1);
+            }
+            eips.push_back(std::move(e));
+        }
+        for (const PotentialStyle& style : potential_styles()) {  // a new style needs its estimate here
+            bool listed = false;
+            for (const Eip& e : eips) listed = listed || e.potential->style() == style.style;
+            if (!listed)
+                throw std::runtime_error(std::string("no roofline workload for EIP style ") + style.style +
+                                         ": add it to DeviceWorkload::eip_specs and roofline.hpp");
+        }
+    }
+
+    // One spec per style of potential_styles(). The metal styles have no silicon
+    // parameters: silicon atoms take the metal's entry (Si=Cu, Si=Mo), so their counts are the
+    // edges within the metal's cutoff in these structures, what their kernels would run over
+    // (fewer than in the metal itself, which is denser than silicon). Each list is built at the
+    // style's cutoff, so every edge is in range.
+    static const std::vector<const char*>& eip_specs() {
+        static const std::vector<const char*> specs = {
+            "SW=sw:Si.sw", "T=tersoff:Si.tersoff", "MOD=tersoff/mod:Si.tersoff.mod", "EDIP=edip:Si.edip",
+            "MEAM=meam/spline:Si_1.meam.spline", "CU=eam:Cu_u3.eam:Si=Cu", "CUM=eam/alloy:Cu_mishin1.eam.alloy:Si=Cu",
+            "ZJW=eam/zjw:ZhouJohnsonWadley_2004_Mo:Si=Mo", "MORSE=morse:GirifalcoWeizer_Mo_low:Si=Mo"};
+        return specs;
     }
 
     static SoapConfig paper_soap() {
@@ -60,13 +95,9 @@ struct DeviceWorkload {
         return soap_costs(double(soap_batch.n_atoms()), double(soap_batch.n_edges()), double(t.n_max), double(t.l_max),
                           double(t.n_features), double(t.n_coefficients), 8.0);
     }
-    std::vector<KernelCost> sw_step_costs() const {
-        double edges = 0, triplets = 0;
-        for (const NeighborList& nl : sw_lists) {
-            edges += double(nl.n_edges());
-            for (index_t i = 0; i < nl.n_atoms(); ++i) triplets += 0.5 * double(nl.degree(i)) * double(nl.degree(i) - 1);
-        }
-        return sw_costs(edges, triplets, 8.0);
+    // One evaluation (energy, forces, virial) of every structure in double.
+    static std::vector<KernelCost> eip_step_costs(const Eip& e) {
+        return eip_costs(e.potential->style(), e.counts, 8.0);
     }
 };
 

@@ -3,14 +3,18 @@
 // (energy, force and stress terms; the cotangent of nn/second_order.hpp and sigma = -W/V
 // included), the trainer's energy-only path untouched by zero force weights, and force training
 // that learns forces: on Morse-labelled Mo, the validation force error after training on forces
-// is well below that of the same budget on energies only.
+// is well below that of the same budget on energies only; and the trainer with a gradient
+// backend (train/gradient_backend.hpp) on GenericHost, the device's code path on the CPU, trains
+// as on the host, on energies and on forces.
 #include <catch2/catch.hpp>
 
 #include "eipnn/nn/models.hpp"
 #include "eipnn/train/energy_trainer.hpp"
 #include "eipnn/train/force_training.hpp"
 #include "eipnn/train/strategies/pipeline.hpp"
+#include "eipnn/train/gradient_backend.hpp"
 #include "gradcheck/nn_fd_support.hpp"
+#include "support/backend_checks.hpp"
 #include "support/model_fixtures.hpp"
 
 using namespace eipnn;
@@ -157,6 +161,69 @@ TEMPLATE_TEST_CASE("training on forces learns the forces", "[train]", EIPNN_MODE
     }
     INFO("validation force MAE (eV/Å): energy-only " << force_mae[0] << ", with forces " << force_mae[1]);
     CHECK(force_mae[1] < 0.6 * force_mae[0]);
+}
+
+TEMPLATE_TEST_CASE("a gradient backend trains as the host does, on energies and on forces", "[train][backend]",
+                   EIPNN_MODELS) {
+    using Fixture = eipnn::test::ModelFixture<TestType>;
+    const double cutoff = Fixture::mo_config().cutoff;
+    const PreparedSet train = prepare(eipnn::test::morse_dataset(10, 7), cutoff);
+    const PreparedSet valid = prepare(eipnn::test::morse_dataset(4, 8), cutoff);
+    const double eps = std::numeric_limits<double>::epsilon();
+    // energies; energies and forces; and forces with a loss of the caller's on the energies (as
+    // strategy 1 adds its weak labels' term)
+    for (int variant = 0; variant < 3; ++variant) {
+        const LossWeights w = variant == 0 ? LossWeights{1.0, 0.0, 0.0} : LossWeights{1.0, 1.0, 0.0};
+        const BatchLoss own_loss = [](const std::vector<std::size_t>& items, const std::vector<double>& e,
+                                      std::vector<double>& d) {
+            d.assign(e.size(), 0.0);
+            double v = 0;
+            for (std::size_t g = 0; g < items.size(); ++g) {
+                const double r = e[g] / 100.0 + 4.0;  // per-configuration energies near -400 eV
+                v += r * r;
+                d[g] = 2.0 * r / 100.0;
+            }
+            return v;
+        };
+        std::vector<TrainResult> results;
+        std::vector<std::vector<double>> weights;
+        for (bool on_backend : {false, true}) {
+            TestType model(Fixture::mo_config(), 3);
+            eipnn::test::normalize_on(model, train);
+            prepare_model_inputs(model, train, Host{1});
+            TrainOptions o = eipnn::test::small_train_options(
+                str("gradient_backend_", TestType::kind, variant, on_backend), 2);
+            o.loss = w;
+            ModelTrainer<TestType> trainer(model, train, valid, o, variant == 2 ? own_loss : BatchLoss{});
+            if (on_backend) trainer.gradients = std::make_shared<BackendGradients<TestType, GenericHost>>(GenericHost{});
+            results.push_back(trainer.run());
+            weights.push_back(model.params.data);
+        }
+        INFO("variant " << variant);
+        REQUIRE(results[0].log.size() == results[1].log.size());
+        for (std::size_t e = 0; e < results[0].log.size(); ++e) {
+            const EpochRecord &h = results[0].log[e], &g = results[1].log[e];
+            eipnn::test::compare_to_host("training loss", std::vector<double>{h.train_loss}, std::vector<double>{g.train_loss},
+                                         eps);
+            eipnn::test::compare_to_host("validation metric", std::vector<double>{h.valid_metric},
+                                         std::vector<double>{g.valid_metric}, eps);
+            eipnn::test::compare_to_host("validation force MAE", std::vector<double>{h.valid_force_mae_eV_per_A},
+                                         std::vector<double>{g.valid_force_mae_eV_per_A}, eps);
+        }
+        eipnn::test::compare_to_host("weights after training", weights[0], weights[1], eps);
+    }
+}
+
+TEST_CASE("a gradient backend refuses a custom batch step", "[train][backend]") {
+    using Model = SchNet<double>;
+    const double cutoff = eipnn::test::ModelFixture<Model>::mo_config().cutoff;
+    const PreparedSet train = prepare(eipnn::test::morse_dataset(4, 7), cutoff);
+    Model model(eipnn::test::ModelFixture<Model>::mo_config(), 3);
+    ModelTrainer<Model> trainer(model, train, train, eipnn::test::small_train_options("gradient_backend_refusal", 1));
+    trainer.gradients = std::make_shared<BackendGradients<Model, GenericHost>>(GenericHost{});
+    trainer.batch_step = [](const Host&, Model&, const GraphBatch&, const std::vector<std::size_t>&,
+                            ParameterBuffer<double>&) { return 0.0; };
+    REQUIRE_THROWS_WITH(trainer.run(), Catch::Contains("custom batch step"));
 }
 
 TEST_CASE("force training refuses data without force labels before it starts", "[train]") {

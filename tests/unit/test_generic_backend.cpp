@@ -2,9 +2,10 @@
 // every layer written for any backend instead of the Host's hand-fused overloads, so these tests
 // check, where no GPU exists, the orchestration and layers that tests/cuda/ run on one: the backend
 // interface and the optimizer, SchNet's passes (layer-wise cfconv, per-index activations and sums)
-// against the host model, the SOAP descriptor and SOAPNet's passes, and an epoch of training
-// through the step EnergyTrainer runs (train/batch_step.hpp). (The EIP evaluation, eip/potential.hpp's run_atom_kernel, is one function for every
-// backend; the host's EIP tests run it.)
+// against the host model, the SOAP descriptor and SOAPNet's passes, the second-order passes of
+// force training, and epochs of training on energies and on forces through the steps ModelTrainer
+// runs (train/batch_step.hpp). (The EIP evaluation, eip/potential.hpp's run_atom_kernel, is one
+// function for every backend; the host's EIP tests run it.)
 #include <catch2/catch.hpp>
 
 #include "support/backend_checks.hpp"
@@ -50,4 +51,13 @@ TEST_CASE("generic backend: SOAPNet energies and gradients equal the host model'
 
 TEST_CASE("generic backend: an epoch of training equals the host's, SchNet and SOAPNet", "[backend][train]") {
     test::check_training_epochs(GenericHost{});
+}
+
+TEST_CASE("generic backend: the energy+force+stress loss's gradient equals the fused host model's", "[backend][train]") {
+    test::check_force_steps<GenericHost, double>(GenericHost{});
+    test::check_force_steps<GenericHost, float>(GenericHost{});
+}
+
+TEST_CASE("generic backend: an epoch of force training equals the host's, SchNet and SOAPNet", "[backend][train]") {
+    test::check_force_training_epochs(GenericHost{});
 }

@@ -138,6 +138,25 @@ static_assert(kEdipTripletBatch % 4 == 0, "the triplet batch is padded to whole 
 //     part dE_i/dZ_i f'(r_ij) that is only known once every triplet has been seen.
 // Capacity = how many in-range neighbours fit the cache; beyond it the kernel falls back to
 // `uncached`, which recomputes pair terms inside the triplet loop (same formulas, slower).
+// The stack frame (ptxas, sm_80 and sm_90: 5,248 B per thread for double, 2,816 B for float, no
+// spills) is these arrays: step 1's 16 T[Capacity] (u, r, 1/r, f, f', (B/r)^rho, the V2 cutoff, g,
+// their derivatives, the gradient sums: 4,096 B) and edge_of (128 B), and step 2's triplet batch
+// (tj, tk, tl, tw, te: 1,024 B). Loop counters index them, so they sit in local memory, not
+// registers. Why: a neighbour's factors are read by all of its n - 1 triplets; `uncached` spends
+// over 20 transcendentals per triplet instead of 1, about 4x the FLOPs of this path at the 6
+// in-range neighbours of the mlearn Si structures (at most 11 in the training set).
+// GPU cost: local memory is device memory cached in L1 and L2, laid out so that a warp reading
+// one slot in all its threads reads consecutive words. Only slots of in-range neighbours are
+// touched: about 1.5 KB per thread at n = 6 (8 padded slots, 15 triplets). With the registers
+// ptxas reports, an SM holds two blocks of 256 threads: about 0.8 MB touched (2.7 MB reserved)
+// against 192 KB (A100) or 256 KB (H100) of L1, so the triplet loop reads partly from L2, and
+// with enough atoms to fill the GPU partly from DRAM. A smaller Capacity would shrink the
+// reservation, not what is touched.
+// The alternative is a warp-level tiling: a group of lanes per atom, a neighbour's factors in one
+// lane's registers, triplets through warp shuffles, no local memory. Not done now: it would be a
+// second, device-only EDIP beside this functor, which the host also runs (its SIMD loops work on
+// these arrays), and nothing has yet measured on a GPU whether this traffic costs more than
+// recomputing saves (bench_device, ncu's local-memory counters).
 template <class T, int Capacity = kEdipCachedNeighbors>
 struct EdipKernel {
     Span<const index_t> offsets;       // (n_atoms + 1)

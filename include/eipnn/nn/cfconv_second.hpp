@@ -1,5 +1,6 @@
 // The continuous-filter convolution's second order (force training): its forward tangent and its
-// second backward, companions of cfconv_fwd / cfconv_bwd (cfconv.hpp), same tiles and groups.
+// second backward, companions of cfconv_fwd / cfconv_bwd (cfconv.hpp), same tiles and groups: the
+// Host's fused overloads. Every other backend runs the layer-wise forms (cfconv_layerwise.hpp).
 //
 // Force training differentiates a backward pass. Its parameter gradient is that of
 //   Phi = sum_g dL/dE_g E_g + sum_e u_e . dE/dvec_e,
@@ -29,9 +30,12 @@
 
 namespace eipnn {
 
-template <class T>
+// In backend B's memory. The layer-wise path (cfconv_layerwise.hpp) keeps the first layer's
+// tangents too; the host's fused tiles recompute them and leave those empty.
+template <class T, class B = Host>
 struct CfconvTangent {
-    std::vector<T> w_dot;  // (n_pairs, F) the filter's tangent, cutoff included
+    Buffer<B, T> w_dot;           // (n_pairs, F) the filter's tangent, cutoff included
+    Buffer<B, T> a1_dot, h1_dot;  // (n_pairs, F) layer-wise only
 };
 
 namespace detail {
@@ -67,7 +71,7 @@ void filter_hidden_tangent_tile(const BasisWindowView<T>& window, const FilterPa
 // y_dot (n_atoms, F) from xin_dot (n_atoms, F; data == nullptr: zero) and r_dot (n_pairs);
 // stores the filter's tangent in `tan`.
 template <class T>
-void cfconv_tangent_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+void cfconv_tangent_fwd(const Host& host, const GraphBatchView& batch, const PairGeometry<T>& geom,
                         const FilterParams<T>& fp, MatrixView<const T> xin, MatrixView<const T> xin_dot,
                         const CfconvSaved<T>& saved, Span<const T> r_dot, CfconvTangent<T>& tan, MatrixView<T> y_dot) {
     const index_t F = fp.W2.cols, n_pairs = batch.n_pairs();
@@ -94,14 +98,14 @@ void cfconv_tangent_fwd(const Host& host, const GraphBatch& batch, const PairGeo
     }
     const PhaseScope gather("conv gather");
     for_each_dynamic(host, batch.n_atoms(),
-                     ConvGatherPair<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair), xin_dot,
+                     ConvGatherPair<T>{batch.offsets, batch.neighbors, batch.edge_pair, xin_dot,
                                        filter, span_of(geom.fc), xin, matrix_of(std::as_const(tan.w_dot), F), y_dot});
 }
 
 // From dL/dy and the force pass's D/dy: dL/dxin (written) and the filter's parameter gradients
 // (accumulated; any view with data == nullptr skipped).
 template <class T>
-void cfconv_bwd_second(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+void cfconv_bwd_second(const Host& host, const GraphBatchView& batch, const PairGeometry<T>& geom,
                        const FilterParams<T>& fp, MatrixView<const T> xin, MatrixView<const T> xin_dot,
                        const CfconvSaved<T>& saved, const CfconvTangent<T>& tan, Span<const T> r_dot,
                        MatrixView<const T> dL_dy, MatrixView<const T> D_dy, MatrixView<T> dL_dxin,
@@ -112,7 +116,7 @@ void cfconv_bwd_second(const Host& host, const GraphBatch& batch, const PairGeom
     {
         const PhaseScope phase("conv gather");
         for_each_dynamic(host, batch.n_atoms(),
-                         ConvGatherPair<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair),
+                         ConvGatherPair<T>{batch.offsets, batch.neighbors, batch.edge_pair,
                                            dL_dy, filter, span_of(geom.fc), D_dy, w_dot, dL_dxin});
     }
     if (!grads.any()) return;
@@ -136,8 +140,8 @@ void cfconv_bwd_second(const Host& host, const GraphBatch& batch, const PairGeom
             const index_t t_end = std::min(n_tiles, (g + 1) * kTilesPerGroup);
             for (index_t t = g * kTilesPerGroup; t < t_end; ++t) {
                 const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0), m = rows * F;
-                const FilterOutputGradSecond<T> out_grad{span_of(batch.pair_edge), span_of(batch.centers),
-                                                         span_of(batch.neighbors), xin, xin_dot, dL_dy, D_dy,
+                const FilterOutputGradSecond<T> out_grad{batch.pair_edge, batch.centers,
+                                                         batch.neighbors, xin, xin_dot, dL_dy, D_dy,
                                                          span_of(geom.fc), span_of(geom.dfc_dr), r_dot,
                                                          {dO, rows, F}, {dOd, rows, F}, p0};
                 for (index_t p = p0; p < p0 + rows; ++p) out_grad(p);

@@ -4,8 +4,8 @@
 //   v   = ssp(y W_o1 + b_o1) W_o2 + b_o2
 //   x'  = v (the paper's code: no residual)  or  x + v (residual)
 //
-// interaction_fwd / interaction_bwd are written once for every backend (core/backend.hpp); the
-// second-order passes (force training) run on the host.
+// Every pass here, the second-order ones (force training) included, is written once for every
+// backend (core/backend.hpp); the cfconv inside picks the host's fused tiles or the layer-wise path.
 #pragma once
 #include <type_traits>
 #include <vector>
@@ -39,10 +39,10 @@ struct InteractionAdjoints {
 
 // The forward's tangent along the edge vectors (force training); each (n_atoms, F), xin_dot empty
 // when the block's input is constant (the embedding).
-template <class T>
+template <class T, class B = Host>
 struct InteractionTangent {
-    std::vector<T> xin_dot, y_dot, a_dot, h_dot;
-    CfconvTangent<T> conv;
+    Buffer<B, T> xin_dot, y_dot, a_dot, h_dot;
+    CfconvTangent<T, B> conv;
 };
 
 // `table` (if given; host only): the block's filter tabulated over r (filter_table.hpp, inference
@@ -117,12 +117,13 @@ void interaction_bwd(const B& b, const GraphBatchView& batch, const PairGeometry
 }
 
 // ---- second order (force training; nn/second_order.hpp) ---------------------------------------
-// The block's tangent: xin_dot = x_dot W_in, y_dot (cfconv_second.hpp), a_dot = y_dot W_o1,
+// The block's tangent: xin_dot = x_dot W_in, y_dot (cfconv_second.hpp on the host,
+// cfconv_layerwise.hpp elsewhere), a_dot = y_dot W_o1,
 // h_dot = ssp'(a) a_dot, x_out_dot = h_dot W_o2 (+ x_dot). x_dot with data == nullptr is zero.
-template <class T>
-void interaction_tangent_fwd(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+template <class B, class T>
+void interaction_tangent_fwd(const B& b, const GraphBatchView& batch, const PairGeometry<T, B>& geom,
                              const InteractionParams<T>& ip, bool residual, MatrixView<const T> x_dot,
-                             const InteractionSaved<T>& sv, Span<const T> r_dot, InteractionTangent<T>& tan,
+                             const InteractionSaved<T, B>& sv, Span<const T> r_dot, InteractionTangent<T, B>& tan,
                              MatrixView<T> x_out_dot) {
     const index_t n = x_out_dot.rows, F = x_out_dot.cols;
     if (sv.conv.tabulated)
@@ -131,45 +132,46 @@ void interaction_tangent_fwd(const Host& host, const GraphBatch& batch, const Pa
     MatrixView<const T> xin_dot{};
     if (x_dot.data) {
         tan.xin_dot.resize(std::size_t(n) * F);
-        dense_tangent_fwd(host, x_dot, ip.W_in, matrix_of(tan.xin_dot, F));
+        dense_tangent_fwd(b, x_dot, ip.W_in, matrix_of(tan.xin_dot, F));
         xin_dot = matrix_of(std::as_const(tan.xin_dot), F);
     } else {
-        tan.xin_dot.clear();
+        tan.xin_dot.resize(0);
     }
     for (auto* v : {&tan.y_dot, &tan.a_dot, &tan.h_dot}) v->resize(std::size_t(n) * F);
-    cfconv_tangent_fwd(host, batch, geom, ip.filter, matrix_of(sv.xin, F), xin_dot, sv.conv, r_dot, tan.conv,
+    cfconv_tangent_fwd(b, batch, geom, ip.filter, matrix_of(sv.xin, F), xin_dot, sv.conv, r_dot, tan.conv,
                        matrix_of(tan.y_dot, F));
-    dense_tangent_fwd(host, matrix_of(std::as_const(tan.y_dot), F), ip.W_o1, matrix_of(tan.a_dot, F));
-    activation_tangent(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(std::as_const(tan.a_dot)),
+    dense_tangent_fwd(b, matrix_of(std::as_const(tan.y_dot), F), ip.W_o1, matrix_of(tan.a_dot, F));
+    activation_tangent(b, Activation::ShiftedSoftplus, span_of(sv.a), span_of(std::as_const(tan.a_dot)),
                        span_of(tan.h_dot));
-    dense_tangent_fwd(host, matrix_of(std::as_const(tan.h_dot), F), ip.W_o2, x_out_dot);
+    dense_tangent_fwd(b, matrix_of(std::as_const(tan.h_dot), F), ip.W_o2, x_out_dot);
     if (residual && x_dot.data)
-        for_each(host, n * F, [=](index_t k) { x_out_dot.data[k] += x_dot.data[k]; });
+        for_each(b, n * F, AddInPlace<T>{Span<T>{x_out_dot.data, n * F}, Span<const T>{x_dot.data, n * F}});
 }
 
 // The block's second backward: dL_dx (written) from dL_dx_out and the force pass's adjoints;
 // parameter gradients accumulated. x_dot as in interaction_tangent_fwd.
-template <class T>
-void interaction_bwd_second(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
+template <class B, class T>
+void interaction_bwd_second(const B& b, const GraphBatchView& batch, const PairGeometry<T, B>& geom,
                             const InteractionParams<T>& ip, bool residual, MatrixView<const T> x,
-                            MatrixView<const T> x_dot, const InteractionSaved<T>& sv, const InteractionTangent<T>& tan,
-                            const InteractionAdjoints<T>& adj, Span<const T> r_dot, MatrixView<const T> dL_dx_out,
-                            MatrixView<T> dL_dx, const InteractionGrads<T>& g, std::vector<T>& scratch) {
+                            MatrixView<const T> x_dot, const InteractionSaved<T, B>& sv,
+                            const InteractionTangent<T, B>& tan, const InteractionAdjoints<T, B>& adj,
+                            Span<const T> r_dot, MatrixView<const T> dL_dx_out, MatrixView<T> dL_dx,
+                            const InteractionGrads<T>& g, Buffer<B, T>& scratch) {
     const index_t n = x.rows, F = x.cols;
     scratch.resize(2 * std::size_t(n) * F);
     const MatrixView<T> d_a{scratch.data(), n, F}, d_y{scratch.data() + std::size_t(n) * F, n, F};
     auto c = [](MatrixView<T> m) { return MatrixView<const T>{m.data, m.rows, m.cols}; };
-    auto m = [F](const std::vector<T>& v) { return matrix_of(v, F); };
-    dense_bwd_second(host, m(sv.h), m(tan.h_dot), ip.W_o2, dL_dx_out, m(adj.dx_out), d_a, g.W_o2, g.b_o2);
-    activation_bwd_second(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(tan.a_dot),
+    auto m = [F](const Buffer<B, T>& v) { return matrix_of(v, F); };
+    dense_bwd_second(b, m(sv.h), m(tan.h_dot), ip.W_o2, dL_dx_out, m(adj.dx_out), d_a, g.W_o2, g.b_o2);
+    activation_bwd_second(b, Activation::ShiftedSoftplus, span_of(sv.a), span_of(tan.a_dot),
                           Span<const T>{d_a.data, n * F}, span_of(adj.dh), Span<T>{d_a.data, n * F}, Span<T>{});
-    dense_bwd_second(host, m(sv.y), m(tan.y_dot), ip.W_o1, c(d_a), m(adj.da), d_y, g.W_o1, g.b_o1);
-    const MatrixView<const T> xin_dot = tan.xin_dot.empty() ? MatrixView<const T>{} : m(tan.xin_dot);
-    cfconv_bwd_second(host, batch, geom, ip.filter, m(sv.xin), xin_dot, sv.conv, tan.conv, r_dot, c(d_y), m(adj.dy),
-                      d_a, g.filter);
-    dense_bwd_second(host, x, x_dot, ip.W_in, c(d_a), m(adj.dxin), dL_dx, g.W_in, MatrixView<T>{});
+    dense_bwd_second(b, m(sv.y), m(tan.y_dot), ip.W_o1, c(d_a), m(adj.da), d_y, g.W_o1, g.b_o1);
+    const MatrixView<const T> xin_dot = tan.xin_dot.size() == 0 ? MatrixView<const T>{} : m(tan.xin_dot);
+    cfconv_bwd_second(b, batch, geom, ip.filter, m(sv.xin), xin_dot, sv.conv, tan.conv, r_dot, c(d_y), m(adj.dy), d_a,
+                      g.filter);
+    dense_bwd_second(b, x, x_dot, ip.W_in, c(d_a), m(adj.dxin), dL_dx, g.W_in, MatrixView<T>{});
     if (residual)
-        for_each(host, n * F, [=](index_t k) { dL_dx.data[k] += dL_dx_out.data[k]; });
+        for_each(b, n * F, AddInPlace<T>{Span<T>{dL_dx.data, n * F}, Span<const T>{dL_dx_out.data, n * F}});
 }
 
 }  // namespace eipnn

@@ -13,6 +13,13 @@
 //   fit_inputs(host, n, batch(i))       fixed input transformation from training data (SOAPNet's standardisation)
 //   transfer_backbone_from(other)       strategy 2: everything but the output heads
 //   cast<U>(), visit_fixed_arrays(f)    the same model in another scalar type; non-trained state by name
+//   weights(), prepare_forward(batch, fw)  the passes' view of the model, the batch's checks and species
+//   force_backward / backward_second    force training's second order (nn/second_order.hpp)
+//   On<B>::Forward, BackwardWork, ForceAdjoints, Copy   the passes' state and a model copy in
+//                                       backend B's memory: the free functions forward_pass,
+//                                       parameter_backward, force_pass, second_backward and
+//                                       energy_forces_pass run on them (train/batch_step.hpp,
+//                                       train/gradient_backend.hpp)
 //
 // Checkpoint records (train/model_checkpoint.hpp) and text weights (nn/model_weights_io.hpp) are
 // written once for all models from these members; nn/models.hpp lists the kinds for readers that
@@ -297,6 +304,9 @@ struct is_model<M, std::void_t<
         std::declval<Span<const double>>(), std::declval<ParameterBuffer<typename M::Scalar>*>(),
         std::declval<std::vector<typename M::Scalar>*>(), std::declval<const std::vector<typename M::Scalar>*>())),
     decltype(std::declval<const M&>().features(std::declval<const typename M::Forward&>())),
+    decltype(std::declval<const M&>().weights()), typename M::template On<Host>::Copy,
+    decltype(std::declval<const M&>().prepare_forward(std::declval<const GraphBatch&>(),
+                                                      std::declval<typename M::Forward&>())),
     decltype(std::declval<M&>().transfer_backbone_from(std::declval<const M&>())),
     decltype(std::declval<const M&>().template cast<double>()),
     decltype(std::declval<M&>().params.data), decltype(std::declval<M&>().head_scale)>> : std::true_type {};

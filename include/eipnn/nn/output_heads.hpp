@@ -55,6 +55,13 @@ MlpParams<T> energy_head_params(ParameterViews<const T> p, index_t k) {
     return {p.view(h + "W1"), p.view(h + "b1"), p.view(h + "W2"), p.view(h + "b2")};
 }
 
+// Head k's gradients (views with data == nullptr when `g` has none).
+template <class T>
+MlpGrads<T> energy_head_grads(ParameterViews<T> g, index_t k) {
+    const std::string h = energy_head_prefix(k);
+    return {g.view(h + "W1"), g.view(h + "b1"), g.view(h + "W2"), g.view(h + "b2")};
+}
+
 template <class T>
 MlpParams<T> classifier_params(const ParameterBuffer<T>& p) {
     return {p.view("classifier.W1"), p.view("classifier.b1"), p.view("classifier.W2"), p.view("classifier.b2")};
@@ -79,74 +86,67 @@ void energy_heads_fwd(const B& b, const GraphBatchView& batch, ParameterViews<co
                           Span<double>{energies.data() + k, G * K - k}, K);
 }
 
+// dL_dfeatures (n_atoms, F) += heads first_head.. K-1's share of dL/dE (n_graphs, K): dL_dE in
+// host memory, `seed` the same in b's memory. A head whose dL/dE is all zero is skipped unless its
+// parameter gradients are wanted (grads has data).
+template <class B, class T>
+void energy_heads_bwd_from(const B& b, const GraphBatchView& batch, ParameterViews<const T> params,
+                           const std::vector<double>& head_scale, MatrixView<const T> features,
+                           const std::vector<AtomwiseHeadSaved<T, B>>& saved, Span<const double> dL_dE,
+                           Span<const double> seed, ParameterViews<T> grads, MatrixView<T> dL_dfeatures,
+                           Buffer<B, T>& scratch, index_t first_head) {
+    const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
+    for (index_t k = first_head; k < K; ++k) {
+        bool any = false;
+        for (index_t g = 0; g < G; ++g) any = any || dL_dE[g * K + k] != 0.0;
+        if (!any && !grads) continue;
+        atomwise_head_bwd(b, batch, energy_head_params(params, k), head_scale[std::size_t(k)], features,
+                          saved[std::size_t(k)], seed, dL_dfeatures, energy_head_grads(grads, k), scratch, K, k);
+    }
+}
+
 // dL_dfeatures (n_atoms, F) += the heads' share of dL/dE (n_graphs, K; host memory); head
-// gradients accumulated into grads (if it has data). A head whose dL/dE is all zero is skipped
-// unless its parameter gradients are wanted. `staging` holds dL/dE in b's memory (unused on the
-// host).
+// gradients accumulated into grads (if it has data). `staging` holds dL/dE in b's memory (unused
+// on the host).
 template <class B, class T>
 void energy_heads_bwd(const B& b, const GraphBatchView& batch, ParameterViews<const T> params,
                       const std::vector<double>& head_scale, MatrixView<const T> features,
                       const std::vector<AtomwiseHeadSaved<T, B>>& saved, Span<const double> dL_dE, ParameterViews<T> grads,
                       MatrixView<T> dL_dfeatures, Buffer<B, T>& scratch, Buffer<B, double>& staging) {
     const PhaseScope phase("embedding and heads (elementwise)");
-    const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
-    const Span<const double> seed = stage(b, dL_dE, staging);
-    for (index_t k = 0; k < K; ++k) {
-        bool any = false;
-        for (index_t g = 0; g < G; ++g) any = any || dL_dE[g * K + k] != 0.0;
-        if (!any && !grads) continue;
-        const std::string p = energy_head_prefix(k);
-        const MlpGrads<T> hg{grads.view(p + "W1"), grads.view(p + "b1"), grads.view(p + "W2"), grads.view(p + "b2")};
-        atomwise_head_bwd(b, batch, energy_head_params(params, k), head_scale[std::size_t(k)], features,
-                          saved[std::size_t(k)], seed, dL_dfeatures, hg, scratch, K, k);
-    }
+    energy_heads_bwd_from(b, batch, params, head_scale, features, saved, dL_dE, stage(b, dL_dE, staging), grads,
+                          dL_dfeatures, scratch, 0);
 }
 
 // ---- second order (force training; nn/second_order.hpp) ---------------------------------------
 // Forces are head 0's, so only head 0 has a tangent: its a_dot, h_dot from the features' tangent.
-template <class T>
-void energy_head0_tangent_fwd(const Host& host, const ParameterBuffer<T>& params, MatrixView<const T> features_dot,
-                              const std::vector<AtomwiseHeadSaved<T>>& saved, AtomwiseHeadTangent<T>& tan) {
+template <class B, class T>
+void energy_head0_tangent_fwd(const B& b, ParameterViews<const T> params, MatrixView<const T> features_dot,
+                              const std::vector<AtomwiseHeadSaved<T, B>>& saved, AtomwiseHeadTangent<T, B>& tan) {
     const PhaseScope phase("embedding and heads (elementwise)");
-    atomwise_head_tangent_fwd(host, energy_head_params(params, 0), features_dot, saved.at(0), tan);
+    atomwise_head_tangent_fwd(b, energy_head_params(params, 0), features_dot, saved.at(0), tan);
 }
 
 // The heads' second backward: head 0 through forward and tangent (force seed 1 per graph), the
-// other heads as energy_heads_bwd. dL_dfeatures (n_atoms, F) +=.
-template <class T>
-void energy_heads_bwd_second(const Host& host, const GraphBatch& batch, const ParameterBuffer<T>& params,
+// other heads as energy_heads_bwd. dL/dE (n_graphs, K) in host memory; dL_dfeatures (n_atoms, F)
+// +=; head gradients accumulated into grads (if it has data). `staging` holds the seeds in b's
+// memory (unused on the host).
+template <class B, class T>
+void energy_heads_bwd_second(const B& b, const GraphBatchView& batch, ParameterViews<const T> params,
                              const std::vector<double>& head_scale, MatrixView<const T> features,
-                             MatrixView<const T> features_dot, const std::vector<AtomwiseHeadSaved<T>>& saved,
-                             const AtomwiseHeadTangent<T>& tan0, Span<const double> dL_dE, ParameterBuffer<T>* grads,
-                             MatrixView<T> dL_dfeatures, std::vector<T>& scratch) {
+                             MatrixView<const T> features_dot, const std::vector<AtomwiseHeadSaved<T, B>>& saved,
+                             const AtomwiseHeadTangent<T, B>& tan0, Span<const double> dL_dE, ParameterViews<T> grads,
+                             MatrixView<T> dL_dfeatures, Buffer<B, T>& scratch, Buffer<B, double>& staging) {
     const PhaseScope phase("embedding and heads (elementwise)");
     const index_t G = batch.n_graphs(), K = index_t(head_scale.size());
-    std::vector<double> dE0(static_cast<std::size_t>(G)), ones(static_cast<std::size_t>(G), 1.0);
-    for (index_t g = 0; g < G; ++g) dE0[std::size_t(g)] = dL_dE[g * K];
-    MlpGrads<T> hg{};
-    if (grads) {
-        const std::string p = energy_head_prefix(0);
-        hg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
-    }
-    atomwise_head_bwd_second(host, batch, energy_head_params(params, 0), head_scale.at(0), features, features_dot,
-                             saved.at(0), tan0, span_of(std::as_const(dE0)), span_of(std::as_const(ones)), dL_dfeatures,
-                             hg);
-    std::vector<double> dE(static_cast<std::size_t>(G));
-    for (index_t k = 1; k < K; ++k) {
-        bool any = false;
-        for (index_t g = 0; g < G; ++g) {
-            dE[std::size_t(g)] = dL_dE[g * K + k];
-            any = any || dE[std::size_t(g)] != 0.0;
-        }
-        if (!any && !grads) continue;
-        MlpGrads<T> kg{};
-        if (grads) {
-            const std::string p = energy_head_prefix(k);
-            kg = {grads->view(p + "W1"), grads->view(p + "b1"), grads->view(p + "W2"), grads->view(p + "b2")};
-        }
-        atomwise_head_bwd(host, batch, energy_head_params(params, k), head_scale[std::size_t(k)], features,
-                          saved[std::size_t(k)], span_of(std::as_const(dE)), dL_dfeatures, kg, scratch);
-    }
+    // dL/dE (G, K), then the force pass's seed: 1 per graph
+    std::vector<double> seeds(dL_dE.data, dL_dE.data + dL_dE.size);
+    seeds.resize(std::size_t(G) * std::size_t(K + 1), 1.0);
+    const Span<const double> staged = stage(b, span_of(std::as_const(seeds)), staging);
+    const Span<const double> dE{staged.data, G * K}, ones{staged.data + G * K, G};
+    atomwise_head_bwd_second(b, batch, energy_head_params(params, 0), head_scale.at(0), features, features_dot,
+                             saved.at(0), tan0, dE, ones, dL_dfeatures, energy_head_grads(grads, 0), scratch, K, 0);
+    energy_heads_bwd_from(b, batch, params, head_scale, features, saved, dL_dE, dE, grads, dL_dfeatures, scratch, 1);
 }
 
 // Classifier logits from the features; updates the running statistics in training.

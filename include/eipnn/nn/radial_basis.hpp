@@ -92,17 +92,22 @@ struct BasisWindowFwd {
 };
 
 // rbf (n_pairs, K) dense, zero outside each pair's window: for a GEMM over all Gaussians (the
-// device's dL/dW1 = rbf^T dL/da1).   per pair p
+// layer-wise dL/dW1 = rbf^T dL/da1). With r_dot (n_pairs) given, the basis' tangent instead,
+// rbf_k'(r_p) r_dot_p (the second backward's (rbf' r_dot)^T dL/da1_dot).   per pair p
 template <class T>
 struct BasisWindowToDense {
     BasisWindowView<T> window;
-    MatrixView<T> rbf;  // (n_pairs, K) out
+    MatrixView<T> rbf;        // (n_pairs, K) out
+    Span<const T> r_dot = {};  // (n_pairs) or null
 
     EIPNN_HD void operator()(index_t p) const {
         T* row = rbf.row(p);
         for (index_t k = 0; k < rbf.cols; ++k) row[k] = T(0);
         const index_t k0 = window.first[p];
-        for (index_t q = 0; q < window.count[p]; ++q) row[k0 + q] = window.value(p, q);
+        if (r_dot.data)
+            for (index_t q = 0; q < window.count[p]; ++q) row[k0 + q] = window.d_dr(p, q) * r_dot[p];
+        else
+            for (index_t q = 0; q < window.count[p]; ++q) row[k0 + q] = window.value(p, q);
     }
 };
 

@@ -66,44 +66,46 @@ void atomwise_head_bwd(const B& b, const GraphBatchView& batch, const MlpParams<
 }
 
 // ---- second order (force training; nn/second_order.hpp) ---------------------------------------
-template <class T>
+template <class T, class B = Host>
 struct AtomwiseHeadTangent {
-    std::vector<T> a_dot, h_dot;  // (n_atoms, H)
+    Buffer<B, T> a_dot, h_dot;  // (n_atoms, H)
 };
 
 // a_dot = x_dot W1, h_dot = ssp'(a) a_dot.
-template <class T>
-void atomwise_head_tangent_fwd(const Host& host, const MlpParams<T>& mp, MatrixView<const T> x_dot,
-                               const AtomwiseHeadSaved<T>& sv, AtomwiseHeadTangent<T>& tan) {
+template <class B, class T>
+void atomwise_head_tangent_fwd(const B& b, const MlpParams<T>& mp, MatrixView<const T> x_dot,
+                               const AtomwiseHeadSaved<T, B>& sv, AtomwiseHeadTangent<T, B>& tan) {
     const index_t n = x_dot.rows, H = mp.W1.cols;
     tan.a_dot.resize(std::size_t(n) * H);
     tan.h_dot.resize(std::size_t(n) * H);
-    dense_tangent_fwd(host, x_dot, mp.W1, matrix_of(tan.a_dot, H));
-    activation_tangent(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(std::as_const(tan.a_dot)),
+    dense_tangent_fwd(b, x_dot, mp.W1, matrix_of(tan.a_dot, H));
+    activation_tangent(b, Activation::ShiftedSoftplus, span_of(sv.a), span_of(std::as_const(tan.a_dot)),
                        span_of(tan.h_dot));
 }
 
-// The head's second backward: the energy seed dL/dE (n_graphs) of the second pass and the seed
-// D/dE (n_graphs) of the force pass (whose adjoints are cheap to redo here: two (n_atoms, H)
-// products). dL_dx += ; parameter gradients accumulated.
-template <class T>
-void atomwise_head_bwd_second(const Host& host, const GraphBatch& batch, const MlpParams<T>& mp, double scale,
-                              MatrixView<const T> x, MatrixView<const T> x_dot, const AtomwiseHeadSaved<T>& sv,
-                              const AtomwiseHeadTangent<T>& tan, Span<const double> dL_dE, Span<const double> D_dE,
-                              MatrixView<T> dL_dx, const MlpGrads<T>& g) {
+// The head's second backward: the energy seed dL/dE[g * stride + head] of the second pass and
+// the seed D/dE (n_graphs) of the force pass (whose adjoints are cheap to redo here: two
+// (n_atoms, H) products), both in b's memory. dL_dx += ; parameter gradients accumulated.
+// `scratch` holds (n_atoms, 2 H + 2).
+template <class B, class T>
+void atomwise_head_bwd_second(const B& b, const GraphBatchView& batch, const MlpParams<T>& mp, double scale,
+                              MatrixView<const T> x, MatrixView<const T> x_dot, const AtomwiseHeadSaved<T, B>& sv,
+                              const AtomwiseHeadTangent<T, B>& tan, Span<const double> dL_dE, Span<const double> D_dE,
+                              MatrixView<T> dL_dx, const MlpGrads<T>& g, Buffer<B, T>& scratch, index_t stride = 1,
+                              index_t head = 0) {
     const index_t n = x.rows, H = mp.W1.cols;
-    std::vector<T> d_e(static_cast<std::size_t>(n)), D_e(static_cast<std::size_t>(n)), d_a(std::size_t(n) * H),
-        D_a(std::size_t(n) * H);
-    for_each(host, n, HeadEnergySeed<T>{span_of(batch.graph_of_atom), dL_dE, scale, span_of(d_e)});
-    for_each(host, n, HeadEnergySeed<T>{span_of(batch.graph_of_atom), D_dE, scale, span_of(D_e)});
-    const auto col = [n](const std::vector<T>& v) { return MatrixView<const T>{v.data(), n, 1}; };
-    dense_bwd_second(host, matrix_of(sv.h, H), matrix_of(tan.h_dot, H), mp.W2, col(d_e), col(D_e), matrix_of(d_a, H),
-                     g.W2, g.b2);
-    gemm(host, col(D_e), false, mp.W2, true, matrix_of(D_a, H), false);  // D/dh
-    activation_bwd_second(host, Activation::ShiftedSoftplus, span_of(sv.a), span_of(tan.a_dot),
-                          span_of(std::as_const(d_a)), span_of(std::as_const(D_a)), span_of(d_a), span_of(D_a));
-    dense_bwd_second(host, x, x_dot, mp.W1, matrix_of(std::as_const(d_a), H), matrix_of(std::as_const(D_a), H), dL_dx,
-                     g.W1, g.b1, /*accumulate_dX=*/true);
+    scratch.resize(std::size_t(n) * std::size_t(2 * H + 2));
+    T* const base = scratch.data();
+    const MatrixView<T> d_e{base, n, 1}, D_e{base + n, n, 1}, d_a{base + 2 * n, n, H}, D_a{base + 2 * n + n * H, n, H};
+    const auto c = [](MatrixView<T> m) { return MatrixView<const T>(m); };
+    for_each(b, n, HeadEnergySeed<T>{batch.graph_of_atom, dL_dE, scale, Span<T>{d_e.data, n}, stride, head});
+    for_each(b, n, HeadEnergySeed<T>{batch.graph_of_atom, D_dE, scale, Span<T>{D_e.data, n}});
+    dense_bwd_second(b, matrix_of(sv.h, H), matrix_of(tan.h_dot, H), mp.W2, c(d_e), c(D_e), d_a, g.W2, g.b2);
+    gemm(b, c(D_e), false, mp.W2, true, D_a, false);  // D/dh
+    activation_bwd_second(b, Activation::ShiftedSoftplus, span_of(sv.a), span_of(tan.a_dot),
+                          Span<const T>{d_a.data, n * H}, Span<const T>{D_a.data, n * H}, Span<T>{d_a.data, n * H},
+                          Span<T>{D_a.data, n * H});
+    dense_bwd_second(b, x, x_dot, mp.W1, c(d_a), c(D_a), dL_dx, g.W1, g.b1, /*accumulate_dX=*/true);
 }
 
 template <class T>

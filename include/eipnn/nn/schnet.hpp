@@ -90,6 +90,7 @@ template <class T, class B = Host>
 struct SchNetBackwardWork {
     Buffer<B, T> d_next, d_prev, scratch;  // (n_atoms, F) and the layers' scratch
     Buffer<B, double> staging;             // dL/dE where the backend reads it
+    Buffer<B, T> dE_dr;                    // (n_pairs) energy_forces_pass's dE/dr
 };
 
 // ---- the passes, written once for every backend (core/backend.hpp) --------------------------
@@ -180,30 +181,6 @@ void schnet_backward_pairs(const B& b, const SchNetWeights<T>& w, const GraphBat
         embedding_bwd(b, span_of(fw.species), matrix_of(std::as_const(d_next), F), grads.view("embedding"));
 }
 
-// The force pass's adjoints of every block (nn/second_order.hpp), and the second backward's
-// tangents (kept between steps so their buffers are not reallocated every batch).
-template <class T>
-struct SchNetForceAdjoints {
-    std::vector<InteractionAdjoints<T>> blocks;  // n_interactions
-    std::vector<T> r_dot;                        // (n_pairs)
-    std::vector<std::vector<T>> x_dot;           // n_interactions + 1 of (n_atoms, F); [0] unused (zero)
-    std::vector<InteractionTangent<T>> tangents; // n_interactions
-    AtomwiseHeadTangent<T> head;
-    std::vector<T> d_next, d_prev, scratch;      // (n_atoms, F)
-};
-
-// The passes under the names every model gives them (train/batch_step.hpp trains through these).
-template <class B, class T>
-void forward_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw) {
-    schnet_forward(b, w, batch, fw);
-}
-template <class B, class T>
-void parameter_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
-                        const SchNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
-                        SchNetBackwardWork<T, B>& work) {
-    schnet_backward_pairs(b, w, batch, fw, dL_dE, grads, static_cast<Buffer<B, T>*>(nullptr), Span<const T>{}, work);
-}
-
 // dL/dr per pair -> dL/d(r_j - r_i) per edge (n_edges, 3), resized; only the pair's first edge
 // carries it, the reverse edge's row is zero.
 template <class B, class T>
@@ -215,6 +192,113 @@ void pair_to_edge_gradients(const B& b, const GraphBatchView& batch, const PairG
     for_each(b, batch.n_pairs(),
              PairToEdgeGradient<T>{batch.pair_edge, matrix_of(batch.vectors, 3), span_of(geom.r), dL_dr,
                                    matrix_of(dL_dvec, 3)});
+}
+
+// The force pass's adjoints of every block (nn/second_order.hpp), and the second backward's
+// tangents and scratch (kept between steps so their buffers are not reallocated every batch), in
+// backend B's memory.
+template <class T, class B = Host>
+struct SchNetForceAdjoints {
+    std::vector<InteractionAdjoints<T, B>> blocks;  // n_interactions
+    Buffer<B, T> dE_dr;                             // (n_pairs) the force pass's dE/dr
+    Buffer<B, T> r_dot;                             // (n_pairs)
+    std::vector<Buffer<B, T>> x_dot;                // n_interactions + 1 of (n_atoms, F); [0] unused (zero)
+    std::vector<InteractionTangent<T, B>> tangents; // n_interactions
+    AtomwiseHeadTangent<T, B> head;
+    Buffer<B, T> d_next, d_prev, scratch;           // (n_atoms, F)
+    Buffer<B, double> staging;
+};
+
+// ---- second order (force training; nn/second_order.hpp), for every backend ---------------------
+// The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
+// keeping the adjoints that schnet_backward_second reads.
+template <class B, class T>
+void schnet_force_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
+                           const SchNetForward<T, B>& fw, SchNetForceAdjoints<T, B>& adj, SchNetBackwardWork<T, B>& work,
+                           Buffer<B, T>& dE_dvec) {
+    if (!fw.blocks.empty() && fw.blocks.front().conv.tabulated)
+        throw Error("the forward read compressed filters, which have no second derivatives", "SchNet::force_backward",
+                    "compressed filters are for inference (energies, forces, virials); train the exact model "
+                    "(drop_compressed_filters)");
+    const std::vector<double> seed = head0_seed(batch.n_graphs(), w.config.n_heads);
+    schnet_backward_pairs(b, w, batch, fw, span_of(seed), ParameterViews<T>{}, &adj.dE_dr, Span<const T>{}, work,
+                          &adj.blocks);
+    pair_to_edge_gradients(b, batch, fw.geom, span_of(std::as_const(adj.dE_dr)), dE_dvec);
+}
+
+// Parameter gradients (accumulated into grads) of sum dL/dE E + sum_e u_e . dE/dvec_e, where
+// dL/dE (n_graphs, n_heads) is in host memory and u (n_edges, 3; b's memory) is the loss's
+// gradient with respect to schnet_force_backward's dE_dvec (read on each pair's own edge, where
+// that pass puts the pair's gradient).
+template <class B, class T>
+void schnet_backward_second(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
+                            const SchNetForward<T, B>& fw, SchNetForceAdjoints<T, B>& adj, Span<const double> dL_dE,
+                            MatrixView<const T> u, ParameterViews<T> grads) {
+    const char* where = "SchNet::backward_second";
+    const SchNetConfig& config = w.config;
+    const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs(), NT = config.n_interactions;
+    if (dL_dE.size != batch.n_graphs() * config.n_heads || u.rows != batch.n_edges() || u.cols != 3 ||
+        index_t(adj.blocks.size()) != NT)
+        throw Error("dL_dE, u or the force pass's adjoints do not match this batch and model", where,
+                    "run force_backward on the same forward first");
+    if (!grads) throw Error("no gradient buffer", where, "pass the buffer to accumulate the parameter gradients into");
+    adj.r_dot.resize(std::size_t(P));
+    {
+        const PhaseScope phase("pair geometry and edge gradients", 0, true);
+        for_each(b, P, EdgeToPairTangent<T>{batch.pair_edge, matrix_of(batch.vectors, 3), span_of(fw.geom.r), u,
+                                            span_of(adj.r_dot)});
+    }
+    const Span<const T> rd = span_of(std::as_const(adj.r_dot));
+    // tangents: x_dot[0] = 0 (the embedding does not move), one (n_atoms, F) per block output
+    adj.x_dot.resize(std::size_t(NT) + 1);
+    adj.tangents.resize(std::size_t(NT));
+    auto xd = [&](index_t t) {
+        return t == 0 ? MatrixView<const T>{} : matrix_of(std::as_const(adj.x_dot[std::size_t(t)]), F);
+    };
+    for (index_t t = 0; t < NT; ++t) {
+        adj.x_dot[std::size_t(t) + 1].resize(std::size_t(n) * F);
+        interaction_tangent_fwd(b, batch, fw.geom, w.block(t), config.residual, xd(t), fw.blocks[std::size_t(t)], rd,
+                                adj.tangents[std::size_t(t)], matrix_of(adj.x_dot[std::size_t(t) + 1], F));
+    }
+    energy_head0_tangent_fwd(b, w.params, xd(NT), fw.heads, adj.head);
+    Buffer<B, T>&d_next = adj.d_next, &d_prev = adj.d_prev;
+    d_next.resize(std::size_t(n) * F);
+    d_prev.resize(std::size_t(n) * F);
+    zero(b, span_of(d_next));
+    energy_heads_bwd_second(b, batch, w.params, w.head_scale, matrix_of(std::as_const(fw.x.back()), F), xd(NT),
+                            fw.heads, adj.head, dL_dE, grads, matrix_of(d_next, F), adj.scratch, adj.staging);
+    for (index_t t = NT - 1; t >= 0; --t) {
+        interaction_bwd_second(b, batch, fw.geom, w.block(t), config.residual, matrix_of(fw.x[std::size_t(t)], F), xd(t),
+                               fw.blocks[std::size_t(t)], adj.tangents[std::size_t(t)], adj.blocks[std::size_t(t)], rd,
+                               matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), schnet_block_grads(grads, t),
+                               adj.scratch);
+        std::swap(d_next, d_prev);
+    }
+    embedding_bwd(b, span_of(fw.species), matrix_of(std::as_const(d_next), F), grads.view("embedding"));
+}
+
+// The passes under the names every model gives them (train/batch_step.hpp trains through these;
+// energy_forces_pass, for evaluation, follows the energies-and-forces function below).
+template <class B, class T>
+void forward_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw) {
+    schnet_forward(b, w, batch, fw);
+}
+template <class B, class T>
+void parameter_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
+                        const SchNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
+                        SchNetBackwardWork<T, B>& work) {
+    schnet_backward_pairs(b, w, batch, fw, dL_dE, grads, static_cast<Buffer<B, T>*>(nullptr), Span<const T>{}, work);
+}
+template <class B, class T>
+void force_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, const SchNetForward<T, B>& fw,
+                SchNetForceAdjoints<T, B>& adj, SchNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
+    schnet_force_backward(b, w, batch, fw, adj, work, dE_dvec);
+}
+template <class B, class T>
+void second_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, const SchNetForward<T, B>& fw,
+                     SchNetForceAdjoints<T, B>& adj, Span<const double> dL_dE, MatrixView<const T> u,
+                     ParameterViews<T> grads) {
+    schnet_backward_second(b, w, batch, fw, adj, dL_dE, u, grads);
 }
 
 // Energies of every head (fw.energies), head 0's forces and virials (out), dE/dr per pair in
@@ -231,6 +315,15 @@ void schnet_energy_forces(const B& b, const SchNetWeights<T>& w, const GraphBatc
                              out.virial);
 }
 
+template <class B, class T>
+void energy_forces_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw,
+                        SchNetBackwardWork<T, B>& work, ForceBuffers<T, B>& out) {
+    schnet_energy_forces(b, w, batch, fw, work, work.dE_dr, out);
+}
+
+template <class T, class B>
+class SchNetCopy;
+
 template <class T>
 class SchNet : public ModelBase<SchNet<T>, T, SchNetConfig> {
     using Base = ModelBase<SchNet<T>, T, SchNetConfig>;
@@ -241,6 +334,15 @@ public:
     using ForceAdjoints = SchNetForceAdjoints<T>;
     template <class U>
     using Rebind = SchNet<U>;
+    // The passes' state and a copy of the model in backend B's memory (train/batch_step.hpp
+    // trains through them on any backend).
+    template <class B>
+    struct On {
+        using Forward = SchNetForward<T, B>;
+        using BackwardWork = SchNetBackwardWork<T, B>;
+        using ForceAdjoints = SchNetForceAdjoints<T, B>;
+        using Copy = SchNetCopy<T, B>;
+    };
     static constexpr const char* kind = "schnet";
     using Base::config;
     using Base::params;
@@ -323,78 +425,30 @@ public:
     // position gradient is dL/dr per pair (n_pairs), resized and zeroed here (if given).
     void backward_pairs(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw, Span<const double> dL_dE,
                         ParameterBuffer<T>* grads, std::vector<T>* dL_dr,
-                        const std::vector<T>* dL_dx_extra = nullptr, SchNetForceAdjoints<T>* keep = nullptr) const {
-        if ((grads || keep) && tabulated(fw))
-            throw Error(str("the forward read compressed filters, which have no ",
-                            grads ? "parameter gradients" : "second derivatives"),
-                        "SchNet::backward",
+                        const std::vector<T>* dL_dx_extra = nullptr) const {
+        if (grads && tabulated(fw))
+            throw Error("the forward read compressed filters, which have no parameter gradients", "SchNet::backward",
                         "compressed filters are for inference (energies, forces, virials); train the exact model "
                         "(drop_compressed_filters)");
         SchNetBackwardWork<T> work;
         schnet_backward_pairs(host, weights(), batch, fw, dL_dE, grads ? grads->views() : ParameterViews<T>{}, dL_dr,
-                              dL_dx_extra ? span_of(*dL_dx_extra) : Span<const T>{}, work,
-                              keep ? &keep->blocks : nullptr);
+                              dL_dx_extra ? span_of(*dL_dx_extra) : Span<const T>{}, work);
     }
 
     // ---- second order (force training; nn/second_order.hpp) -----------------------------------
-    // The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
+    // The force pass (schnet_force_backward): dE/d(r_j - r_i) per edge (n_edges, 3) of head 0,
     // keeping the adjoints that backward_second reads.
     void force_backward(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw,
                         SchNetForceAdjoints<T>& adj, std::vector<T>& dE_dvec) const {
-        const std::vector<double> seed = head0_seed(batch.n_graphs(), config.n_heads);
-        std::vector<T> dE_dr;
-        backward_pairs(host, batch, fw, span_of(seed), nullptr, &dE_dr, nullptr, &adj);
-        pair_to_edge_gradients(host, batch, fw.geom, dE_dr, dE_dvec);
+        SchNetBackwardWork<T> work;
+        schnet_force_backward(host, weights(), batch, fw, adj, work, dE_dvec);
     }
 
-    // Parameter gradients (accumulated into grads) of sum dL/dE E + sum_e u_e . dE/dvec_e, where
-    // u (n_edges, 3) is the loss's gradient with respect to force_backward's dE_dvec (read on each
-    // pair's own edge, where force_backward puts the pair's gradient).
+    // Parameter gradients of sum dL/dE E + sum_e u_e . dE/dvec_e (schnet_backward_second).
     void backward_second(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw,
                          SchNetForceAdjoints<T>& adj, Span<const double> dL_dE, MatrixView<const T> u,
                          ParameterBuffer<T>& grads) const {
-        const char* where = "SchNet::backward_second";
-        const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs(), NT = config.n_interactions;
-        if (dL_dE.size != batch.n_graphs() * config.n_heads || u.rows != batch.n_edges() || u.cols != 3 ||
-            index_t(adj.blocks.size()) != NT)
-            throw Error("dL_dE, u or the force pass's adjoints do not match this batch and model", where,
-                        "run force_backward on the same forward first");
-        std::vector<T>& r_dot = adj.r_dot;
-        r_dot.resize(std::size_t(P));
-        {
-            const PhaseScope phase("pair geometry and edge gradients", 0, true);
-            for_each(host, P,
-                     EdgeToPairTangent<T>{span_of(batch.pair_edge), matrix_of(batch.vectors, 3), span_of(fw.geom.r), u,
-                                          span_of(r_dot)});
-        }
-        const Span<const T> rd = span_of(std::as_const(r_dot));
-        // tangents: x_dot[0] = 0 (the embedding does not move), one (n_atoms, F) per block output
-        std::vector<std::vector<T>>& x_dot = adj.x_dot;
-        std::vector<InteractionTangent<T>>& tan = adj.tangents;
-        x_dot.resize(std::size_t(NT) + 1);
-        tan.resize(std::size_t(NT));
-        auto xd = [&](index_t t) {
-            return t == 0 ? MatrixView<const T>{} : matrix_of(std::as_const(x_dot[std::size_t(t)]), F);
-        };
-        for (index_t t = 0; t < NT; ++t) {
-            x_dot[std::size_t(t) + 1].resize(std::size_t(n) * F);
-            interaction_tangent_fwd(host, batch, fw.geom, block(t), config.residual, xd(t), fw.blocks[std::size_t(t)], rd,
-                                    tan[std::size_t(t)], matrix_of(x_dot[std::size_t(t) + 1], F));
-        }
-        energy_head0_tangent_fwd(host, params, xd(NT), fw.heads, adj.head);
-        std::vector<T>&d_next = adj.d_next, &d_prev = adj.d_prev, &scratch = adj.scratch;
-        d_next.assign(std::size_t(n) * F, T(0));
-        d_prev.resize(std::size_t(n) * F);
-        energy_heads_bwd_second(host, batch, params, this->head_scale, features(fw), xd(NT), fw.heads, adj.head, dL_dE,
-                                &grads, matrix_of(d_next, F), scratch);
-        for (index_t t = NT - 1; t >= 0; --t) {
-            interaction_bwd_second(host, batch, fw.geom, block(t), config.residual, matrix_of(fw.x[std::size_t(t)], F),
-                                   xd(t), fw.blocks[std::size_t(t)], tan[std::size_t(t)], adj.blocks[std::size_t(t)], rd,
-                                   matrix_of(std::as_const(d_next), F), matrix_of(d_prev, F), block_grads(grads, t),
-                                   scratch);
-            std::swap(d_next, d_prev);
-        }
-        embedding_bwd(host, span_of(fw.species), matrix_of(std::as_const(d_next), F), grads.view("embedding"));
+        schnet_backward_second(host, weights(), batch, fw, adj, dL_dE, u, grads.views());
     }
 
     static void pair_to_edge_gradients(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,
@@ -404,9 +458,6 @@ public:
 
     // Did this forward read compressed filters?
     static bool tabulated(const SchNetForward<T>& fw) { return !fw.blocks.empty() && fw.blocks.front().conv.tabulated; }
-
-private:
-    MatrixView<const T> cv(const std::string& name) const { return params.view(name); }
 };
 
 // A SchNet's parameters copied to backend B's memory (a device), for the passes there:

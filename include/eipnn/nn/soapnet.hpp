@@ -195,18 +195,87 @@ void soapnet_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchVi
 }
 
 // The force pass's adjoints of every backbone layer (nn/second_order.hpp): of its output x_{l+1}
-// and of its pre-activation a_l, each (n_atoms, H).
-// The second backward's tangents are kept too, so their buffers are not reallocated every batch.
-template <class T>
+// and of its pre-activation a_l, each (n_atoms, H). The second backward's tangents and scratch are
+// kept too, so their buffers are not reallocated every batch. In backend B's memory.
+template <class T, class B = Host>
 struct SoapNetForceAdjoints {
-    std::vector<std::vector<T>> dx, da;        // n_backbone_layers
-    std::vector<T> P_dot;                      // (n_atoms, D)
-    std::vector<std::vector<T>> x_dot, a_dot;  // L + 1 and L
-    AtomwiseHeadTangent<T> head;
-    std::vector<T> d_next, d_prev, scratch;
+    std::vector<Buffer<B, T>> dx, da;        // n_backbone_layers
+    Buffer<B, T> P_dot, c_dot;               // (n_atoms, D), (n_atoms, n_coefficients)
+    std::vector<Buffer<B, T>> x_dot, a_dot;  // L + 1 and L
+    AtomwiseHeadTangent<T, B> head;
+    Buffer<B, T> d_next, d_prev, scratch;
+    Buffer<B, double> staging;
 };
 
-// The passes under the names every model gives them (train/batch_step.hpp trains through these).
+// ---- second order (force training; nn/second_order.hpp), for every backend ---------------------
+// The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
+// keeping the adjoints that soapnet_backward_second reads.
+template <class B, class T>
+void soapnet_force_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
+                            const SoapNetForward<T, B>& fw, SoapNetForceAdjoints<T, B>& adj,
+                            SoapNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
+    const std::vector<double> seed = head0_seed(batch.n_graphs(), w.config.n_heads);
+    soapnet_backward(b, w, batch, fw, span_of(seed), ParameterViews<T>{}, &dE_dvec, Span<const T>{}, work, &adj.dx,
+                     &adj.da);
+}
+
+// Parameter gradients (accumulated into grads) of sum dL/dE E + sum_e u_e . dE/dvec_e, dL/dE
+// (n_graphs, n_heads) in host memory, u (n_edges, 3; b's memory) the loss's gradient with respect
+// to the force pass's dE_dvec. The descriptors do not depend on the parameters: only their
+// tangent along u enters (soap_tangent_on).
+template <class B, class T>
+void soapnet_backward_second(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
+                             const SoapNetForward<T, B>& fw, SoapNetForceAdjoints<T, B>& adj, Span<const double> dL_dE,
+                             MatrixView<const T> u, ParameterViews<T> grads) {
+    const char* where = "SoapNet::backward_second";
+    const index_t n = batch.n_atoms(), H = w.config.hidden, D = w.n_descriptors(), L = w.config.n_backbone_layers;
+    if (!fw.has_soap) throw Error("force training needs the SOAP state of forward()", where);
+    if (dL_dE.size != batch.n_graphs() * w.config.n_heads || index_t(adj.dx.size()) != L ||
+        index_t(adj.da.size()) != L)
+        throw Error("dL_dE or the force pass's adjoints do not match this batch and model", where,
+                    "run force_backward on the same forward first");
+    if (!grads) throw Error("no gradient buffer", where, "pass the buffer to accumulate the parameter gradients into");
+    // tangents: x_dot[0] = P_dot * inv_std (the standardisation is linear), then per layer
+    soap_tangent_on(b, batch, w.host_tables, w.tables, fw.soap, span_of(fw.P), u, adj.c_dot, adj.P_dot);
+    adj.x_dot.resize(std::size_t(L) + 1);
+    adj.a_dot.resize(std::size_t(L));
+    adj.x_dot[0].resize(std::size_t(n) * D);
+    for_each(b, n,
+             StandardizeRowsBwd<T>{matrix_of(std::as_const(adj.P_dot), D), w.input_inv_std, matrix_of(adj.x_dot[0], D)});
+    for (index_t l = 0; l < L; ++l) {
+        const std::size_t k = std::size_t(l);
+        adj.a_dot[k].resize(std::size_t(n) * H);
+        adj.x_dot[k + 1].resize(std::size_t(n) * H);
+        dense_tangent_fwd(b, matrix_of(std::as_const(adj.x_dot[k]), l == 0 ? D : H), w.layer_W(l),
+                          matrix_of(adj.a_dot[k], H));
+        activation_tangent(b, Activation::ShiftedSoftplus, span_of(fw.a[k]), span_of(std::as_const(adj.a_dot[k])),
+                           span_of(adj.x_dot[k + 1]));
+    }
+    const MatrixView<const T> features_dot = matrix_of(std::as_const(adj.x_dot.back()), H);
+    energy_head0_tangent_fwd(b, w.params, features_dot, fw.heads, adj.head);
+    Buffer<B, T>&d_next = adj.d_next, &d_prev = adj.d_prev;
+    d_next.resize(std::size_t(n) * H);
+    zero(b, span_of(d_next));
+    energy_heads_bwd_second(b, batch, w.params, w.head_scale, matrix_of(std::as_const(fw.x.back()), H), features_dot,
+                            fw.heads, adj.head, dL_dE, grads, matrix_of(d_next, H), adj.scratch, adj.staging);
+    for (index_t l = L - 1; l >= 0; --l) {
+        const std::size_t k = std::size_t(l);
+        const index_t in = l == 0 ? D : H;
+        activation_bwd_second(b, Activation::ShiftedSoftplus, span_of(fw.a[k]), span_of(std::as_const(adj.a_dot[k])),
+                              span_of(std::as_const(d_next)), span_of(std::as_const(adj.dx[k])), span_of(d_next),
+                              Span<T>{});
+        d_prev.resize(l > 0 ? std::size_t(n) * in : 0);
+        zero(b, span_of(d_prev));
+        const std::string p = soapnet_layer_prefix(l);
+        dense_bwd_second(b, matrix_of(fw.x[k], in), matrix_of(std::as_const(adj.x_dot[k]), in), w.layer_W(l),
+                         matrix_of(std::as_const(d_next), H), matrix_of(std::as_const(adj.da[k]), H),
+                         l > 0 ? matrix_of(d_prev, in) : MatrixView<T>{}, grads.view(p + "W"), grads.view(p + "b"));
+        std::swap(d_next, d_prev);
+    }
+}
+
+// The passes under the names every model gives them (train/batch_step.hpp trains through these;
+// energy_forces_pass, for evaluation, follows the energies-and-forces function below).
 template <class B, class T>
 void forward_pass(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, SoapNetForward<T, B>& fw) {
     soapnet_forward(b, w, batch, fw);
@@ -216,6 +285,17 @@ void parameter_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatch
                         const SoapNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
                         SoapNetBackwardWork<T, B>& work) {
     soapnet_backward(b, w, batch, fw, dL_dE, grads, static_cast<Buffer<B, T>*>(nullptr), Span<const T>{}, work);
+}
+template <class B, class T>
+void force_pass(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, const SoapNetForward<T, B>& fw,
+                SoapNetForceAdjoints<T, B>& adj, SoapNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
+    soapnet_force_backward(b, w, batch, fw, adj, work, dE_dvec);
+}
+template <class B, class T>
+void second_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, const SoapNetForward<T, B>& fw,
+                     SoapNetForceAdjoints<T, B>& adj, Span<const double> dL_dE, MatrixView<const T> u,
+                     ParameterViews<T> grads) {
+    soapnet_backward_second(b, w, batch, fw, adj, dL_dE, u, grads);
 }
 
 // Energies of every head (fw.energies), head 0's forces and virials (out): the forward, the
@@ -230,8 +310,17 @@ void soapnet_energy_forces(const B& b, const SoapNetWeights<T>& w, const GraphBa
                              out.virial);
 }
 
+template <class B, class T>
+void energy_forces_pass(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, SoapNetForward<T, B>& fw,
+                        SoapNetBackwardWork<T, B>& work, ForceBuffers<T, B>& out) {
+    soapnet_energy_forces(b, w, batch, fw, work, out);
+}
+
 // Relative floor of the input standard deviations (SoapNet::fit_inputs says why).
 inline constexpr double kSoapStdFloor = 1e-3;
+
+template <class T, class B>
+class SoapNetCopy;
 
 template <class T>
 class SoapNet : public ModelBase<SoapNet<T>, T, SoapNetConfig> {
@@ -243,6 +332,15 @@ public:
     using ForceAdjoints = SoapNetForceAdjoints<T>;
     template <class U>
     using Rebind = SoapNet<U>;
+    // The passes' state and a copy of the model in backend B's memory (train/batch_step.hpp
+    // trains through them on any backend).
+    template <class B>
+    struct On {
+        using Forward = SoapNetForward<T, B>;
+        using BackwardWork = SoapNetBackwardWork<T, B>;
+        using ForceAdjoints = SoapNetForceAdjoints<T, B>;
+        using Copy = SoapNetCopy<T, B>;
+    };
     static constexpr const char* kind = "soapnet";
     using Base::config;
     using Base::params;
@@ -325,81 +423,30 @@ public:
     void backward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw, Span<const double> dL_dE,
                   ParameterBuffer<T>* grads, std::vector<T>* dL_dvec,
                   const std::vector<T>* dL_dx_extra = nullptr) const {
-        backward_keeping(host, batch, fw, dL_dE, grads, dL_dvec, dL_dx_extra, nullptr);
-    }
-
-    // ---- second order (force training; nn/second_order.hpp) -----------------------------------
-    // The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
-    // keeping the adjoints that backward_second reads.
-    void force_backward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
-                        SoapNetForceAdjoints<T>& adj, std::vector<T>& dE_dvec) const {
-        const std::vector<double> seed = head0_seed(batch.n_graphs(), config.n_heads);
-        backward_keeping(host, batch, fw, span_of(seed), nullptr, &dE_dvec, nullptr, &adj);
-    }
-
-    // Parameter gradients (accumulated into grads) of sum dL/dE E + sum_e u_e . dE/dvec_e, u the
-    // loss's gradient with respect to force_backward's dE_dvec (n_edges, 3). The descriptors do
-    // not depend on the parameters: only their tangent along u enters (soap_tangent_fwd).
-    void backward_second(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
-                         SoapNetForceAdjoints<T>& adj, Span<const double> dL_dE, MatrixView<const T> u,
-                         ParameterBuffer<T>& grads) const {
-        const char* where = "SoapNet::backward_second";
-        const index_t n = batch.n_atoms(), H = config.hidden, D = n_descriptors(), L = config.n_backbone_layers;
-        if (!fw.has_soap) throw Error("force training needs the SOAP state of forward()", where);
-        if (dL_dE.size != batch.n_graphs() * config.n_heads || index_t(adj.dx.size()) != L ||
-            index_t(adj.da.size()) != L)
-            throw Error("dL_dE or the force pass's adjoints do not match this batch and model", where,
-                        "run force_backward on the same forward first");
-        // tangents: x_dot[0] = P_dot * inv_std (the standardisation is linear), then per layer
-        std::vector<T>& P_dot = adj.P_dot;
-        soap_tangent_fwd(host, batch, basis, fw.soap, fw.P, u, P_dot);
-        std::vector<std::vector<T>>&x_dot = adj.x_dot, &a_dot = adj.a_dot;
-        x_dot.resize(std::size_t(L) + 1);
-        a_dot.resize(std::size_t(L));
-        x_dot[0].resize(std::size_t(n) * D);
-        for_each(host, n,
-                 StandardizeRowsBwd<T>{matrix_of(std::as_const(P_dot), D), span_of(input_inv_std),
-                                       matrix_of(x_dot[0], D)});
-        for (index_t l = 0; l < L; ++l) {
-            const std::size_t k = std::size_t(l);
-            a_dot[k].resize(std::size_t(n) * H);
-            x_dot[k + 1].resize(std::size_t(n) * H);
-            dense_tangent_fwd(host, matrix_of(std::as_const(x_dot[k]), l == 0 ? D : H), layer_W(l), matrix_of(a_dot[k], H));
-            activation_tangent(host, Activation::ShiftedSoftplus, span_of(fw.a[k]), span_of(std::as_const(a_dot[k])),
-                               span_of(x_dot[k + 1]));
-        }
-        const MatrixView<const T> features_dot = matrix_of(std::as_const(x_dot.back()), H);
-        energy_head0_tangent_fwd(host, params, features_dot, fw.heads, adj.head);
-        std::vector<T>&d_next = adj.d_next, &d_prev = adj.d_prev, &scratch = adj.scratch;
-        d_next.assign(std::size_t(n) * H, T(0));
-        energy_heads_bwd_second(host, batch, params, this->head_scale, features(fw), features_dot, fw.heads, adj.head,
-                                dL_dE, &grads, matrix_of(d_next, H), scratch);
-        for (index_t l = L - 1; l >= 0; --l) {
-            const std::size_t k = std::size_t(l);
-            const index_t in = l == 0 ? D : H;
-            activation_bwd_second(host, Activation::ShiftedSoftplus, span_of(fw.a[k]), span_of(std::as_const(a_dot[k])),
-                                  span_of(std::as_const(d_next)), span_of(std::as_const(adj.dx[k])), span_of(d_next), Span<T>{});
-            d_prev.assign(l > 0 ? std::size_t(n) * in : 0, T(0));
-            dense_bwd_second(host, matrix_of(fw.x[k], in), matrix_of(std::as_const(x_dot[k]), in), layer_W(l),
-                             matrix_of(std::as_const(d_next), H), matrix_of(std::as_const(adj.da[k]), H),
-                             l > 0 ? matrix_of(d_prev, in) : MatrixView<T>{}, grads.view(layer_prefix(l) + "W"),
-                             grads.view(layer_prefix(l) + "b"));
-            std::swap(d_next, d_prev);
-        }
-    }
-
-private:
-    void backward_keeping(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
-                          Span<const double> dL_dE, ParameterBuffer<T>* grads, std::vector<T>* dL_dvec,
-                          const std::vector<T>* dL_dx_extra, SoapNetForceAdjoints<T>* keep) const {
         if (dL_dvec) soap_check_batch(batch, basis, "soap_bwd");
         SoapNetBackwardWork<T> work;
         soapnet_backward(host, weights(), batch, fw, dL_dE, grads ? grads->views() : ParameterViews<T>{}, dL_dvec,
-                         dL_dx_extra ? span_of(*dL_dx_extra) : Span<const T>{}, work, keep ? &keep->dx : nullptr,
-                         keep ? &keep->da : nullptr);
+                         dL_dx_extra ? span_of(*dL_dx_extra) : Span<const T>{}, work);
     }
 
-public:
+    // ---- second order (force training; nn/second_order.hpp) -----------------------------------
+    // The force pass (soapnet_force_backward): dE/d(r_j - r_i) per edge (n_edges, 3) of head 0,
+    // keeping the adjoints that backward_second reads.
+    void force_backward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
+                        SoapNetForceAdjoints<T>& adj, std::vector<T>& dE_dvec) const {
+        soap_check_batch(batch, basis, "soap_bwd");
+        SoapNetBackwardWork<T> work;
+        soapnet_force_backward(host, weights(), batch, fw, adj, work, dE_dvec);
+    }
+
+    // Parameter gradients of sum dL/dE E + sum_e u_e . dE/dvec_e (soapnet_backward_second).
+    void backward_second(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
+                         SoapNetForceAdjoints<T>& adj, Span<const double> dL_dE, MatrixView<const T> u,
+                         ParameterBuffer<T>& grads) const {
+        soap_check_batch(batch, basis, "soap_tangent_fwd");
+        soapnet_backward_second(host, weights(), batch, fw, adj, dL_dE, u, grads.views());
+    }
+
     // The input standardisation: per-feature mean and spread over all atoms of the training
     // batches (descriptors in double, batches merged with Chan et al.'s pairwise update of mean
     // and sum of squared deviations, which loses no digits to cancellation), so the dense layers
@@ -451,11 +498,6 @@ public:
             for (index_t c = 0; c < D; ++c)
                 input_inv_std[std::size_t(c)] = 1.0 / std::max(sd[std::size_t(c)], kSoapStdFloor * largest);
     }
-
-private:
-    MatrixView<const T> cv(const std::string& name) const { return params.view(name); }
-    MatrixView<const T> layer_W(index_t l) const { return cv(layer_prefix(l) + "W"); }
-    MatrixView<const T> layer_b(index_t l) const { return cv(layer_prefix(l) + "b"); }
 };
 
 // A SOAPNet's parameters, descriptor tables and input standardisation copied to backend B's

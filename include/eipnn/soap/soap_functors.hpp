@@ -60,6 +60,18 @@ struct SoapAtomFwd {
 };
 
 // dL_dvec(e) = dL/d(vec_e) for each edge e of centre i, from dL/dP_i and the saved c_i.
+// The stack frame (ptxas, sm_80 and sm_90: 6,160 B per thread for double, no spills) is the
+// per-edge arrays below, sized by the compile-time maxima kSoapMaxN = 12, kSoapMaxL = 9: f and df
+// (960 B each), R (800 B), dR (2,400 B), K (800 B), soap_radial's scratch (192 B). Runtime loop
+// bounds index them, so they sit in local memory. Why: per edge, each f_nl (a sum of exps) is
+// read by its 2l + 1 m's and each R_lm by the n_max radial channels, so keeping them evaluates
+// each factor once per edge instead of repeating the exps (2l + 1) times or the harmonic
+// recurrence n_max times. GPU cost: local memory is cached in L1/L2 and coalesced across a warp;
+// only about 2.9 KB per thread is touched at the paper's n_max 8, l_max 6, rewritten per edge,
+// so with two blocks of 256 threads per SM these accesses are served largely by L2. The
+// alternative, a group of lanes per edge with its factors in shared memory and lanes over
+// (n, l, m), would be a device-only twin of a functor the host shares; not done before a GPU
+// run (bench_device, ncu's local-memory counters) says this traffic is the limit.
 template <class T>
 struct SoapAtomBwd {
     const SoapTables* tables;

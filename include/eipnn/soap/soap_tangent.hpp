@@ -8,6 +8,7 @@
 //
 //   soap_fwd(Host{}, batch, basis, saved, P);
 //   soap_tangent_fwd(Host{}, batch, basis, saved, P, matrix_of(u, 3), Pdot);  // (n_atoms, n_features)
+// soap_tangent_on is the same for any backend, as soap_fwd_on / soap_bwd_on (soap.hpp).
 #pragma once
 #include <cmath>
 #include <vector>
@@ -27,6 +28,8 @@ namespace eipnn {
 // Pdot_i from the saved c_i and the tangents u_e of the centre's edges:
 //   c_dot_i = sum_e d(f_nl(r) R_lm(vec))/dvec . u = (1/r) df_nl/dr (vec . u) R_lm + f_nl (grad R_lm . u)
 // in j's channel, then the power spectrum's tangent (with the l2 projection when configured).
+// Its stack frame on a GPU (6,160 B per thread in double) is the same per-edge arrays as
+// SoapAtomBwd's, kept for the same reason (soap_functors.hpp says what they cost and why).
 template <class T>
 struct SoapAtomTangent {
     const SoapTables* tables;
@@ -78,40 +81,48 @@ struct SoapAtomTangent {
     }
 };
 
-// Pdot (n_atoms, n_features) = the tangent of soap_fwd's P along u (n_edges, 3), from the state
-// soap_fwd saved on the same batch and basis. T is deduced from `saved` alone (as in soap_bwd),
-// so a MatrixView<T> of mutable u converts to the const view.
+// Pdot (n_atoms, n_features), resized, = the tangent of P along u (n_edges, 3), from the state
+// soap_fwd_on saved on the same batch; any backend (core/backend.hpp), every array in its memory
+// (`t`: the host's tables, for sizes; `tables`: the same in b's memory). c_dot is scratch.
+template <class B, class T>
+void soap_tangent_on(const B& b, const GraphBatchView& batch, const SoapTables& t, const SoapTables* tables,
+                     const SoapSaved<T, B>& saved, Span<const T> P, MatrixView<const T> u, Buffer<B, T>& c_dot,
+                     Buffer<B, T>& Pdot) {
+    const index_t n = batch.n_atoms();
+    if (u.rows != batch.n_edges() || u.cols != 3)
+        throw Error(str("u is (", u.rows, ", ", u.cols, "), expected (", batch.n_edges(), ", 3)"), "soap_tangent_fwd",
+                    "pass one tangent vector per edge of the batch");
+    if (saved.coefficients.size() != std::size_t(n) * std::size_t(t.n_coefficients) || P.size != n * t.n_features ||
+        saved.norms.size() != (t.l2 ? std::size_t(n) : 0))
+        throw Error("the saved state does not match this batch and basis", "soap_tangent_fwd",
+                    "call soap_fwd on the same batch and basis first");
+    Pdot.resize(std::size_t(n) * std::size_t(t.n_features));
+    c_dot.resize(std::size_t(n) * std::size_t(t.n_coefficients));
+    const SoapAtomTangent<T> tangent{tables,
+                                     batch.offsets,
+                                     batch.neighbors,
+                                     batch.numbers,
+                                     matrix_of(batch.vectors, 3),
+                                     batch.distances,
+                                     matrix_of(saved.coefficients, t.n_coefficients),
+                                     matrix_of(P, t.n_features),
+                                     span_of(saved.norms),
+                                     u,
+                                     matrix_of(c_dot, t.n_coefficients),
+                                     matrix_of(Pdot, t.n_features)};
+    // dynamic: an atom's cost follows its neighbour count
+    for_each_dynamic(b, n, tangent);
+}
+
+// The host's form, on a SoapBasis. T is deduced from `saved` alone (as in soap_bwd), so a
+// MatrixView<T> of mutable u converts to the const view.
 template <class T>
 void soap_tangent_fwd(const Host& host, const GraphBatch& batch, const SoapBasis& basis, const SoapSaved<T>& saved,
                       const std::vector<T>& P, MatrixView<const typename SoapNonDeduced<T>::type> u,
                       std::vector<T>& Pdot) {
     soap_check_batch(batch, basis, "soap_tangent_fwd");
-    const SoapTables& t = basis.tables();
-    const index_t n = batch.n_atoms();
-    if (u.rows != batch.n_edges() || u.cols != 3)
-        throw Error(str("u is (", u.rows, ", ", u.cols, "), expected (", batch.n_edges(), ", 3)"), "soap_tangent_fwd",
-                    "pass one tangent vector per edge of the batch");
-    if (saved.coefficients.size() != std::size_t(n) * std::size_t(t.n_coefficients) ||
-        P.size() != std::size_t(n) * std::size_t(t.n_features) ||
-        saved.norms.size() != (t.l2 ? std::size_t(n) : 0))
-        throw Error("the saved state does not match this batch and basis", "soap_tangent_fwd",
-                    "call soap_fwd on the same batch and basis first");
-    Pdot.resize(std::size_t(n) * std::size_t(t.n_features));
-    std::vector<T> c_dot(std::size_t(n) * std::size_t(t.n_coefficients));
-    const SoapAtomTangent<T> tangent{&t,
-                                     span_of(batch.offsets),
-                                     span_of(batch.neighbors),
-                                     span_of(batch.numbers),
-                                     matrix_of(batch.vectors, 3),
-                                     span_of(batch.distances),
-                                     {saved.coefficients.data(), n, t.n_coefficients},
-                                     {P.data(), n, t.n_features},
-                                     span_of(saved.norms),
-                                     u,
-                                     {c_dot.data(), n, t.n_coefficients},
-                                     {Pdot.data(), n, t.n_features}};
-    // dynamic: an atom's cost follows its neighbour count
-    for_each_dynamic(host, n, tangent);
+    std::vector<T> c_dot;
+    soap_tangent_on(host, batch, basis.tables(), &basis.tables(), saved, span_of(P), u, c_dot, Pdot);
 }
 
 }  // namespace eipnn

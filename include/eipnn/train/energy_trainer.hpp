@@ -18,6 +18,10 @@
 //  - the validation metric that picks the best checkpoint (ModelValidator, lower is better; default: the energy
 //    MAE per atom of head 0 on the validation set).
 //
+// Another backend (a GPU): with `gradients` set (train/gradient_backend.hpp), the plain path's
+// batch gradients and validation predictions are computed on a copy of the model there; the
+// optimizer, checkpoints, the log and resumption stay here on the host model, unchanged.
+//
 // Data parallelism (MPI, issue 18): with an active `comm`, or when built on ShardedSets
 // (parallel/sharded_set.hpp: each rank holds a share of the data), every rank runs this same
 // loop on the same batches, each batch step is parallel/distributed_step.hpp's (configurations
@@ -34,6 +38,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +51,7 @@
 #include "eipnn/train/batch_step.hpp"
 #include "eipnn/train/force_labels.hpp"
 #include "eipnn/train/force_training.hpp"
+#include "eipnn/train/gradient_backend.hpp"
 #include "eipnn/train/model_checkpoint.hpp"
 #include "eipnn/train/normalization.hpp"
 #include "eipnn/train/prepared_set.hpp"
@@ -113,16 +119,24 @@ inline EnergyMetrics energy_metrics(const std::vector<double>& predicted, const 
     return energy_metrics(errors);
 }
 
-// Energies of every configuration of a set (head `head`), in batches.
+// Energies of every configuration of a set (head `head`), in batches: on the host model, or where
+// `backend` (if given) holds its loaded copy.
 template <class Model>
 std::vector<double> predict_energies(const Model& model, const PreparedSet& set, const Host& host,
-                                     std::size_t batch_size = 32, index_t head = 0) {
-    std::vector<double> out(set.size());
+                                     std::size_t batch_size = 32, index_t head = 0,
+                                     GradientBackend<Model>* backend = nullptr) {
+    std::vector<double> out(set.size()), energies;
     typename Model::Forward fw;
     for_each_batch(set.size(), batch_size, [&](const std::vector<std::size_t>& items) {
-        model.forward(host, set.batch(items), fw);
+        const GraphBatch batch = set.batch(items);
+        if (backend) {
+            backend->evaluate(batch, energies, nullptr);
+        } else {
+            model.forward(host, batch, fw);
+            energies = fw.energies;
+        }
         for (std::size_t k = 0; k < items.size(); ++k)
-            out[items[k]] = fw.energies[k * std::size_t(model.config.n_heads) + std::size_t(head)];
+            out[items[k]] = energies[k * std::size_t(model.config.n_heads) + std::size_t(head)];
     });
     return out;
 }
@@ -204,6 +218,9 @@ public:
     // force or stress terms; the loss given to the constructor then covers them (added to L).
     const std::vector<char>* weak_items = nullptr;
     ModelValidator<Model> validator;    // replaces the energy MAE when set
+    // Where the plain path computes gradients and validation predictions (train/gradient_backend.hpp:
+    // a GPU); null: on the host model. Not with MPI or a custom batch step.
+    std::shared_ptr<GradientBackend<Model>> gradients;
     static constexpr const char* kEnergyMetricName = "valid energy MAE (meV/atom)";
     std::string metric_name = kEnergyMetricName;
     // The ranks that share this training (parallel/communicator.hpp): for PreparedSets inactive
@@ -248,6 +265,10 @@ public:
                             sharded_train_->comm().size(), " and ", sharded_valid_->comm().size()),
                         "ModelTrainer", "use the sets' communicator");
         const bool writer = comm.root(), distributed = (comm.active() || !train_) && !batch_step;
+        if (gradients && (distributed || batch_step))
+            throw Error(distributed ? "a gradient backend with data spread over MPI ranks"
+                                    : "a gradient backend with a custom batch step",
+                        "ModelTrainer", "train on the host, or in one process with the default step");
         // the distributed step and validation read ShardedSets; sets held whole are wrapped
         std::optional<ShardedSet> wrapped_train, wrapped_valid;
         if (distributed && train_) {
@@ -274,6 +295,7 @@ public:
             if (writer) write_csv(result.log);
         }
 
+        if (gradients) gradients->load_weights(model_);  // (after a resume's restore)
         const bool on_forces = opt_.loss.uses_forces() && !batch_step;
         if (on_forces) {
             // (sharded sets: each rank checks the configurations it holds)
@@ -305,6 +327,8 @@ public:
                 // (distributed: each rank assembles its own configurations, not the whole batch)
                 const GraphBatch batch = distributed ? GraphBatch{} : whole_batch(batches[b], host);
                 grads.zero();
+                const typename GradientBackend<Model>::EnergyLoss energy_loss =
+                    [&](const std::vector<double>& e, std::vector<double>& d) { return loss_(batches[b], e, d); };
                 double loss;
                 if (distributed && on_forces) {
                     const LossTerms terms = distributed_step.forces(host, model_, *dtrain, batches[b], opt_.loss, grads,
@@ -318,17 +342,20 @@ public:
                 } else if (on_forces) {
                     const BatchLabels labels =
                         batch_labels(*train_, batches[b], opt_.loss.forces > 0, opt_.loss.stress > 0, weak_items);
-                    const LossTerms terms = force_step(host, model_, batch, labels, opt_.loss, grads,
-                                                       custom_loss_ ? loss_ : BatchLoss{}, batches[b]);
+                    const LossTerms terms =
+                        gradients ? gradients->force_gradients(batch, labels, opt_.loss, custom_loss_ ? energy_loss : nullptr,
+                                                               grads)
+                                  : force_step(host, model_, batch, labels, opt_.loss, grads,
+                                               custom_loss_ ? loss_ : BatchLoss{}, batches[b]);
                     terms_sum += terms;
                     loss = terms.total();
+                } else if (gradients) {
+                    loss = gradients->energy_gradients(batch, energy_loss, grads);
                 } else {
                     // the step every backend runs (train/batch_step.hpp), here on the host
                     model_.prepare_forward(batch, fw);
-                    loss = energy_step_gradients(
-                        host, model_.weights(), batch, fw, work, grads.data, grads.views(),
-                        [&](const std::vector<double>& e, std::vector<double>& d) { return loss_(batches[b], e, d); },
-                        energies, dL_dE);
+                    loss = energy_step_gradients(host, model_.weights(), batch, fw, work, grads.data, grads.views(),
+                                                 energy_loss, energies, dL_dE);
                 }
                 if (!std::isfinite(loss))
                     throw Error(str("the loss became ", loss, " at epoch ", epoch + 1, ", batch ", b + 1, " of ",
@@ -338,6 +365,7 @@ public:
                                     last_path().string(), ") is intact"));
                 lr = schedule.lr(std::int64_t(epoch) * std::int64_t(n_batches) + std::int64_t(b));
                 apply_update(host, span_of(model_.params.data), grads.flat(), opt_.clip_norm, adam, lr);
+                if (gradients) gradients->load_weights(model_);
                 loss_sum += loss;
                 if (on_batch) on_batch(epoch + 1, b + 1, batches.size(), loss);
             }
@@ -352,8 +380,9 @@ public:
                 // (distributed: each rank evaluates the configurations it owns, one at a time)
                 const EnergyForceMetrics m =
                     distributed ? energy_force_metrics(distributed_errors(model_, *dvalid, host, true), opt_.loss)
-                                : energy_force_metrics(predict_energy_forces(model_, *valid_, host, opt_.batch_size),
-                                                       *valid_, opt_.loss);
+                                : energy_force_metrics(
+                                      predict_energy_forces(model_, *valid_, host, opt_.batch_size, gradients.get()),
+                                      *valid_, opt_.loss);
                 rec.valid_mae_meV_per_atom = m.energy_mae_meV_per_atom;
                 rec.valid_rmse_meV_per_atom = m.energy_rmse_meV_per_atom;
                 rec.valid_force_mae_eV_per_A = m.force_mae_eV_per_A;
@@ -363,7 +392,9 @@ public:
             } else {
                 const EnergyMetrics m =
                     distributed ? energy_metrics(distributed_errors(model_, *dvalid, host, false))
-                                : energy_metrics(predict_energies(model_, *valid_, host, opt_.batch_size), *valid_);
+                                : energy_metrics(
+                                      predict_energies(model_, *valid_, host, opt_.batch_size, 0, gradients.get()),
+                                      *valid_);
                 rec.valid_mae_meV_per_atom = m.mae_meV_per_atom;
                 rec.valid_rmse_meV_per_atom = m.rmse_meV_per_atom;
                 rec.valid_mae_eV_per_config = m.mae_meV_per_config * 1e-3;

@@ -10,13 +10,16 @@
 #include "eipnn/nn/model.hpp"
 #include "eipnn/nn/output_heads.hpp"
 #include "eipnn/nn/second_order.hpp"
+#include "eipnn/train/batch_step.hpp"
+#include "eipnn/train/gradient_backend.hpp"
 #include "eipnn/train/force_loss.hpp"
 #include "eipnn/train/prepared_set.hpp"
 #include "eipnn/train/stress_labels.hpp"
 
 namespace eipnn {
 
-// Reusable buffers of one step; not thread-safe (one per trainer).
+// The host's step: train/batch_step.hpp's energy_force_step_gradients on a host model, with its
+// buffers kept between batches; not thread-safe (one per trainer).
 template <class Model>
 class EnergyForceStep {
     static_assert(is_model_v<Model>, "EnergyForceStep trains a model (nn/model.hpp)");
@@ -33,39 +36,23 @@ public:
     LossTerms operator()(const Host& host, const Model& model, const GraphBatch& batch, const BatchLabels& labels,
                          const LossWeights& w, ParameterBuffer<T>& grads, const ExtraEnergyLoss& extra = nullptr,
                          const std::vector<std::size_t>& items = {}) {
-        model.forward(host, batch, fw_);
-        model.force_backward(host, batch, fw_, adj_, dE_dvec_);
-        const index_t G = batch.n_graphs(), K = model.config.n_heads;
-        pred_.energies.resize(std::size_t(G));
-        for (index_t g = 0; g < G; ++g) pred_.energies[std::size_t(g)] = fw_.energies[std::size_t(g * K)];
-        forces_from_edge_gradients(host, batch, dE_dvec_, pred_);
-        LossTerms terms = energy_force_loss(batch, pred_, labels, w, K, dL_dE_, dL_dF_, dL_dW_);
-        if (extra) {
-            terms.energy += extra(items, fw_.energies, dL_dE_extra_);
-            for (std::size_t k = 0; k < dL_dE_.size(); ++k) dL_dE_[k] += dL_dE_extra_[k];
-        }
-        if (!std::isfinite(terms.total())) return terms;
-        u_.resize(3 * std::size_t(batch.n_edges()));
-        const MatrixView<const T> none{};
-        for_each(host, batch.n_edges(),
-                 EdgeGradientCotangent<T>{span_of(batch.centers), span_of(batch.neighbors), span_of(batch.graph_of_atom),
-                                          matrix_of(batch.vectors, 3),
-                                          dL_dF_.empty() ? none : matrix_of(std::as_const(dL_dF_), 3),
-                                          dL_dW_.empty() ? none : matrix_of(std::as_const(dL_dW_), 9),
-                                          matrix_of(u_, 3)});
-        model.backward_second(host, batch, fw_, adj_, span_of(std::as_const(dL_dE_)), matrix_of(std::as_const(u_), 3),
-                              grads);
-        return terms;
+        model.prepare_forward(batch, fw_);
+        std::function<double(const std::vector<double>&, std::vector<double>&)> energy_term;
+        if (extra)
+            energy_term = [&](const std::vector<double>& predicted, std::vector<double>& dL_dE) {
+                return extra(items, predicted, dL_dE);
+            };
+        return energy_force_step_gradients(host, model.weights(), batch, batch, fw_, adj_, work_, labels, w,
+                                           grads.views(), buffers_, energy_term);
     }
 
-    const EnergyForces<T>& predictions() const { return pred_; }  // of the last step
+    const EnergyForces<T>& predictions() const { return buffers_.pred; }  // of the last step
 
 private:
     typename Model::Forward fw_;
     typename Model::ForceAdjoints adj_;
-    std::vector<T> dE_dvec_, dL_dF_, dL_dW_, u_;
-    std::vector<double> dL_dE_, dL_dE_extra_;
-    EnergyForces<T> pred_;
+    typename Model::BackwardWork work_;
+    ForceStepBuffers<T, Host> buffers_;
 };
 
 // Per configuration: energy (head 0), forces (n_atoms, 3) and stress sigma = -W/V (9, eV/Å^3).
@@ -75,18 +62,21 @@ struct EnergyForcePredictions {
     std::vector<std::array<double, 9>> stress;
 };
 
+// On the host model, or where `backend` (if given) holds its loaded copy.
 template <class Model>
 EnergyForcePredictions predict_energy_forces(const Model& model, const PreparedSet& set, const Host& host,
-                                             std::size_t batch_size = 32) {
+                                             std::size_t batch_size = 32, GradientBackend<Model>* backend = nullptr) {
     EnergyForcePredictions out;
     out.energies.resize(set.size());
     out.forces.resize(set.size());
     out.stress.resize(set.size());
     typename Model::Forward fw;
     EnergyForces<typename Model::Scalar> ef;
+    std::vector<double> all_heads;
     for_each_batch(set.size(), batch_size, [&](const std::vector<std::size_t>& items) {
         const GraphBatch batch = set.batch(items);
-        model.energy_forces(host, batch, fw, ef);
+        if (backend) backend->evaluate(batch, all_heads, &ef);
+        else model.energy_forces(host, batch, fw, ef);
         for (std::size_t k = 0; k < items.size(); ++k) {
             const std::size_t i = items[k];
             out.energies[i] = ef.energies[k];

@@ -19,22 +19,29 @@ public:
     explicit DeviceBuffer(const std::vector<T>& host) { upload(host); }
     DeviceBuffer(const DeviceBuffer&) = delete;
     DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-    DeviceBuffer(DeviceBuffer&& o) noexcept : d_data_(std::exchange(o.d_data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    DeviceBuffer(DeviceBuffer&& o) noexcept
+        : d_data_(std::exchange(o.d_data_, nullptr)), size_(std::exchange(o.size_, 0)),
+          capacity_(std::exchange(o.capacity_, 0)) {}
     DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
         if (this != &o) {
             release();
             d_data_ = std::exchange(o.d_data_, nullptr);
             size_ = std::exchange(o.size_, 0);
+            capacity_ = std::exchange(o.capacity_, 0);
         }
         return *this;
     }
     ~DeviceBuffer() { release(); }
 
-    // Contents are undefined after a resize that changes the size.
+    // Contents are undefined after a resize that changes the size. The allocation only grows (as a
+    // std::vector's capacity): the passes resize their scratch to each layer's shape every step,
+    // and cudaFree synchronises the device.
     void resize(std::size_t n) {
-        if (n == size_) return;
-        release();
-        if (n > 0) EIPNN_CUDA_CHECK(cudaMalloc(&d_data_, n * sizeof(T)));
+        if (n > capacity_) {
+            release();
+            EIPNN_CUDA_CHECK(cudaMalloc(&d_data_, n * sizeof(T)));
+            capacity_ = n;
+        }
         size_ = n;
     }
     template <class A>
@@ -67,9 +74,10 @@ private:
         if (d_data_) cudaFree(d_data_);  // never throws from a destructor path
         d_data_ = nullptr;
         size_ = 0;
+        capacity_ = 0;
     }
     T* d_data_ = nullptr;
-    std::size_t size_ = 0;
+    std::size_t size_ = 0, capacity_ = 0;
 };
 
 // The views every backend's buffers offer (core/view.hpp has them for host vectors); in this

@@ -77,7 +77,9 @@ inline void add_pool_command(CLI::App& app) {
     cmd->add_option("--md-tmax", opt->md_tmax, "highest MD temperature, K")->capture_default_str();
     add_device_option(cmd, opt->device);
     cmd->callback([opt]() {
-        require_device(opt->device, "eipnn pool", false);
+        require_device(opt->device, "eipnn pool", false,
+                       "its MD cells have a few hundred atoms at most, too few for a GPU to pay for its kernel "
+                       "launches");
         validate_pool_options(opt->count, opt->min_atoms, opt->max_atoms, opt->strain, opt->shear, opt->rattle,
                               opt->md_fraction, opt->md_steps, opt->md_timestep, opt->md_tmin, opt->md_tmax);
         PoolConfig c = default_pool_config(opt->element);

@@ -2,7 +2,8 @@
 // strategy 2 (pretraining) and both, over N seeds (each its own train/valid split and
 // initialisation), evaluated on the DFT test split; written as Markdown, CSV and a bar chart.
 // `--quick` is a smoke-sized run (minutes); the default is sized to finish all three elements
-// within an hour on 2 cores; the paper's sizes are reachable by flags.
+// within an hour on 2 cores; the paper's sizes are reachable by flags. --device cuda trains on the
+// GPU wherever the trainer's default step runs (every training but strategy 1's classifier).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -118,11 +119,12 @@ inline std::string fraction_name(double f) { return "fraction_" + str_g(f); }
 template <template <class> class ModelT, class Data>
 void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc, int seeds, const std::vector<double>& fractions,
                          bool subset_dirs, const Data& d, const std::string& out, const Host& host,
-                         const Communicator& comm, std::vector<FractionRuns>& results) {
+                         const Communicator& comm, const std::string& device, std::vector<FractionRuns>& results) {
     using Set = decltype(d.test);
     const std::vector<double> test_energies = energy_labels(d.test);
     results.assign(fractions.size(), {});
     for (std::size_t f = 0; f < fractions.size(); ++f) results[f].fraction = fractions[f];
+    const auto gradients = device_gradients_for<ModelT<float>>(device);  // one for every training
     for (int seed = 0; seed < seeds; ++seed) {
         pc.seed = 42 + std::uint64_t(seed);
         const auto parts = random_split(d.all_train.size(), {1.0 - pc.valid_fraction, pc.valid_fraction}, pc.seed);
@@ -146,6 +148,7 @@ void run_reproduce_seeds(PipelineConfigT<typename ModelT<float>::ConfigType> pc,
             PipelineT<ModelT> p(pc, dir / str("seed", seed));
             const std::string tag = subset_dirs ? str("[seed ", seed, ", ", subsets[f].size(), " DFT configs] ") : str("[seed ", seed, "] ");
             p.comm = comm;
+            p.gradients = gradients;
             if (p.comm.root()) p.log = [tag](const std::string& m) { std::fprintf(stderr, "%s%s\n", tag.c_str(), m.c_str()); };
             PipelineReport rep = p.run(train, valid, d.test, d.pool, d.pool_eip);
             rep.eip_test_mae = eip_mae_meV_per_atom(apply_eip_shifts(d.test_eip, rep.eip_shifts), test_energies);
@@ -482,7 +485,10 @@ inline void add_reproduce_command(CLI::App& app) {
             fractions.erase(std::unique(fractions.begin(), fractions.end()), fractions.end());
         }
         if (o->threads < 0) throw Error(str("--threads ", o->threads, " is negative"), "eipnn reproduce", "0 uses all cores");
-        require_device(o->device, "eipnn reproduce", false);
+        require_device(o->device, "eipnn reproduce", true);
+        if (Communicator::world().size() > 1 && o->device != "cpu")
+            throw Error("--device cuda runs the pipeline in one process only so far", "eipnn reproduce under MPI",
+                        "run one process with --device cuda, or the ranks with --device cpu");
         for (const auto& [name, v] : {std::pair<const char*, int>{"--epochs", o->epochs}, {"--classifier-epochs", o->classifier_epochs},
                                       {"--pretrain-epochs", o->pretrain_epochs}})
             if (v < 0) throw Error(str(name, " ", v, " is negative"), "eipnn reproduce", "0 (the default) picks the mode's value");
@@ -551,7 +557,8 @@ inline void add_reproduce_command(CLI::App& app) {
                 PipelineConfigT<typename Model::ConfigType> c;
                 static_cast<PipelineSizes&>(c) = pc;
                 c.model = m.config<Model>({});  // species come from the data
-                run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, comm, results);
+                run_reproduce_seeds<Model::template Rebind>(c, seeds, fractions, subsets, d, o->out, host, comm, o->device,
+                                                            results);
             }, "--model");
         };
         const PoolConfig pool_cfg = default_pool_config(o->element);

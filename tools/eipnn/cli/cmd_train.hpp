@@ -3,7 +3,8 @@
 // paper's values as defaults. Under mpirun every rank reads the data and keeps its share of the
 // configurations (parallel/sharded_set.hpp), each batch is spread over the ranks
 // (train/energy_trainer.hpp, parallel/distributed_step.hpp), and rank 0 alone prints, writes the
-// checkpoints and the log, and plots.
+// checkpoints and the log, and plots. --device cuda computes the gradients and the validation on
+// the GPU (one process; train/gradient_backend.hpp).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -70,7 +71,7 @@ struct TrainFlags {
         if (batch_size < 1 || batch_size > (std::size_t(1) << 31))
             throw Error(str("--batch-size must be from 1 to 2^31, got ", batch_size == std::size_t(-1) ? std::string("-1") : str(batch_size)), where);
         if (threads < 0) throw Error(str("--threads ", threads, " is negative"), where, "0 uses all cores");
-        require_device(device, where, false);
+        require_device(device, where, true);
         if (patience < 0) throw Error(str("--patience ", patience, " is negative"), where, "0 turns early stopping off");
         for (const auto& [name, v] : {std::pair<const char*, double>{"--lr", lr}, {"--lr-end", lr_end}, {"--ratio", ratio}})
             if (!(v > 0) || !std::isfinite(v)) throw Error(str(name, " ", v, " must be a positive number"), where);
@@ -217,6 +218,9 @@ inline void add_train_command(CLI::App& app) {
         try {  // the flags are the same on every rank: so is this verdict, reported once
             if (o->loss.forces) o->train_flags.use_force_schedule();
             o->train_flags.validate();
+            if (comm.size() > 1 && o->train_flags.device != "cpu")
+                throw Error("--device cuda trains in one process only so far", "eipnn train under MPI",
+                            "run one process with --device cuda, or the ranks with --device cpu");
             o->loss.validate("eipnn train");
             parse_schedule_kind(o->train_flags.schedule);  // an unknown schedule fails before the data is read
             if (!o->split.empty() && o->valid.empty())
@@ -259,6 +263,7 @@ inline void add_train_command(CLI::App& app) {
                     : std::make_unique<ModelTrainer<Model>>(model, data.train, data.valid, options);
             ModelTrainer<Model>& trainer = *owned_trainer;
             trainer.comm = comm;
+            trainer.gradients = device_gradients_for<Model>(o->train_flags.device);
             std::unique_ptr<Progress> bar;
             const bool tty = ::isatty(STDERR_FILENO) == 1;  // logs get the per-epoch lines only
             trainer.on_batch = [&](int epoch, std::size_t b, std::size_t n, double loss) {

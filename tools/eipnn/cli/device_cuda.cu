@@ -2,8 +2,9 @@
 // finds it. Nothing is computed here that the host does not compute the same way: the EIPs are
 // eip/potential.hpp's run_atom_kernel on the Cuda backend (kernels/eipnn/cuda/eip.cuh holds their
 // tables' device copies), the models SchNet's and SOAPNet's passes written once for every backend
-// (nn/schnet.hpp, nn/soapnet.hpp), which the host tests run through GenericHost.
-#include <type_traits>
+// (nn/schnet.hpp, nn/soapnet.hpp) through train/gradient_backend.hpp (training's gradients,
+// validation and eval's predictions), which the host tests run through GenericHost.
+#include <exception>
 
 #include "cli/device_path.hpp"
 #include "eipnn/cuda/backend.cuh"
@@ -21,6 +22,11 @@ std::string cuda_device_problem() {
         return why;
     }
     if (count == 0) return "the driver reports no CUDA device";
+    try {  // a device that is there but cannot start a context or cuBLAS (exclusive mode, memory)
+        const gpu::CudaContext probe;
+    } catch (const std::exception& e) {
+        return e.what();
+    }
     return "";
 }
 
@@ -39,50 +45,38 @@ private:
     std::unique_ptr<gpu::DevicePotential> potential_;
 };
 
-// SchNet<double> or SoapNet<double> with its parameters on the device.
+// The device's context first (a base, so it is built before the gradients that use it).
+struct CudaContextOwner {
+    gpu::CudaContext context;
+};
+
+// A model's passes on the device: train/gradient_backend.hpp's BackendGradients on the Cuda
+// backend, which the host tests run on GenericHost.
+template <class Model>
+class CudaGradients final : private CudaContextOwner, public BackendGradients<Model, Cuda> {
+public:
+    CudaGradients() : BackendGradients<Model, Cuda>(context.backend()) {}
+};
+
+// A trained model's energies, forces and virials on the device (eval).
 template <class Model>
 class CudaModel final : public DeviceModel {
-    static constexpr bool kSchNet = std::is_same_v<Model, SchNet<double>>;
-    using Copy = std::conditional_t<kSchNet, SchNetCopy<double, Cuda>, SoapNetCopy<double, Cuda>>;
-    using Forward = std::conditional_t<kSchNet, SchNetForward<double, Cuda>, SoapNetForward<double, Cuda>>;
-    using Work = std::conditional_t<kSchNet, SchNetBackwardWork<double, Cuda>, SoapNetBackwardWork<double, Cuda>>;
-
 public:
-    explicit CudaModel(const Model& model) : host_(model), copy_(context_.backend(), model) {}
+    explicit CudaModel(const Model& model) : n_heads_(std::size_t(model.config.n_heads)) {
+        gradients_.load_weights(model);
+    }
 
     void energy_forces(const GraphBatch& batch, bool energies_only, EnergyForces<double>& out) override {
-        const char* where = "--device cuda";
-        const Cuda dev = context_.backend();
-        host_.check_batch_cutoff(batch, where);
-        if constexpr (!kSchNet) soap_check_batch(batch, host_.basis, where);
-        const GraphBatchCopy<Cuda> on_device(dev, batch);
-        upload(dev, species_indices(host_.config.species, batch.numbers, where), forward_.species);
-        if (energies_only) {
-            if constexpr (kSchNet) schnet_forward(dev, copy_.weights(), on_device.view(), forward_);
-            else soapnet_forward(dev, copy_.weights(), on_device.view(), forward_);
-        } else {
-            if constexpr (kSchNet)
-                schnet_energy_forces(dev, copy_.weights(), on_device.view(), forward_, work_, dE_dr_, forces_);
-            else
-                soapnet_energy_forces(dev, copy_.weights(), on_device.view(), forward_, work_, forces_);
-            download(dev, span_of(std::as_const(forces_.forces)), out.forces);
-            download(dev, span_of(std::as_const(forces_.virial)), out.virial);
-        }
         std::vector<double> energies;
-        download(dev, span_of(std::as_const(forward_.energies)), energies);
-        const std::size_t K = std::size_t(host_.config.n_heads);
-        out.energies.resize(energies.size() / K);
-        for (std::size_t g = 0; g < out.energies.size(); ++g) out.energies[g] = energies[g * K];
+        gradients_.evaluate(batch, energies, energies_only ? nullptr : &out);
+        if (!energies_only) return;  // evaluate wrote head 0's energies with the forces
+        out.energies.resize(energies.size() / n_heads_);
+        for (std::size_t g = 0; g < out.energies.size(); ++g) out.energies[g] = energies[g * n_heads_];
     }
 
 private:
-    gpu::CudaContext context_;
-    const Model& host_;
-    const Copy copy_;
-    Forward forward_;
-    Work work_;
-    gpu::DeviceBuffer<double> dE_dr_;  // SchNet's per-pair gradients
-    ForceBuffers<double, Cuda> forces_;
+    std::size_t n_heads_;
+    CudaGradients<Model> gradients_;
 };
 
 }  // namespace
@@ -94,5 +88,14 @@ std::unique_ptr<DeviceModel> make_device_model(const SchNet<double>& model) {
 std::unique_ptr<DeviceModel> make_device_model(const SoapNet<double>& model) {
     return std::make_unique<CudaModel<SoapNet<double>>>(model);
 }
+
+template <class Model>
+std::shared_ptr<GradientBackend<Model>> make_device_gradients() {
+    return std::make_shared<CudaGradients<Model>>();
+}
+template std::shared_ptr<GradientBackend<SchNet<float>>> make_device_gradients<SchNet<float>>();
+template std::shared_ptr<GradientBackend<SchNet<double>>> make_device_gradients<SchNet<double>>();
+template std::shared_ptr<GradientBackend<SoapNet<float>>> make_device_gradients<SoapNet<float>>();
+template std::shared_ptr<GradientBackend<SoapNet<double>>> make_device_gradients<SoapNet<double>>();
 
 }  // namespace eipnn::cli

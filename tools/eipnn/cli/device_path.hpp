@@ -10,6 +10,7 @@
 #include "eipnn/nn/energy_forces.hpp"
 #include "eipnn/nn/schnet.hpp"
 #include "eipnn/nn/soapnet.hpp"
+#include "eipnn/train/gradient_backend.hpp"
 
 namespace eipnn::cli {
 
@@ -35,6 +36,10 @@ std::string cuda_device_problem();
 std::unique_ptr<DeviceEip> make_device_eip(const Potential& p);
 std::unique_ptr<DeviceModel> make_device_model(const SchNet<double>& model);
 std::unique_ptr<DeviceModel> make_device_model(const SoapNet<double>& model);
+// Training's gradients and validation on the device (train/gradient_backend.hpp): instantiated for
+// SchNet and SoapNet in float and double.
+template <class Model>
+std::shared_ptr<GradientBackend<Model>> make_device_gradients();
 #endif
 
 }  // namespace eipnn::cli

@@ -106,6 +106,11 @@ public:
     // few numbers per configuration that decisions need (energies, EIP energies, classes) are on
     // every rank.
     Communicator comm;
+    // Where the trainings that use the trainer's default step (every one but strategy 1's
+    // classifier) compute their batch gradients (train/gradient_backend.hpp; a GPU), and the
+    // energy trainings their validation; null: the host. Pretraining's multi-head validation, the
+    // classifier and the test metrics run on the host. Not with an active communicator.
+    std::shared_ptr<GradientBackend<ModelT<float>>> gradients;
 
     PipelineT(Config cfg, std::filesystem::path work_dir) : c_(std::move(cfg)), dir_(std::move(work_dir)) {
         std::filesystem::create_directories(dir_);
@@ -114,6 +119,9 @@ public:
     template <class Set>
     PipelineReport run(const LabelledSplitT<Set>& train, const LabelledSplitT<Set>& valid, const Set& test,
                        const Set& pool, const EipEnergies& pool_eip) {
+        if (gradients && comm.active())
+            throw Error("a gradient backend with MPI ranks", "PipelineT::run",
+                        "train on the host under MPI, or in one process on the backend");
         PipelineReport rep;
         const std::size_t K = train.eip.n_eips();
         rep.eip_names = train.eip.names;
@@ -323,6 +331,7 @@ private:
             m, train, valid, o, is_weak.empty() ? BatchLoss{} : weak_label_loss(m, train, is_weak, alpha, !on_forces));
         if (on_forces && !is_weak.empty()) t.weak_items = &is_weak;
         t.comm = comm;
+        t.gradients = gradients;
         const TrainResult r = t.run();
         ModelT<double> best(model_config(train, 1, 0));
         load_model(read_checkpoint(dir_ / (tag + ".ckpt")), best, tag);
@@ -408,6 +417,7 @@ private:
         t.validator = multihead_mae<ModelT<float>>(va, y_valid, m_valid, c_.batch_size);
         t.metric_name = "valid EIP-energy MAE (meV/atom)";
         t.comm = comm;
+        t.gradients = gradients;
         const TrainResult r = t.run();
         load_model(read_checkpoint(dir_ / "pretrained_eip_heads.ckpt"), *model, "pretrained_eip_heads");
         log(str("pretraining: best valid EIP-energy MAE ", r.best_valid_metric, " meV/atom (epoch ", r.best_epoch, ")"));
