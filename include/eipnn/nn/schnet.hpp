@@ -211,11 +211,10 @@ struct SchNetForceAdjoints {
 
 // ---- second order (force training; nn/second_order.hpp), for every backend ---------------------
 // The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
-// keeping the adjoints that schnet_backward_second reads.
+// keeping the adjoints that second_backward reads.
 template <class B, class T>
-void schnet_force_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
-                           const SchNetForward<T, B>& fw, SchNetForceAdjoints<T, B>& adj, SchNetBackwardWork<T, B>& work,
-                           Buffer<B, T>& dE_dvec) {
+void force_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, const SchNetForward<T, B>& fw,
+                SchNetForceAdjoints<T, B>& adj, SchNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
     if (!fw.blocks.empty() && fw.blocks.front().conv.tabulated)
         throw Error("the forward read compressed filters, which have no second derivatives", "SchNet::force_backward",
                     "compressed filters are for inference (energies, forces, virials); train the exact model "
@@ -228,12 +227,12 @@ void schnet_force_backward(const B& b, const SchNetWeights<T>& w, const GraphBat
 
 // Parameter gradients (accumulated into grads) of sum dL/dE E + sum_e u_e . dE/dvec_e, where
 // dL/dE (n_graphs, n_heads) is in host memory and u (n_edges, 3; b's memory) is the loss's
-// gradient with respect to schnet_force_backward's dE_dvec (read on each pair's own edge, where
+// gradient with respect to force_pass's dE_dvec (read on each pair's own edge, where
 // that pass puts the pair's gradient).
 template <class B, class T>
-void schnet_backward_second(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch,
-                            const SchNetForward<T, B>& fw, SchNetForceAdjoints<T, B>& adj, Span<const double> dL_dE,
-                            MatrixView<const T> u, ParameterViews<T> grads) {
+void second_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, const SchNetForward<T, B>& fw,
+                     SchNetForceAdjoints<T, B>& adj, Span<const double> dL_dE, MatrixView<const T> u,
+                     ParameterViews<T> grads) {
     const char* where = "SchNet::backward_second";
     const SchNetConfig& config = w.config;
     const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs(), NT = config.n_interactions;
@@ -278,7 +277,8 @@ void schnet_backward_second(const B& b, const SchNetWeights<T>& w, const GraphBa
 }
 
 // The passes under the names every model gives them (train/batch_step.hpp trains through these;
-// energy_forces_pass, for evaluation, follows the energies-and-forces function below).
+// force_pass and second_backward, the second order, are above; energy_forces_pass, for evaluation,
+// follows the energies-and-forces function below).
 template <class B, class T>
 void forward_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw) {
     schnet_forward(b, w, batch, fw);
@@ -288,17 +288,6 @@ void parameter_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchV
                         const SchNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
                         SchNetBackwardWork<T, B>& work) {
     schnet_backward_pairs(b, w, batch, fw, dL_dE, grads, static_cast<Buffer<B, T>*>(nullptr), Span<const T>{}, work);
-}
-template <class B, class T>
-void force_pass(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, const SchNetForward<T, B>& fw,
-                SchNetForceAdjoints<T, B>& adj, SchNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
-    schnet_force_backward(b, w, batch, fw, adj, work, dE_dvec);
-}
-template <class B, class T>
-void second_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, const SchNetForward<T, B>& fw,
-                     SchNetForceAdjoints<T, B>& adj, Span<const double> dL_dE, MatrixView<const T> u,
-                     ParameterViews<T> grads) {
-    schnet_backward_second(b, w, batch, fw, adj, dL_dE, u, grads);
 }
 
 // Energies of every head (fw.energies), head 0's forces and virials (out), dE/dr per pair in
@@ -436,19 +425,19 @@ public:
     }
 
     // ---- second order (force training; nn/second_order.hpp) -----------------------------------
-    // The force pass (schnet_force_backward): dE/d(r_j - r_i) per edge (n_edges, 3) of head 0,
-    // keeping the adjoints that backward_second reads.
+    // The force pass (the free function force_pass): dE/d(r_j - r_i) per edge (n_edges, 3) of
+    // head 0, keeping the adjoints that backward_second reads.
     void force_backward(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw,
                         SchNetForceAdjoints<T>& adj, std::vector<T>& dE_dvec) const {
         SchNetBackwardWork<T> work;
-        schnet_force_backward(host, weights(), batch, fw, adj, work, dE_dvec);
+        eipnn::force_pass(host, weights(), batch, fw, adj, work, dE_dvec);
     }
 
-    // Parameter gradients of sum dL/dE E + sum_e u_e . dE/dvec_e (schnet_backward_second).
+    // Parameter gradients of sum dL/dE E + sum_e u_e . dE/dvec_e (the free function second_backward).
     void backward_second(const Host& host, const GraphBatch& batch, const SchNetForward<T>& fw,
                          SchNetForceAdjoints<T>& adj, Span<const double> dL_dE, MatrixView<const T> u,
                          ParameterBuffer<T>& grads) const {
-        schnet_backward_second(host, weights(), batch, fw, adj, dL_dE, u, grads.views());
+        eipnn::second_backward(host, weights(), batch, fw, adj, dL_dE, u, grads.views());
     }
 
     static void pair_to_edge_gradients(const Host& host, const GraphBatch& batch, const PairGeometry<T>& geom,

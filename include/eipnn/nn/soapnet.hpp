@@ -209,11 +209,10 @@ struct SoapNetForceAdjoints {
 
 // ---- second order (force training; nn/second_order.hpp), for every backend ---------------------
 // The force pass: dE/d(r_j - r_i) per edge (n_edges, 3) of head 0 (every graph's seed 1),
-// keeping the adjoints that soapnet_backward_second reads.
+// keeping the adjoints that second_backward reads.
 template <class B, class T>
-void soapnet_force_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
-                            const SoapNetForward<T, B>& fw, SoapNetForceAdjoints<T, B>& adj,
-                            SoapNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
+void force_pass(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, const SoapNetForward<T, B>& fw,
+                SoapNetForceAdjoints<T, B>& adj, SoapNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
     const std::vector<double> seed = head0_seed(batch.n_graphs(), w.config.n_heads);
     soapnet_backward(b, w, batch, fw, span_of(seed), ParameterViews<T>{}, &dE_dvec, Span<const T>{}, work, &adj.dx,
                      &adj.da);
@@ -224,9 +223,9 @@ void soapnet_force_backward(const B& b, const SoapNetWeights<T>& w, const GraphB
 // to the force pass's dE_dvec. The descriptors do not depend on the parameters: only their
 // tangent along u enters (soap_tangent_on).
 template <class B, class T>
-void soapnet_backward_second(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
-                             const SoapNetForward<T, B>& fw, SoapNetForceAdjoints<T, B>& adj, Span<const double> dL_dE,
-                             MatrixView<const T> u, ParameterViews<T> grads) {
+void second_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch,
+                     const SoapNetForward<T, B>& fw, SoapNetForceAdjoints<T, B>& adj, Span<const double> dL_dE,
+                     MatrixView<const T> u, ParameterViews<T> grads) {
     const char* where = "SoapNet::backward_second";
     const index_t n = batch.n_atoms(), H = w.config.hidden, D = w.n_descriptors(), L = w.config.n_backbone_layers;
     if (!fw.has_soap) throw Error("force training needs the SOAP state of forward()", where);
@@ -275,7 +274,8 @@ void soapnet_backward_second(const B& b, const SoapNetWeights<T>& w, const Graph
 }
 
 // The passes under the names every model gives them (train/batch_step.hpp trains through these;
-// energy_forces_pass, for evaluation, follows the energies-and-forces function below).
+// force_pass and second_backward, the second order, are above; energy_forces_pass, for evaluation,
+// follows the energies-and-forces function below).
 template <class B, class T>
 void forward_pass(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, SoapNetForward<T, B>& fw) {
     soapnet_forward(b, w, batch, fw);
@@ -285,17 +285,6 @@ void parameter_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatch
                         const SoapNetForward<T, B>& fw, Span<const double> dL_dE, ParameterViews<T> grads,
                         SoapNetBackwardWork<T, B>& work) {
     soapnet_backward(b, w, batch, fw, dL_dE, grads, static_cast<Buffer<B, T>*>(nullptr), Span<const T>{}, work);
-}
-template <class B, class T>
-void force_pass(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, const SoapNetForward<T, B>& fw,
-                SoapNetForceAdjoints<T, B>& adj, SoapNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dvec) {
-    soapnet_force_backward(b, w, batch, fw, adj, work, dE_dvec);
-}
-template <class B, class T>
-void second_backward(const B& b, const SoapNetWeights<T>& w, const GraphBatchView& batch, const SoapNetForward<T, B>& fw,
-                     SoapNetForceAdjoints<T, B>& adj, Span<const double> dL_dE, MatrixView<const T> u,
-                     ParameterViews<T> grads) {
-    soapnet_backward_second(b, w, batch, fw, adj, dL_dE, u, grads);
 }
 
 // Energies of every head (fw.energies), head 0's forces and virials (out): the forward, the
@@ -430,21 +419,21 @@ public:
     }
 
     // ---- second order (force training; nn/second_order.hpp) -----------------------------------
-    // The force pass (soapnet_force_backward): dE/d(r_j - r_i) per edge (n_edges, 3) of head 0,
-    // keeping the adjoints that backward_second reads.
+    // The force pass (the free function force_pass): dE/d(r_j - r_i) per edge (n_edges, 3) of
+    // head 0, keeping the adjoints that backward_second reads.
     void force_backward(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
                         SoapNetForceAdjoints<T>& adj, std::vector<T>& dE_dvec) const {
         soap_check_batch(batch, basis, "soap_bwd");
         SoapNetBackwardWork<T> work;
-        soapnet_force_backward(host, weights(), batch, fw, adj, work, dE_dvec);
+        eipnn::force_pass(host, weights(), batch, fw, adj, work, dE_dvec);
     }
 
-    // Parameter gradients of sum dL/dE E + sum_e u_e . dE/dvec_e (soapnet_backward_second).
+    // Parameter gradients of sum dL/dE E + sum_e u_e . dE/dvec_e (the free function second_backward).
     void backward_second(const Host& host, const GraphBatch& batch, const SoapNetForward<T>& fw,
                          SoapNetForceAdjoints<T>& adj, Span<const double> dL_dE, MatrixView<const T> u,
                          ParameterBuffer<T>& grads) const {
         soap_check_batch(batch, basis, "soap_tangent_fwd");
-        soapnet_backward_second(host, weights(), batch, fw, adj, dL_dE, u, grads.views());
+        eipnn::second_backward(host, weights(), batch, fw, adj, dL_dE, u, grads.views());
     }
 
     // The input standardisation: per-feature mean and spread over all atoms of the training
