@@ -117,11 +117,12 @@ inline EipKernelModel eip_kernel_model(const std::string& style, double T) {
     // division, exp(lambda3 dr) without the cube (71 + 4X per visit).
     if (style == "tersoff/mod")
         return {"TersoffAtomKernel<TersoffModForm>", 62 + 18 * X, 40 + 3 * T, 142 + 8 * X, 0, 8 + T};
-    // EdipKernel (edip.hpp), cached path. Edge: r^2, sqrt, 1/r, f and df/dr (an exp, four
-    // divisions), 1/(r - a), (B/r)^rho as exp(log), the exps of the V2 cutoff and of g, then V2,
-    // the coordination term and the row in step 3. Triplet (j < k, once): cosine, exp(-Q w^2), h
-    // and its derivatives, six gradient components. Atom: the four-wide exp (three used), Q, tau.
-    if (style == "edip") return {"EdipKernel", 57 + 12 * X, 24 + 3 * T, 71 + X, 25 + 4 * X, 4 + T};
+    // EdipKernel (edip.hpp), cached path, the device's batch form of step 2. Edge: r from the
+    // list, 1/r, f and df/dr (an exp, four divisions), 1/(r - a), (B/r)^rho as exp(log), the exps
+    // of the V2 cutoff and of g, then V2, the coordination term and the row in step 3. Triplet
+    // (j < k, once): cosine, exp(-Q w^2), h and its derivatives, the two radial gradient sums and
+    // six components across. Atom: the four-wide exp (three used), Q, tau.
+    if (style == "edip") return {"EdipKernel", 53 + 11 * X, 32 + 3 * T, 61 + X, 25 + 4 * X, 4 + T};
     // MeamSplineKernel (meam_spline.hpp): a spline is 26 FLOPs for value and slope (16 or 14 for
     // one of them); edge(e) recomputes r and the unit vector (sqrt, three divisions) at every
     // visit. Edge: pass 1 rho, phi, f; pass 2 their slopes; two edge() calls; the row. Triplet:

@@ -1,7 +1,8 @@
 // EDIP's cached kernel (one pass over the neighbours, then the triplets) against its direct form
 // (EdipKernel::uncached, pair terms recomputed inside the triplet loop), including atoms with more
 // in-range neighbours than the cache holds (they must take the direct path, not be cut short) and
-// neighbour lists that reach beyond the cutoff.
+// neighbour lists that reach beyond the cutoff. Built twice (unit/tests.cmake): generic x86-64
+// runs the batch form of the triplets, -march=native (FMA vector units) the pair form.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -33,7 +34,8 @@ Evaluation evaluate(const EdipParams<double>& p, const NeighborList& nl) {
     EipResult<double> out;
     EipWorkspace<double> ws;
     evaluate_atom_kernel<double>(Host{1}, nl, [&](Span<double> energy, MatrixView<double> grad) {
-        const EdipKernel<double, Capacity> k{span_of(nl.offsets), matrix_of(nl.vectors, 3), p, energy, grad};
+        const EdipKernel<double, Capacity> k{span_of(nl.offsets), matrix_of(nl.vectors, 3), span_of(nl.distances), p,
+                                             energy, grad};
         if constexpr (direct) return DirectOnly<EdipKernel<double, Capacity>>{k};
         else return k;
     }, out, ws);

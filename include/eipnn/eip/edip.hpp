@@ -122,33 +122,42 @@ struct EdipParams {
 // atom has at most ~12-16 neighbours within a = 3.12 Å even far from equilibrium; an atom with
 // more (overlapping atoms, a huge `a`) takes the uncached path, which gives the same result.
 inline constexpr int kEdipCachedNeighbors = 32;
-// Triplets whose exponentials are evaluated together (one vectorizable loop); a multiple of 4.
+// Step 1's SIMD width: the neighbour arrays are padded to a multiple of it.
+inline constexpr int kEdipLanes = 4;
+// Triplets whose exponentials are evaluated together (one vectorizable loop); whole lanes.
 inline constexpr int kEdipTripletBatch = 32;
-static_assert(kEdipTripletBatch % 4 == 0, "the triplet batch is padded to whole 4-wide vectors");
+static_assert(kEdipTripletBatch % kEdipLanes == 0, "the triplet batch is padded to whole vectors");
 
 // Per-atom fused EDIP kernel: E_i and dE_i/dr_ij for every edge of i, in three steps.
 //  1. one pass over i's edges: for each in-range neighbour, every factor that depends on that
 //     neighbour alone (unit vector, 1/r, f and df/dr, (B/r)^rho, the V2 cutoff exp(sigma/(r-a)),
 //     g and dg/dr) goes into a fixed-size local array: a scalar pass compacts the in-range
-//     edges, then one branch-free loop over the array, which the compiler vectorizes, evaluates
-//     every exponential; Z_i is summed in edge order;
-//  2. the triplets j < k around i, each once, in batches: cosines, then the batch's exp(-Q w^2)
-//     in one loop, then h and its gradient parts accumulated per neighbour (and dE_i/dZ_i);
+//     edges (r from the list), then one branch-free loop over the array, which the compiler
+//     vectorizes, evaluates every exponential; Z_i is summed in edge order;
+//  2. the triplets around i, their gradient summed per neighbour j along rhat_ij and across, in
+//     one of two forms (the same terms in another order):
+//     where exp_inline is the polynomial (double on host targets with FMA vector units), as
+//     ordered pairs (j, k), j != k: for each k, one SIMD loop over the neighbours j adds j's
+//     share of each triplet's gradient and half its energy and dE_i/dZ_i to j's own sums: no
+//     scatter, at the price of evaluating each triplet's exp(-Q w^2) twice;
+//     elsewhere (the device; generic x86-64, where exp is a call and twice as many would cost
+//     more than the scatter saves) each triplet j < k once, in batches: cosines, then the
+//     batch's exp(-Q w^2) in one loop, then h and the gradient parts of j and k;
 //  3. the two-body terms (they need Z_i), then each edge's gradient, including the coordination
 //     part dE_i/dZ_i f'(r_ij) that is only known once every triplet has been seen.
 // Capacity = how many in-range neighbours fit the cache; beyond it the kernel falls back to
 // `uncached`, which recomputes pair terms inside the triplet loop (same formulas, slower).
-// The stack frame (ptxas, sm_80 and sm_90: 5,248 B per thread for double, 2,816 B for float, no
-// spills) is these arrays: step 1's 16 T[Capacity] (u, r, 1/r, f, f', (B/r)^rho, the V2 cutoff, g,
-// their derivatives, the gradient sums: 4,096 B) and edge_of (128 B), and step 2's triplet batch
-// (tj, tk, tl, tw, te: 1,024 B). Loop counters index them, so they sit in local memory, not
-// registers. Why: a neighbour's factors are read by all of its n - 1 triplets; `uncached` spends
-// over 20 transcendentals per triplet instead of 1, about 4x the FLOPs of this path at the 6
-// in-range neighbours of the mlearn Si structures (at most 11 in the training set).
+// The device's stack frame (ptxas, sm_80 and sm_90: 5,504 B per thread for double, 2,944 B for
+// float, no spills) is these arrays: step 1's 17 T[Capacity] (u, r, 1/r, f, f', (B/r)^rho, the
+// V2 cutoff, g, their derivatives, the gradient sums: 4,352 B) and edge_of (128 B), and the
+// batch form's triplets (tj, tk, tl, tw, te: 1,024 B). Loop counters index them, so they sit in
+// local memory, not registers. Why: a neighbour's factors are read by all of its n - 1 triplets;
+// `uncached` spends over 20 transcendentals per triplet instead of 1, about 4x the FLOPs of this
+// path at the 6 in-range neighbours of the mlearn Si structures (at most 11 in the training set).
 // GPU cost: local memory is device memory cached in L1 and L2, laid out so that a warp reading
 // one slot in all its threads reads consecutive words. Only slots of in-range neighbours are
-// touched: about 1.5 KB per thread at n = 6 (8 padded slots, 15 triplets). With the registers
-// ptxas reports, an SM holds two blocks of 256 threads: about 0.8 MB touched (2.7 MB reserved)
+// touched: about 1.6 KB per thread at n = 6 (8 padded slots, 15 triplets). With the registers
+// ptxas reports, an SM holds two blocks of 256 threads: about 0.8 MB touched (2.8 MB reserved)
 // against 192 KB (A100) or 256 KB (H100) of L1, so the triplet loop reads partly from L2, and
 // with enough atoms to fill the GPU partly from DRAM. A smaller Capacity would shrink the
 // reservation, not what is touched.
@@ -161,19 +170,27 @@ template <class T, int Capacity = kEdipCachedNeighbors>
 struct EdipKernel {
     Span<const index_t> offsets;       // (n_atoms + 1)
     MatrixView<const double> vectors;  // (n_edges, 3)
+    Span<const double> distances;      // (n_edges), the list's |r_ij|: no sqrt per edge here
     EdipParams<T> p;
     Span<T> atom_energy;               // (n_atoms) out
     MatrixView<T> dE_dr;               // (n_edges, 3) out
     // every row is assigned: out-of-range ones zeroed during compaction, the others in step 3 (or
     // all of them by `uncached`), so the caller need not zero them first
     static constexpr bool assigns_every_edge = true;
+    // the neighbour arrays: Capacity rounded up to whole lanes, so padding never overflows them
+    static constexpr int kSlots = (Capacity + kEdipLanes - 1) / kEdipLanes * kEdipLanes;
+    struct SlotIndex {  // 0, 1, 2, ... as T (the pair form's test j == k)
+        T value[kSlots];
+        constexpr SlotIndex() : value{} {
+            for (int j = 0; j < kSlots; ++j) value[j] = T(j);
+        }
+        constexpr T operator[](int j) const { return value[j]; }
+    };
 
     EIPNN_HD bool edge(index_t e, T u[3], T& r) const {
-        const T x = T(vectors(e, 0)), y = T(vectors(e, 1)), z = T(vectors(e, 2));
-        const T r_sq = x * x + y * y + z * z;
-        if (!(r_sq < p.a * p.a)) return false;
-        r = T(std::sqrt(r_sq));
-        u[0] = x / r, u[1] = y / r, u[2] = z / r;
+        r = T(distances[e]);
+        if (!(r < p.a)) return false;
+        u[0] = T(vectors(e, 0)) / r, u[1] = T(vectors(e, 1)) / r, u[2] = T(vectors(e, 2)) / r;
         return true;
     }
 
@@ -182,18 +199,18 @@ struct EdipKernel {
         using math::log_inline;
         const index_t begin = offsets[i], end = offsets[i + 1];
         // step 1: the per-neighbour cache, n in-range neighbours
-        index_t edge_of[Capacity];
-        T ux[Capacity], uy[Capacity], uz[Capacity], r[Capacity], inv_r[Capacity];
-        T df_dr[Capacity];                   // coordination f'(r)
-        T rep[Capacity], drep_dr[Capacity];  // (B/r)^rho and its r-derivative
-        T cut[Capacity], dcut_dr[Capacity];  // exp(sigma / (r - a)) and its r-derivative
-        T g[Capacity], dg_dr[Capacity];      // exp(gamma / (r - a)) and its r-derivative
-        T gx[Capacity], gy[Capacity], gz[Capacity];  // dE_i/dr_ij, triplet parts so far
+        index_t edge_of[kSlots];
+        T ux[kSlots], uy[kSlots], uz[kSlots], r[kSlots], inv_r[kSlots];
+        T df_dr[kSlots];                 // coordination f'(r)
+        T rep[kSlots], drep_dr[kSlots];  // (B/r)^rho and its r-derivative
+        T cut[kSlots], dcut_dr[kSlots];  // exp(sigma / (r - a)) and its r-derivative
+        T g[kSlots], dg_dr[kSlots];      // exp(gamma / (r - a)) and its r-derivative
+        // dE_i/dr_ij, triplet parts so far: along rhat_ij, and the rest
+        T along3[kSlots], gx[kSlots], gy[kSlots], gz[kSlots];
         int n = 0;
         for (index_t e = begin; e < end; ++e) {  // compaction: which edges are in range
-            const T x = T(vectors(e, 0)), y = T(vectors(e, 1)), z = T(vectors(e, 2));
-            const T r_sq = x * x + y * y + z * z;
-            if (!(r_sq < p.a * p.a)) {
+            const T r_e = T(distances[e]);
+            if (!(r_e < p.a)) {
                 dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
                 continue;
             }
@@ -202,15 +219,15 @@ struct EdipKernel {
                 return;
             }
             edge_of[n] = e;
-            ux[n] = x, uy[n] = y, uz[n] = z;  // made unit vectors below
-            r[n] = T(std::sqrt(r_sq));  // here, not below: sqrt's errno branch would stop the SIMD loop
+            ux[n] = T(vectors(e, 0)), uy[n] = T(vectors(e, 1)), uz[n] = T(vectors(e, 2));  // made unit vectors below
+            r[n] = r_e;
             ++n;
         }
-        // Pad to whole 4-wide vectors with a harmless neighbour (r = c < a: finite everything),
-        // so the SIMD loop below never falls into its scalar remainder; padded slots are unused.
-        const int n_padded = (n + 3) / 4 * 4 < Capacity ? (n + 3) / 4 * 4 : Capacity;
+        // Pad to whole vectors with a harmless neighbour (r = c < a: finite everything), so the
+        // SIMD loops below never fall into their scalar remainder; padded slots are unused.
+        const int n_padded = (n + kEdipLanes - 1) / kEdipLanes * kEdipLanes;
         for (int j = n; j < n_padded; ++j) ux[j] = p.c, uy[j] = uz[j] = T(0), r[j] = p.c;
-        T f[Capacity];  // coordination f(r)
+        T f[kSlots];  // coordination f(r)
         for (int j = 0; j < n_padded; ++j) {  // no calls, no branches: SIMD over the neighbours
             const T rj = r[j];
             const T ir = T(1) / rj;
@@ -224,7 +241,7 @@ struct EdipKernel {
             dcut_dr[j] = -cut[j] * p.sigma * inv_ra * inv_ra;
             g[j] = exp_inline(p.gamma * inv_ra);
             dg_dr[j] = -g[j] * p.gamma * inv_ra * inv_ra;
-            gx[j] = gy[j] = gz[j] = T(0);
+            along3[j] = gx[j] = gy[j] = gz[j] = T(0);
         }
         T Z = 0;
         for (int j = 0; j < n; ++j) Z += f[j];  // in edge order, as the direct form
@@ -234,41 +251,70 @@ struct EdipKernel {
         T Q, dQ_dZ, tau, dtau_dZ;
         p.environment_given_exp(env[0], env[1], Q, dQ_dZ, tau, dtau_dZ);
         const T bond_order = env[2];
-        // step 2: triplets j < k, enumerated in batches; d cos / d r_ij = (rhat_ik - cos rhat_ij) / r_ij
+        // step 2: the triplets (the two forms above); d cos / d r_ij = (rhat_ik - cos rhat_ij) / r_ij
         T energy = 0, dE_dZ = 0;
-        int tj[kEdipTripletBatch], tk[kEdipTripletBatch];
-        T tl[kEdipTripletBatch], tw[kEdipTripletBatch], te[kEdipTripletBatch];
-        int next_j = 0, next_k = 1;
-        while (next_k < n) {
-            int m = 0;
-            for (; m < kEdipTripletBatch && next_k < n; ++m) {
-                const int j = next_j, k = next_k;
-                tj[m] = j, tk[m] = k;
-                tl[m] = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k];
-                tw[m] = tl[m] + tau;
-                te[m] = -Q * tw[m] * tw[m];
-                if (++next_k == n) next_k = ++next_j + 1;
+        if constexpr (math::exp_inline_is_polynomial<T>) {
+            // j as T, for the test j == k without an int-to-T conversion in the SIMD loop; constant
+            // data, as stores just before it would stall its vector loads (no store forwarding)
+            static constexpr SlotIndex slot{};
+            T e3[kSlots], z3[kSlots];  // per neighbour: energy and dE_i/dZ_i
+            for (int jb = 0; jb < n_padded; jb += kEdipLanes)  // whole vectors, as they are read
+                for (int q = 0; q < kEdipLanes; ++q) e3[jb + q] = z3[jb + q] = T(0);
+            for (int k = 0; k < n; ++k) {
+                const T xk = ux[k], yk = uy[k], zk = uz[k], g_k = g[k], slot_k = slot[k];
+                // whole blocks of kEdipLanes: a fixed trip count GCC vectorizes at that width,
+                // where a loop to n_padded (4 or 8 here) is below its cost model's threshold
+                for (int jb = 0; jb < n_padded; jb += kEdipLanes) {
+                    for (int q = 0; q < kEdipLanes; ++q) {  // no calls, no branches: SIMD over j
+                        const int j = jb + q;
+                        const T gk = slot[j] == slot_k ? T(0) : g_k;  // no triplet (k, k)
+                        const T l = ux[j] * xk + uy[j] * yk + uz[j] * zk;
+                        const T w = l + tau;
+                        T dh_dl, dh_dZ;
+                        const T h = p.angular_given_exp(w, exp_inline(-Q * w * w), Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
+                        const T gg = g[j] * gk;
+                        e3[j] += gg * h;
+                        z3[j] += gg * dh_dZ;
+                        const T cj = gg * dh_dl * inv_r[j];
+                        along3[j] += dg_dr[j] * gk * h - cj * l;
+                        gx[j] += cj * xk, gy[j] += cj * yk, gz[j] += cj * zk;
+                    }
+                }
             }
-            const int m_padded = (m + 3) / 4 * 4;  // kEdipTripletBatch is a multiple of 4
-            for (int t = m; t < m_padded; ++t) te[t] = T(0);
-            for (int t = 0; t < m_padded; ++t) te[t] = exp_inline(te[t]);  // SIMD over the batch
-            for (int t = 0; t < m; ++t) {
-                const int j = tj[t], k = tk[t];
-                const T l = tl[t];
-                T dh_dl, dh_dZ;
-                const T h = p.angular_given_exp(tw[t], te[t], Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
-                const T gg = g[j] * g[k];
-                energy += gg * h;
-                dE_dZ += gg * dh_dZ;
-                const T c = gg * dh_dl;
-                const T cj = c * inv_r[j], ck = c * inv_r[k];
-                const T along_j = dg_dr[j] * g[k] * h - cj * l, along_k = g[j] * dg_dr[k] * h - ck * l;
-                gx[j] += along_j * ux[j] + cj * ux[k];
-                gy[j] += along_j * uy[j] + cj * uy[k];
-                gz[j] += along_j * uz[j] + cj * uz[k];
-                gx[k] += along_k * ux[k] + ck * ux[j];
-                gy[k] += along_k * uy[k] + ck * uy[j];
-                gz[k] += along_k * uz[k] + ck * uz[j];
+            for (int j = 0; j < n; ++j) energy += e3[j], dE_dZ += z3[j];  // padded slots are not neighbours
+            energy *= T(0.5), dE_dZ *= T(0.5);  // each triplet was counted as (j, k) and as (k, j)
+        } else {
+            int tj[kEdipTripletBatch], tk[kEdipTripletBatch];
+            T tl[kEdipTripletBatch], tw[kEdipTripletBatch], te[kEdipTripletBatch];
+            int next_j = 0, next_k = 1;
+            while (next_k < n) {
+                int m = 0;
+                for (; m < kEdipTripletBatch && next_k < n; ++m) {
+                    const int j = next_j, k = next_k;
+                    tj[m] = j, tk[m] = k;
+                    tl[m] = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k];
+                    tw[m] = tl[m] + tau;
+                    te[m] = -Q * tw[m] * tw[m];
+                    if (++next_k == n) next_k = ++next_j + 1;
+                }
+                const int m_padded = (m + kEdipLanes - 1) / kEdipLanes * kEdipLanes;
+                for (int t = m; t < m_padded; ++t) te[t] = T(0);
+                for (int t = 0; t < m_padded; ++t) te[t] = exp_inline(te[t]);  // SIMD over the batch
+                for (int t = 0; t < m; ++t) {
+                    const int j = tj[t], k = tk[t];
+                    const T l = tl[t];
+                    T dh_dl, dh_dZ;
+                    const T h = p.angular_given_exp(tw[t], te[t], Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
+                    const T gg = g[j] * g[k];
+                    energy += gg * h;
+                    dE_dZ += gg * dh_dZ;
+                    const T c = gg * dh_dl;
+                    const T cj = c * inv_r[j], ck = c * inv_r[k];
+                    along3[j] += dg_dr[j] * g[k] * h - cj * l;
+                    along3[k] += g[j] * dg_dr[k] * h - ck * l;
+                    gx[j] += cj * ux[k], gy[j] += cj * uy[k], gz[j] += cj * uz[k];
+                    gx[k] += ck * ux[j], gy[k] += ck * uy[j], gz[k] += ck * uz[j];
+                }
             }
         }
         // step 3: two-body terms, then the edges' gradients
@@ -281,7 +327,7 @@ struct EdipKernel {
         atom_energy[i] = energy;
         for (int j = 0; j < n; ++j) {
             const T dV_dr = p.A * (drep_dr[j] * cut[j] + (rep[j] - bond_order) * dcut_dr[j]);
-            const T along = dV_dr + dE_dZ * df_dr[j];
+            const T along = along3[j] + dV_dr + dE_dZ * df_dr[j];
             const index_t e = edge_of[j];
             dE_dr(e, 0) = gx[j] + along * ux[j];
             dE_dr(e, 1) = gy[j] + along * uy[j];
@@ -414,7 +460,7 @@ public:
     EdipParams<T> kernel_tables() const { return p_.template as<T>(); }
     template <class T>
     EdipKernel<T> kernel(const AtomKernelArgs<T>& a, const EdipParams<T>& p) const {
-        return {a.offsets, a.vectors, p, a.atom_energy, a.dE_dr};
+        return {a.offsets, a.vectors, a.distances, p, a.atom_energy, a.dE_dr};
     }
 
 protected:

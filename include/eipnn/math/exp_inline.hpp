@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "eipnn/core/config.hpp"
 
@@ -90,8 +91,19 @@ EIPNN_HD EIPNN_EXP_INLINE double log_poly(double x) {
 // What kernels call: exp_poly where it pays (a host target with FMA vector units, where a loop of
 // it vectorizes, which glibc's exp does not), else the platform's exp (CUDA's on the
 // device; glibc's on generic x86-64, where the polynomial's 14 dependent steps are slower).
-EIPNN_HD EIPNN_EXP_INLINE double exp_inline(double x) {
 #if !defined(__CUDA_ARCH__) && defined(__FMA__) && (defined(__AVX2__) || defined(__AVX512F__))
+#define EIPNN_EXP_IS_POLYNOMIAL 1
+#else
+#define EIPNN_EXP_IS_POLYNOMIAL 0
+#endif
+
+// Whether exp_inline(T) is exp_poly in this compilation, i.e. a loop of it is SIMD code: kernels
+// whose loop shape pays only then (EDIP's triplets) choose it by this.
+template <class T>
+inline constexpr bool exp_inline_is_polynomial = EIPNN_EXP_IS_POLYNOMIAL && std::is_same_v<T, double>;
+
+EIPNN_HD EIPNN_EXP_INLINE double exp_inline(double x) {
+#if EIPNN_EXP_IS_POLYNOMIAL
     return exp_poly(x);
 #else
     using std::exp;
@@ -100,7 +112,7 @@ EIPNN_HD EIPNN_EXP_INLINE double exp_inline(double x) {
 }
 
 EIPNN_HD EIPNN_EXP_INLINE double log_inline(double x) {
-#if !defined(__CUDA_ARCH__) && defined(__FMA__) && (defined(__AVX2__) || defined(__AVX512F__))
+#if EIPNN_EXP_IS_POLYNOMIAL
     return log_poly(x);
 #else
     using std::log;
