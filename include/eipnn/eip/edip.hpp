@@ -122,7 +122,8 @@ struct EdipParams {
 // atom has at most ~12-16 neighbours within a = 3.12 Å even far from equilibrium; an atom with
 // more (overlapping atoms, a huge `a`) takes the uncached path, which gives the same result.
 inline constexpr int kEdipCachedNeighbors = 32;
-// Step 1's SIMD width: the neighbour arrays are padded to a multiple of it.
+// The SIMD width of the loops over neighbours (steps 1 and 2): their arrays are padded to a
+// multiple of it.
 inline constexpr int kEdipLanes = 4;
 // Triplets whose exponentials are evaluated together (one vectorizable loop); whole lanes.
 inline constexpr int kEdipTripletBatch = 32;
