@@ -125,6 +125,7 @@ inline constexpr int kEdipCachedNeighbors = 32;
 // The SIMD width of the loops over neighbours (steps 1 and 2): their arrays are padded to a
 // multiple of it.
 inline constexpr int kEdipLanes = 4;
+EIPNN_HD constexpr int edip_whole_lanes(int n) { return (n + kEdipLanes - 1) / kEdipLanes * kEdipLanes; }
 // Triplets whose exponentials are evaluated together (one vectorizable loop); whole lanes.
 inline constexpr int kEdipTripletBatch = 32;
 static_assert(kEdipTripletBatch % kEdipLanes == 0, "the triplet batch is padded to whole vectors");
@@ -179,7 +180,7 @@ struct EdipKernel {
     // all of them by `uncached`), so the caller need not zero them first
     static constexpr bool assigns_every_edge = true;
     // the neighbour arrays: Capacity rounded up to whole lanes, so padding never overflows them
-    static constexpr int kSlots = (Capacity + kEdipLanes - 1) / kEdipLanes * kEdipLanes;
+    static constexpr int kSlots = edip_whole_lanes(Capacity);
     struct SlotIndex {  // 0, 1, 2, ... as T (the pair form's test j == k)
         T value[kSlots];
         constexpr SlotIndex() : value{} {
@@ -226,7 +227,7 @@ struct EdipKernel {
         }
         // Pad to whole vectors with a harmless neighbour (r = c < a: finite everything), so the
         // SIMD loops below never fall into their scalar remainder; padded slots are unused.
-        const int n_padded = (n + kEdipLanes - 1) / kEdipLanes * kEdipLanes;
+        const int n_padded = edip_whole_lanes(n);
         for (int j = n; j < n_padded; ++j) ux[j] = p.c, uy[j] = uz[j] = T(0), r[j] = p.c;
         T f[kSlots];  // coordination f(r)
         for (int j = 0; j < n_padded; ++j) {  // no calls, no branches: SIMD over the neighbours
@@ -255,12 +256,11 @@ struct EdipKernel {
         // step 2: the triplets (the two forms above); d cos / d r_ij = (rhat_ik - cos rhat_ij) / r_ij
         T energy = 0, dE_dZ = 0;
         if constexpr (math::exp_inline_is_polynomial<T>) {
-            // j as T, for the test j == k without an int-to-T conversion in the SIMD loop; constant
-            // data, as stores just before it would stall its vector loads (no store forwarding)
+            // j as T, for the test j == k without an int-to-T conversion in the SIMD loop (with
+            // one GCC picks 16-byte vectors); a constant table, not refilled per atom
             static constexpr SlotIndex slot{};
             T e3[kSlots], z3[kSlots];  // per neighbour: energy and dE_i/dZ_i
-            for (int jb = 0; jb < n_padded; jb += kEdipLanes)  // whole vectors, as they are read
-                for (int q = 0; q < kEdipLanes; ++q) e3[jb + q] = z3[jb + q] = T(0);
+            for (int j = 0; j < n_padded; ++j) e3[j] = z3[j] = T(0);
             for (int k = 0; k < n; ++k) {
                 const T xk = ux[k], yk = uy[k], zk = uz[k], g_k = g[k], slot_k = slot[k];
                 // whole blocks of kEdipLanes: a fixed trip count GCC vectorizes at that width,
@@ -298,7 +298,7 @@ struct EdipKernel {
                     te[m] = -Q * tw[m] * tw[m];
                     if (++next_k == n) next_k = ++next_j + 1;
                 }
-                const int m_padded = (m + kEdipLanes - 1) / kEdipLanes * kEdipLanes;
+                const int m_padded = edip_whole_lanes(m);
                 for (int t = m; t < m_padded; ++t) te[t] = T(0);
                 for (int t = 0; t < m_padded; ++t) te[t] = exp_inline(te[t]);  // SIMD over the batch
                 for (int t = 0; t < m; ++t) {
