@@ -1,8 +1,10 @@
 // EDIP's cached kernel (one pass over the neighbours, then the triplets) against its direct form
 // (EdipKernel::uncached, pair terms recomputed inside the triplet loop), including atoms with more
 // in-range neighbours than the cache holds (they must take the direct path, not be cut short) and
-// neighbour lists that reach beyond the cutoff. Built twice (unit/tests.cmake): generic x86-64
-// runs the batch form of the triplets, -march=native (FMA vector units) the pair form.
+// neighbour lists that reach beyond the cutoff. The host's loop (for_range) and the per-atom form
+// (operator(), the device's) are checked separately. Built twice (unit/tests.cmake): on generic
+// x86-64 for_range runs operator() per atom; with -march=native (FMA vector units) it runs
+// `lanes`, four atoms per SIMD lane group.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -19,6 +21,13 @@ using namespace eipnn::test;
 
 namespace {
 
+enum class Form { host_loop, per_atom, direct };
+
+template <class Kernel>
+struct PerAtomOnly {  // no for_range: every atom through operator(), as on the device
+    Kernel k;
+    void operator()(index_t i) const { k(i); }
+};
 template <class Kernel>
 struct DirectOnly {  // every atom through the uncached path
     Kernel k;
@@ -29,14 +38,17 @@ struct Evaluation {
     std::vector<double> atom_energy, dE_dr;
 };
 
-template <int Capacity, bool direct = false>
+template <int Capacity, Form form = Form::host_loop>
 Evaluation evaluate(const EdipParams<double>& p, const NeighborList& nl) {
+    using Kernel = EdipKernel<double, Capacity>;
+    static_assert(runs_ranges<Kernel>::value, "the host hands EdipKernel whole ranges");
+    static_assert(!runs_ranges<PerAtomOnly<Kernel>>::value, "PerAtomOnly hides for_range");
     EipResult<double> out;
     EipWorkspace<double> ws;
     evaluate_atom_kernel<double>(Host{1}, nl, [&](Span<double> energy, MatrixView<double> grad) {
-        const EdipKernel<double, Capacity> k{span_of(nl.offsets), matrix_of(nl.vectors, 3), span_of(nl.distances), p,
-                                             energy, grad};
-        if constexpr (direct) return DirectOnly<EdipKernel<double, Capacity>>{k};
+        const Kernel k{span_of(nl.offsets), matrix_of(nl.vectors, 3), span_of(nl.distances), p, energy, grad};
+        if constexpr (form == Form::direct) return DirectOnly<Kernel>{k};
+        else if constexpr (form == Form::per_atom) return PerAtomOnly<Kernel>{k};
         else return k;
     }, out, ws);
     return {out.atom_energies, {ws.dE_dr.begin(), ws.dE_dr.end()}};
@@ -104,11 +116,17 @@ std::vector<std::pair<std::string, Structure>> structures() {
 
 TEST_CASE("edip cached kernel matches the direct form", "[eip][edip][cache]") {
     const auto p = read_edip(lammps::lammps_potential_or_skip("Si.edip").string());
+    bool partial_lane_group = false;  // a last group of fewer than kEdipLanes atoms
     for (const auto& [name, s] : structures()) {
         const NeighborList nl = build_neighbor_list(s, p.a);
-        INFO(name << ": up to " << max_in_range(nl, p.a) << " neighbours in range");
-        require_same(evaluate<kEdipCachedNeighbors>(p, nl), evaluate<kEdipCachedNeighbors, true>(p, nl), name);
+        INFO(name << ": " << s.size() << " atoms, " << min_in_range(nl, p.a) << " to " << max_in_range(nl, p.a)
+                  << " neighbours in range");
+        partial_lane_group |= s.size() % kEdipLanes != 0;
+        const Evaluation direct = evaluate<kEdipCachedNeighbors, Form::direct>(p, nl);
+        require_same(evaluate<kEdipCachedNeighbors>(p, nl), direct, name + ", the host's loop");
+        require_same(evaluate<kEdipCachedNeighbors, Form::per_atom>(p, nl), direct, name + ", per atom");
     }
+    CHECK(partial_lane_group);
 }
 
 TEST_CASE("edip atoms with more neighbours than the cache take the direct path", "[eip][edip][cache]") {
@@ -118,7 +136,9 @@ TEST_CASE("edip atoms with more neighbours than the cache take the direct path",
         // capacity 3: the crystals' atoms all have more (diamond: 4; fcc: 12), the cluster's
         // inner ones too
         REQUIRE(max_in_range(nl, p.a) > 3);
-        require_same(evaluate<3>(p, nl), evaluate<kEdipCachedNeighbors, true>(p, nl), name + " capacity 3");
+        const Evaluation direct = evaluate<kEdipCachedNeighbors, Form::direct>(p, nl);
+        require_same(evaluate<3>(p, nl), direct, name + " capacity 3, the host's loop");
+        require_same(evaluate<3, Form::per_atom>(p, nl), direct, name + " capacity 3, per atom");
     }
     // an fcc cluster with capacity 8: surface atoms fit the cache, inner ones (12) overflow, so
     // both paths run in one evaluation
@@ -136,7 +156,9 @@ TEST_CASE("edip atoms with more neighbours than the cache take the direct path",
     const NeighborList nl = build_neighbor_list(blob, p.a);
     REQUIRE(min_in_range(nl, p.a) <= 8);
     REQUIRE(max_in_range(nl, p.a) > 8);
-    require_same(evaluate<8>(p, nl), evaluate<kEdipCachedNeighbors, true>(p, nl), "fcc cluster capacity 8");
+    const Evaluation direct = evaluate<kEdipCachedNeighbors, Form::direct>(p, nl);
+    require_same(evaluate<8>(p, nl), direct, "fcc cluster capacity 8, the host's loop");
+    require_same(evaluate<8, Form::per_atom>(p, nl), direct, "fcc cluster capacity 8, per atom");
 }
 
 TEST_CASE("edip ignores list entries beyond its cutoff", "[eip][edip][cache]") {

@@ -1,8 +1,8 @@
 # Tests compiled a second time with -march=native, ctest names suffixed " [native]". The default
 # build targets plain x86-64 (SSE2); with FMA and AVX2/AVX-512 other paths run, the ones the tool
 # and the benchmarks (built with -march=native) take:
-# - EDIP evaluates its exponentials with math/exp_inline.hpp's polynomials, and its triplets as
-#   ordered pairs (edip.hpp, step 2);
+# - EDIP evaluates its exponentials with math/exp_inline.hpp's polynomials, and the host runs it
+#   four atoms at a time, one per SIMD lane (edip.hpp, EdipKernel::lanes);
 # - vectorised loops work on 32- or 64-byte packets, so a result could depend on where a buffer
 #   lies on the heap; test_determinism shifts the heap between runs to catch that.
 include(CheckCXXCompilerFlag)

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "eipnn/core/config.hpp"
@@ -184,6 +186,17 @@ struct alignas(64) GranuleRange {
 };
 }  // namespace detail
 
+// A phase-1 functor may also offer `for_range(begin, end)`, doing what phase1(i) does for every i
+// in [begin, end): the host then hands it whole granules, so it can vectorize across indices
+// (eip/edip.hpp, four atoms per SIMD lane group); the device calls phase1(i) per index. (declval,
+// not index_t(): nvcc's host pass rewrites the latter to `signed int()`, which g++ rejects.)
+template <class F, class = void>
+struct runs_ranges : std::false_type {};
+template <class F>
+struct runs_ranges<
+    F, std::void_t<decltype(std::declval<const F&>().for_range(std::declval<index_t>(), std::declval<index_t>()))>>
+    : std::true_type {};
+
 // phase1(i) for every i in [0, n), then, once all of it is done, phase2(g) for every granule g
 // (indices [g granule, (g + 1) granule)), where the thread that ran a granule's phase 1 also runs
 // its phase 2. Each thread starts on its own contiguous range (split_balanced by `prefix`) and,
@@ -201,7 +214,8 @@ void for_each_owned_two_phase(const Host& host, index_t n, const Prefix& prefix,
     const index_t n_granules = (n + granule - 1) / granule;
     const auto run_phase1 = [&](index_t g) {
         const index_t end = (g + 1) * granule < n ? (g + 1) * granule : n;
-        for (index_t i = g * granule; i < end; ++i) phase1(i);
+        if constexpr (runs_ranges<F1>::value) phase1.for_range(g * granule, end);
+        else for (index_t i = g * granule; i < end; ++i) phase1(i);
     };
 #if defined(_OPENMP)
     const int nt = host.resolved_threads();

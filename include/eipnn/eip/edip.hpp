@@ -122,8 +122,8 @@ struct EdipParams {
 // atom has at most ~12-16 neighbours within a = 3.12 Å even far from equilibrium; an atom with
 // more (overlapping atoms, a huge `a`) takes the uncached path, which gives the same result.
 inline constexpr int kEdipCachedNeighbors = 32;
-// The SIMD width of the loops over neighbours (steps 1 and 2): their arrays are padded to a
-// multiple of it.
+// The SIMD width: operator() pads its loops over neighbours and triplets to a multiple of it, and
+// the host's `lanes` runs that many atoms at once.
 inline constexpr int kEdipLanes = 4;
 EIPNN_HD constexpr int edip_whole_lanes(int n) { return (n + kEdipLanes - 1) / kEdipLanes * kEdipLanes; }
 // Triplets whose exponentials are evaluated together (one vectorizable loop); whole lanes.
@@ -136,17 +136,17 @@ static_assert(kEdipTripletBatch % kEdipLanes == 0, "the triplet batch is padded 
 //     g and dg/dr) goes into a fixed-size local array: a scalar pass compacts the in-range
 //     edges (r from the list), then one branch-free loop over the array, which the compiler
 //     vectorizes, evaluates every exponential; Z_i is summed in edge order;
-//  2. the triplets around i, their gradient summed per neighbour j along rhat_ij and across, in
-//     one of two forms (the same terms in another order):
-//     where exp_inline is the polynomial (double on host targets with FMA vector units), as
-//     ordered pairs (j, k), j != k: for each k, one SIMD loop over the neighbours j adds j's
-//     share of each triplet's gradient and half its energy and dE_i/dZ_i to j's own sums: no
-//     scatter, at the price of evaluating each triplet's exp(-Q w^2) twice;
-//     elsewhere (the device; generic x86-64, where exp is a call and twice as many would cost
-//     more than the scatter saves) each triplet j < k once, in batches: cosines, then the
-//     batch's exp(-Q w^2) in one loop, then h and the gradient parts of j and k;
+//  2. the triplets j < k around i, their gradient summed per neighbour along rhat_ij and across,
+//     in batches: cosines, then the batch's exp(-Q w^2) in one SIMD loop, then h and the
+//     gradient parts of j and k;
 //  3. the two-body terms (they need Z_i), then each edge's gradient, including the coordination
 //     part dE_i/dZ_i f'(r_ij) that is only known once every triplet has been seen.
+// That is operator(), per atom: the device's form, and the host's where exp is a call. Where
+// exp_inline is the polynomial (double on host targets with FMA vector units: the tool, the
+// benches) the host runs `lanes` instead: the same steps and terms for four atoms at once, one
+// per SIMD lane. Per atom, the loops over neighbours are short (4 to 8 slots at the usual 4 to
+// 6 neighbours) and the triplets' sums scatter; across atoms every loop body is one full vector
+// and each triplet costs one vector iteration shared by four atoms (bench_eip edip measures it).
 // Capacity = how many in-range neighbours fit the cache; beyond it the kernel falls back to
 // `uncached`, which recomputes pair terms inside the triplet loop (same formulas, slower).
 // The device's stack frame (ptxas, sm_80 and sm_90: 5,504 B per thread for double, 2,944 B for
@@ -181,13 +181,6 @@ struct EdipKernel {
     static constexpr bool assigns_every_edge = true;
     // the neighbour arrays: Capacity rounded up to whole lanes, so padding never overflows them
     static constexpr int kSlots = edip_whole_lanes(Capacity);
-    struct SlotIndex {  // 0, 1, 2, ... as T (the pair form's test j == k)
-        T value[kSlots];
-        constexpr SlotIndex() : value{} {
-            for (int j = 0; j < kSlots; ++j) value[j] = T(j);
-        }
-        constexpr T operator[](int j) const { return value[j]; }
-    };
 
     EIPNN_HD bool edge(index_t e, T u[3], T& r) const {
         r = T(distances[e]);
@@ -253,69 +246,39 @@ struct EdipKernel {
         T Q, dQ_dZ, tau, dtau_dZ;
         p.environment_given_exp(env[0], env[1], Q, dQ_dZ, tau, dtau_dZ);
         const T bond_order = env[2];
-        // step 2: the triplets (the two forms above); d cos / d r_ij = (rhat_ik - cos rhat_ij) / r_ij
+        // step 2: the triplets j < k in batches, their exponentials in one SIMD loop;
+        // d cos / d r_ij = (rhat_ik - cos rhat_ij) / r_ij
         T energy = 0, dE_dZ = 0;
-        if constexpr (math::exp_inline_is_polynomial<T>) {
-            // j as T, for the test j == k without an int-to-T conversion in the SIMD loop (with
-            // one GCC picks 16-byte vectors); a constant table, not refilled per atom
-            static constexpr SlotIndex slot{};
-            T e3[kSlots], z3[kSlots];  // per neighbour: energy and dE_i/dZ_i
-            for (int j = 0; j < n_padded; ++j) e3[j] = z3[j] = T(0);
-            for (int k = 0; k < n; ++k) {
-                const T xk = ux[k], yk = uy[k], zk = uz[k], g_k = g[k], slot_k = slot[k];
-                // whole blocks of kEdipLanes: a fixed trip count GCC vectorizes at that width,
-                // where a loop to n_padded (4 or 8 here) is below its cost model's threshold
-                for (int jb = 0; jb < n_padded; jb += kEdipLanes) {
-                    for (int q = 0; q < kEdipLanes; ++q) {  // no calls, no branches: SIMD over j
-                        const int j = jb + q;
-                        const T gk = slot[j] == slot_k ? T(0) : g_k;  // no triplet (k, k)
-                        const T l = ux[j] * xk + uy[j] * yk + uz[j] * zk;
-                        const T w = l + tau;
-                        T dh_dl, dh_dZ;
-                        const T h = p.angular_given_exp(w, exp_inline(-Q * w * w), Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
-                        const T gg = g[j] * gk;
-                        e3[j] += gg * h;
-                        z3[j] += gg * dh_dZ;
-                        const T cj = gg * dh_dl * inv_r[j];
-                        along3[j] += dg_dr[j] * gk * h - cj * l;
-                        gx[j] += cj * xk, gy[j] += cj * yk, gz[j] += cj * zk;
-                    }
-                }
+        int tj[kEdipTripletBatch], tk[kEdipTripletBatch];
+        T tl[kEdipTripletBatch], tw[kEdipTripletBatch], te[kEdipTripletBatch];
+        int next_j = 0, next_k = 1;
+        while (next_k < n) {
+            int m = 0;
+            for (; m < kEdipTripletBatch && next_k < n; ++m) {
+                const int j = next_j, k = next_k;
+                tj[m] = j, tk[m] = k;
+                tl[m] = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k];
+                tw[m] = tl[m] + tau;
+                te[m] = -Q * tw[m] * tw[m];
+                if (++next_k == n) next_k = ++next_j + 1;
             }
-            for (int j = 0; j < n; ++j) energy += e3[j], dE_dZ += z3[j];  // padded slots are not neighbours
-            energy *= T(0.5), dE_dZ *= T(0.5);  // each triplet was counted as (j, k) and as (k, j)
-        } else {
-            int tj[kEdipTripletBatch], tk[kEdipTripletBatch];
-            T tl[kEdipTripletBatch], tw[kEdipTripletBatch], te[kEdipTripletBatch];
-            int next_j = 0, next_k = 1;
-            while (next_k < n) {
-                int m = 0;
-                for (; m < kEdipTripletBatch && next_k < n; ++m) {
-                    const int j = next_j, k = next_k;
-                    tj[m] = j, tk[m] = k;
-                    tl[m] = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k];
-                    tw[m] = tl[m] + tau;
-                    te[m] = -Q * tw[m] * tw[m];
-                    if (++next_k == n) next_k = ++next_j + 1;
-                }
-                const int m_padded = edip_whole_lanes(m);
-                for (int t = m; t < m_padded; ++t) te[t] = T(0);
-                for (int t = 0; t < m_padded; ++t) te[t] = exp_inline(te[t]);  // SIMD over the batch
-                for (int t = 0; t < m; ++t) {
-                    const int j = tj[t], k = tk[t];
-                    const T l = tl[t];
-                    T dh_dl, dh_dZ;
-                    const T h = p.angular_given_exp(tw[t], te[t], Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
-                    const T gg = g[j] * g[k];
-                    energy += gg * h;
-                    dE_dZ += gg * dh_dZ;
-                    const T c = gg * dh_dl;
-                    const T cj = c * inv_r[j], ck = c * inv_r[k];
-                    along3[j] += dg_dr[j] * g[k] * h - cj * l;
-                    along3[k] += g[j] * dg_dr[k] * h - ck * l;
-                    gx[j] += cj * ux[k], gy[j] += cj * uy[k], gz[j] += cj * uz[k];
-                    gx[k] += ck * ux[j], gy[k] += ck * uy[j], gz[k] += ck * uz[j];
-                }
+            const int m_padded = edip_whole_lanes(m);
+            for (int t = m; t < m_padded; ++t) te[t] = T(0);
+            for (int t = 0; t < m_padded; ++t) te[t] = exp_inline(te[t]);  // SIMD over the batch
+            for (int t = 0; t < m; ++t) {
+                const int j = tj[t], k = tk[t];
+                const T l = tl[t];
+                T dh_dl, dh_dZ;
+                const T h = p.angular_given_exp(tw[t], te[t], Q, dQ_dZ, dtau_dZ, dh_dl, dh_dZ);
+                const T gg = g[j] * g[k];
+                energy += gg * h;
+                dE_dZ += gg * dh_dZ;
+                const T c = gg * dh_dl;
+                const T cj = c * inv_r[j], ck = c * inv_r[k];
+                along3[j] += dg_dr[j] * g[k] * h - cj * l;
+                along3[k] += g[j] * dg_dr[k] * h - ck * l;
+                gx[j] += cj * ux[k], gy[j] += cj * uy[k], gz[j] += cj * uz[k];
+                gx[k] += ck * ux[j], gy[k] += ck * uy[j], gz[k] += ck * uz[j];
             }
         }
         // step 3: two-body terms, then the edges' gradients
@@ -333,6 +296,143 @@ struct EdipKernel {
             dE_dr(e, 0) = gx[j] + along * ux[j];
             dE_dr(e, 1) = gy[j] + along * uy[j];
             dE_dr(e, 2) = gz[j] + along * uz[j];
+        }
+    }
+
+    // The host's loop over a range of atoms (core/host_backend.hpp, runs_ranges). Where exp_inline
+    // is the polynomial, kEdipLanes atoms at a time, one per SIMD lane (`lanes`); elsewhere (generic
+    // x86-64, float) per atom: there exp is a call per lane, and the lanes measured slower.
+    void for_range(index_t first, index_t last) const {
+        if constexpr (math::exp_inline_is_polynomial<T>) {
+            for (index_t i = first; i < last; i += kEdipLanes)
+                lanes(i, last - i < kEdipLanes ? int(last - i) : kEdipLanes);
+        } else {
+            for (index_t i = first; i < last; ++i) (*this)(i);
+        }
+    }
+
+    // Atoms i0 .. i0 + count - 1 (count <= kEdipLanes), arrays [neighbour slot][lane]. Each lane
+    // pads its slots up to the group's largest n with the harmless neighbour of operator() and a
+    // weight 0 on f, f', g, g', the V2 cutoff and its derivative: padded slots add exact zeros, so
+    // a lane's result does not depend on the other atoms of its group, and every lane sums its
+    // terms in operator()'s order (triplets j < k in order, then the pair terms). Lanes beyond
+    // count, and atoms that overflow the cache (which take `uncached`), stay padded throughout and
+    // write nothing.
+    void lanes(index_t i0, int count) const {
+        using math::exp_inline;
+        using math::log_inline;
+        constexpr int L = kEdipLanes;
+        // the arrays of operator(), one column per lane
+        index_t edge_of[Capacity][L];
+        T ux[Capacity][L], uy[Capacity][L], uz[Capacity][L], r[Capacity][L], inv_r[Capacity][L];
+        T f[Capacity][L], df_dr[Capacity][L];
+        T rep[Capacity][L], drep_dr[Capacity][L], cut[Capacity][L], dcut_dr[Capacity][L];
+        T g[Capacity][L], dg_dr[Capacity][L];
+        T along3[Capacity][L], gx[Capacity][L], gy[Capacity][L], gz[Capacity][L];
+        int n[L];
+        int n_max = 0;
+        for (int q = 0; q < L; ++q) {  // compaction, per lane
+            n[q] = 0;
+            if (q >= count) continue;
+            const index_t i = i0 + q;
+            for (index_t e = offsets[i]; e < offsets[i + 1]; ++e) {
+                const T r_e = T(distances[e]);
+                if (!(r_e < p.a)) {
+                    dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
+                    continue;
+                }
+                if (n[q] == Capacity) {  // the exact, slower path; the lane stays empty
+                    uncached(i);
+                    n[q] = -1;
+                    break;
+                }
+                const int j = n[q]++;
+                edge_of[j][q] = e;
+                ux[j][q] = T(vectors(e, 0)), uy[j][q] = T(vectors(e, 1)), uz[j][q] = T(vectors(e, 2));
+                r[j][q] = r_e;
+            }
+            n_max = n[q] > n_max ? n[q] : n_max;
+        }
+        T weight[Capacity][L];  // 1 for a neighbour, 0 for padding
+        for (int q = 0; q < L; ++q)
+            for (int j = n[q] > 0 ? n[q] : 0; j < n_max; ++j) ux[j][q] = p.c, uy[j][q] = uz[j][q] = T(0), r[j][q] = p.c;
+        for (int j = 0; j < n_max; ++j)
+            for (int q = 0; q < L; ++q) weight[j][q] = j < n[q] ? T(1) : T(0);
+        // step 1, SIMD over the lanes
+        for (int j = 0; j < n_max; ++j) {
+            for (int q = 0; q < L; ++q) {
+                const T rj = r[j][q], w = weight[j][q];
+                const T ir = T(1) / rj;
+                inv_r[j][q] = ir;
+                ux[j][q] *= ir, uy[j][q] *= ir, uz[j][q] *= ir;
+                T dfj;
+                f[j][q] = w * p.coordination_below_a(rj, dfj);
+                df_dr[j][q] = w * dfj;
+                const T inv_ra = T(1) / (rj - p.a);
+                rep[j][q] = exp_inline(p.rho * log_inline(p.B * ir));
+                drep_dr[j][q] = -p.rho * rep[j][q] * ir;
+                const T cj = w * exp_inline(p.sigma * inv_ra);
+                cut[j][q] = cj;
+                dcut_dr[j][q] = -cj * p.sigma * inv_ra * inv_ra;
+                const T gj = w * exp_inline(p.gamma * inv_ra);
+                g[j][q] = gj;
+                dg_dr[j][q] = -gj * p.gamma * inv_ra * inv_ra;
+                along3[j][q] = gx[j][q] = gy[j][q] = gz[j][q] = T(0);
+            }
+        }
+        T Z[L] = {}, Q[L], dQ_dZ[L], tau[L], dtau_dZ[L], bond_order[L];
+        for (int j = 0; j < n_max; ++j)
+            for (int q = 0; q < L; ++q) Z[q] += f[j][q];  // in edge order; padding adds 0
+        for (int q = 0; q < L; ++q) {
+            const T e_mu = exp_inline(-p.mu * Z[q]), e_u4 = exp_inline(-p.u4 * Z[q]);
+            p.environment_given_exp(e_mu, e_u4, Q[q], dQ_dZ[q], tau[q], dtau_dZ[q]);
+            bond_order[q] = exp_inline(-p.beta * Z[q] * Z[q]);
+        }
+        // step 2: each triplet j < k once, all lanes together
+        T energy[L] = {}, dE_dZ[L] = {};
+        for (int j = 0; j < n_max; ++j) {
+            for (int k = j + 1; k < n_max; ++k) {
+                for (int q = 0; q < L; ++q) {
+                    const T l = ux[j][q] * ux[k][q] + uy[j][q] * uy[k][q] + uz[j][q] * uz[k][q];
+                    const T w = l + tau[q];
+                    T dh_dl, dh_dZ;
+                    const T e = exp_inline(-Q[q] * w * w);
+                    const T h = p.angular_given_exp(w, e, Q[q], dQ_dZ[q], dtau_dZ[q], dh_dl, dh_dZ);
+                    const T gg = g[j][q] * g[k][q];
+                    energy[q] += gg * h;
+                    dE_dZ[q] += gg * dh_dZ;
+                    const T c = gg * dh_dl;
+                    const T cj = c * inv_r[j][q], ck = c * inv_r[k][q];
+                    along3[j][q] += dg_dr[j][q] * g[k][q] * h - cj * l;
+                    along3[k][q] += g[j][q] * dg_dr[k][q] * h - ck * l;
+                    gx[j][q] += cj * ux[k][q], gy[j][q] += cj * uy[k][q], gz[j][q] += cj * uz[k][q];
+                    gx[k][q] += ck * ux[j][q], gy[k][q] += ck * uy[j][q], gz[k][q] += ck * uz[j][q];
+                }
+            }
+        }
+        // step 3: two-body terms, then the edges' gradients
+        T dbond_dZ[L];
+        for (int q = 0; q < L; ++q) dbond_dZ[q] = -T(2) * p.beta * Z[q] * bond_order[q];
+        for (int j = 0; j < n_max; ++j) {
+            for (int q = 0; q < L; ++q) {
+                energy[q] += p.A * (rep[j][q] - bond_order[q]) * cut[j][q];
+                dE_dZ[q] -= p.A * dbond_dZ[q] * cut[j][q];
+            }
+        }
+        for (int j = 0; j < n_max; ++j) {
+            for (int q = 0; q < L; ++q) {
+                const T dV_dr = p.A * (drep_dr[j][q] * cut[j][q] + (rep[j][q] - bond_order[q]) * dcut_dr[j][q]);
+                const T along = along3[j][q] + dV_dr + dE_dZ[q] * df_dr[j][q];
+                gx[j][q] += along * ux[j][q], gy[j][q] += along * uy[j][q], gz[j][q] += along * uz[j][q];
+            }
+        }
+        for (int q = 0; q < count; ++q) {
+            if (n[q] < 0) continue;
+            atom_energy[i0 + q] = energy[q];
+            for (int j = 0; j < n[q]; ++j) {
+                const index_t e = edge_of[j][q];
+                dE_dr(e, 0) = gx[j][q], dE_dr(e, 1) = gy[j][q], dE_dr(e, 2) = gz[j][q];
+            }
         }
     }
 

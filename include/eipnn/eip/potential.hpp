@@ -66,6 +66,13 @@ struct ZeroEdgesThen {
             for (index_t e = offsets[i]; e < offsets[i + 1]; ++e) dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
         kernel(i);
     }
+    // the kernel's host form over a range of atoms, where it has one (core/host_backend.hpp)
+    template <class K = Kernel, std::enable_if_t<runs_ranges<K>::value, int> = 0>
+    void for_range(index_t begin, index_t end) const {
+        if constexpr (!assigns_every_edge<Kernel>::value)
+            for (index_t e = offsets[begin]; e < offsets[end]; ++e) dE_dr(e, 0) = dE_dr(e, 1) = dE_dr(e, 2) = T(0);
+        kernel.for_range(begin, end);
+    }
 };
 
 // Runs a per-atom kernel (fills atom_energy and dE_dr through the views it holds), then gathers;
