@@ -98,7 +98,7 @@ EIPNN_HD EIPNN_EXP_INLINE double log_poly(double x) {
 #endif
 
 // Whether exp_inline(T) is exp_poly in this compilation, i.e. a loop of it is SIMD code: kernels
-// whose loop shape pays only then (EDIP's triplets) choose it by this.
+// whose loop shape pays only then (EDIP's four atoms per SIMD lane group) choose it by this.
 template <class T>
 inline constexpr bool exp_inline_is_polynomial = EIPNN_EXP_IS_POLYNOMIAL && std::is_same_v<T, double>;
 
