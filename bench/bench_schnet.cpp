@@ -11,7 +11,8 @@
 //   eipnn train_ms=<median> infer_ms=<median> infer_compressed_ms=<median, compressed filters>
 //   train_forces_ms=<median> rss_mb=<peak before the
 //   force step> rss_forces_mb=<peak> step_gflop=<executed> step_gflops=<rate>
-//   forces_gflop=<executed> forces_gflops=<rate> sgemm_gflops=<rate>
+//   forces_gflop=<executed> forces_gflops=<rate> infer_gflop=<executed> infer_gflops=<rate>
+//   sgemm_gflops=<rate>
 // and the phases of each step (bench/support/train_bench.hpp, print_phase_profile).
 #include <Eigen/Core>
 #include <algorithm>
@@ -180,15 +181,23 @@ int main(int argc, char** argv) {
         const double NT = cfg.n_interactions;
         const double forces_flop = NT * (32 * n * F * F + 14 * P * F * F + 18 * window * F + 10 * E * F) +
                                    (NT - 1) * (4 * n * F * F + 2 * E * F) + 12 * n * F * cfg.head_hidden;
+        // Inference (energy_forces: the forward for forces, then the backward without parameter
+        // gradients), per block t: forward = 2 windows (the first layer and its r-tangent) + 2 x 2 P
+        // F^2 (o and o' = do/dr) + 3 x 2 n F^2 + 2 E F (conv); backward = 2 E F (conv gather) + 3 x 2 n
+        // F^2 (dX of the three atom layers); the pairs' dL/dr from o and o' (~6 F per pair) is left
+        // out. Head: W1 forward and dX, 2 x 2 n F H.
+        const double infer_flop = NT * (4 * window * F + 4 * P * F * F + 12 * n * F * F + 4 * E * F) +
+                                  4 * n * F * cfg.head_hidden;
         const double train_ms = median(t_train), infer_ms = median(t_infer);
         std::printf("# mean Gaussian window %.1f of %d\n", window / P, int(cfg.n_rbf));
         const double gemm = bench::sgemm_gflops(threads);
         std::printf("eipnn train_ms=%.2f infer_ms=%.2f infer_compressed_ms=%.2f train_forces_ms=%.2f rss_mb=%.1f "
                     "rss_forces_mb=%.1f step_gflop=%.3f step_gflops=%.1f forces_gflop=%.3f forces_gflops=%.1f "
-                    "sgemm_gflops=%.1f\n",
+                    "infer_gflop=%.3f infer_gflops=%.1f sgemm_gflops=%.1f\n",
                     train_ms, infer_ms, median(t_infer_compressed), train_forces_ms, rss_mb, bench::peak_rss_mb(),
                     step_flop * 1e-9,
-                    step_flop / (train_ms * 1e6), forces_flop * 1e-9, forces_flop / (train_forces_ms * 1e6), gemm);
+                    step_flop / (train_ms * 1e6), forces_flop * 1e-9, forces_flop / (train_forces_ms * 1e6),
+                    infer_flop * 1e-9, infer_flop / (infer_ms * 1e6), gemm);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_schnet: %s\n", e.what());
         return 1;

@@ -189,7 +189,22 @@ def main():
     print(f"# torch force loss (E + F) at the exported weights {first[0]:.6g} + {first[1]:.6g}, "
           f"before step {reps + 1} {last[0]:.6g} + {last[1]:.6g}")
     line += f" train_forces_ms={sorted(ts)[len(ts) // 2]:.3f}"
-    print(f"{line} rss_mb={rss:.1f} rss_forces_mb={peak_mb():.1f}")
+    print(f"{line} rss_mb={rss:.1f} rss_forces_mb={peak_mb():.1f} sgemm_gflops={sgemm_gflops():.1f}")
+
+
+def sgemm_gflops(n=1024):
+    """torch.mm on (n, n) float32 with this process's threads: the system BLAS (on Debian, the
+    libblas.so.3 alternative: OpenBLAS with libopenblas0-pthread), the ceiling the SchNet rates of
+    bench/compare schnet are read against beside eipnn's Eigen sgemm."""
+    a = torch.rand(n, n)
+    b = torch.rand(n, n)
+    torch.mm(a, b)
+    ts = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        ts.append(time.perf_counter() - t0)
+    return 2.0 * n ** 3 / sorted(ts)[len(ts) // 2] * 1e-9
 
 
 if __name__ == "__main__":

@@ -371,6 +371,43 @@ TEST_CASE("SchNet backward() is backward_pairs() spread onto each pair's first e
     for (std::size_t k = 0; k < want.size(); ++k) CHECK(std::abs(dL_dvec[k] - want[k]) <= 4 * eipnn::test::eps<double>() * largest);
 }
 
+TEST_CASE("SchNet energy_forces (filter derivatives from the forward) equals forward + reverse backward",
+          "[nn][gradcheck]") {
+    for (const SchNetConfig& cfg : eipnn::test::ModelFixture<SchNet<double>>::gradcheck_configs()) {
+        const SchNet<double> m = small_model<SchNet<double>>(cfg);
+        const GraphBatch batch = make_graph_batch(model_test_structures(), m.config.cutoff);
+        const Host host{2};
+        SchNetForward<double> fw_forces, fw_plain;
+        EnergyForces<double> ef, want;
+        m.energy_forces(host, batch, fw_forces, ef);
+        REQUIRE(fw_forces.blocks.front().conv.filter_dr_kept);
+        // the reverse path: the plain forward, then the backward through the filter networks
+        m.forward(host, batch, fw_plain);
+        REQUIRE_FALSE(fw_plain.blocks.front().conv.filter_dr_kept);
+        const std::vector<double> seed = head0_seed(batch.n_graphs(), m.config.n_heads);
+        std::vector<double> dE_dvec;
+        m.backward(host, batch, fw_plain, span_of(seed), nullptr, &dE_dvec);
+        forces_from_edge_gradients(host, batch, dE_dvec, want);
+        for (index_t g = 0; g < batch.n_graphs(); ++g)
+            CHECK(ef.energies[std::size_t(g)] == fw_plain.energies[std::size_t(g * m.config.n_heads)]);
+        double largest = 0;
+        for (double f : want.forces) largest = std::max(largest, std::abs(f));
+        REQUIRE(largest > 1e-3);
+        // the same derivative summed in another order (forward against reverse mode through the
+        // filter network: sums over F and over the window): a few eps per term, F terms
+        const double tol = 4 * double(cfg.n_features) * eipnn::test::eps<double>() * largest;
+        REQUIRE(ef.forces.size() == want.forces.size());
+        for (std::size_t k = 0; k < want.forces.size(); ++k) CHECK(std::abs(ef.forces[k] - want.forces[k]) <= tol);
+        for (std::size_t k = 0; k < want.virial.size(); ++k)
+            CHECK(std::abs(ef.virial[k] - want.virial[k]) <= tol * std::max(1.0, std::abs(want.virial[k]) / largest));
+        // parameter gradients after that forward: the reverse tiles, as after the plain forward
+        ParameterBuffer<double> g_forces(m.layout), g_plain(m.layout);
+        m.backward(host, batch, fw_forces, span_of(seed), &g_forces, nullptr);
+        m.backward(host, batch, fw_plain, span_of(seed), &g_plain, nullptr);
+        CHECK(g_forces.data == g_plain.data);
+    }
+}
+
 TEST_CASE("SOAPNet input standardisation from the training set", "[nn]") {
     const SoapNetConfig cfg = eipnn::test::ModelFixture<SoapNet<double>>::small_config();
     SoapNet<double> m(cfg, 3);

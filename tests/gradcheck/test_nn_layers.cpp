@@ -3,6 +3,7 @@
 // and the backward under test is exercised with a generic upstream gradient.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <limits>
 
 #include "eipnn/nn/activations_host.hpp"
@@ -117,6 +118,18 @@ void vector_activation_matches_scalar() {
             CHECK(std::abs(double(v[std::size_t(i)]) - double(rv)) <= 8 * eps * (value_terms + eps));
             CHECK(std::abs(double(s[std::size_t(i)]) - double(rd)) <= 8 * eps * (slope_terms + eps));
             CHECK(d[std::size_t(i)] == s[std::size_t(i)]);
+        }
+        // NaN stays NaN (a diverging training is caught by its loss), and +-inf are limits
+        const T inf = std::numeric_limits<T>::infinity();
+        std::vector<T> odd{std::numeric_limits<T>::quiet_NaN(), inf, -inf}, ov(3), os(3);
+        activation_value_slope(Host{1}, a, span_of(std::as_const(odd)), span_of(ov), span_of(os));
+        CHECK(std::isnan(ov[0]));
+        CHECK(std::isnan(os[0]));
+        if (a == Activation::ShiftedSoftplus) {  // (SiLU's slope is 0 * inf there)
+            CHECK(os[1] == T(1));
+            CHECK(os[2] == T(0));
+            CHECK(ov[1] == inf);
+            CHECK(std::abs(double(ov[2]) + std::log(2.0)) <= eps);
         }
     }
 }

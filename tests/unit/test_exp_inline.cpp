@@ -92,3 +92,34 @@ TEST_CASE("log_poly outside positive normal numbers gives NaN", "[math][log]") {
         CHECK(std::isnan(log_poly(x)));
     }
 }
+
+// The float overload. Tolerance 2 FLT_EPSILON: Cephes' polynomial is good to ~1e-7 relative on
+// |r| <= ln2/2 (0.85 FLT_EPSILON), the reduction's kd ln2_lo rounds to < 2^-30 relative to r and
+// the final 1 + (...) once (0.5 ulp); below 2 eps and far below a wrong coefficient's error.
+TEST_CASE("exp_poly(float) matches expl to 2 float eps over its range", "[math][exp]") {
+    const double tol = 2 * double(FLT_EPSILON);
+    std::mt19937_64 rng(43);
+    std::uniform_real_distribution<float> wide(-87.0f, 88.0f), narrow(-2.0f, 2.0f);
+    double worst = 0;
+    for (int n = 0; n < 200000; ++n) {
+        const float x = n % 2 ? wide(rng) : narrow(rng);
+        const double e = rel_err(double(exp_poly(x)), expl(static_cast<long double>(x)));
+        worst = std::max(worst, e);
+        INFO("x = " << x);
+        REQUIRE(e <= tol);
+    }
+    for (int k = -125; k <= 126; ++k) {
+        const float x = float(k) * 0.693147182f;
+        for (const float y : {std::nextafter(x, -1e9f), x, std::nextafter(x, 1e9f)})
+            REQUIRE(rel_err(double(exp_poly(y)), expl(static_cast<long double>(y))) <= tol);
+    }
+    CHECK(exp_poly(0.0f) == 1.0f);
+    INFO("worst relative error " << worst);
+    CHECK(worst > 0);
+    // outside: 0 below -87, inf above 88, NaN stays NaN
+    CHECK(exp_poly(-87.5f) == 0.0f);
+    CHECK(exp_poly(-std::numeric_limits<float>::infinity()) == 0.0f);
+    CHECK(std::isinf(exp_poly(88.5f)));
+    CHECK(std::isinf(exp_poly(std::numeric_limits<float>::infinity())));
+    CHECK(std::isnan(exp_poly(std::numeric_limits<float>::quiet_NaN())));
+}

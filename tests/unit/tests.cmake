@@ -3,6 +3,8 @@
 # and the benchmarks (built with -march=native) take:
 # - EDIP evaluates its exponentials with math/exp_inline.hpp's polynomials, and the host runs it
 #   four atoms at a time, one per SIMD lane (edip.hpp, EdipKernel::lanes);
+# - float activations run a loop over exp_poly and Cephes' log polynomial instead of Eigen's
+#   packets (nn/activations_host.hpp), checked by test_nn_layers against the scalar functions;
 # - vectorised loops work on 32- or 64-byte packets, so a result could depend on where a buffer
 #   lies on the heap; test_determinism shifts the heap between runs to catch that.
 include(CheckCXXCompilerFlag)
@@ -15,4 +17,5 @@ if(EIPNN_HAS_MARCH_NATIVE)
     ${CMAKE_CURRENT_LIST_DIR}/../reference/test_eip_edip_kim.cpp
     ${CMAKE_CURRENT_LIST_DIR}/../gradcheck/test_eip_edip_fd.cpp)
   eipnn_add_test(test_determinism_native NATIVE ${CMAKE_CURRENT_LIST_DIR}/test_determinism.cpp)
+  eipnn_add_test(test_nn_layers_native NATIVE ${CMAKE_CURRENT_LIST_DIR}/../gradcheck/test_nn_layers.cpp)
 endif()

@@ -8,7 +8,8 @@
 // range (checked against long double in tests/unit/test_exp_inline.cpp).
 // Domain: results below 2^-1021 (x < -708) are returned as 0 instead of a subnormal (an absolute
 // error < 3e-308); x > 709 gives +inf (exp overflows at 709.78, so (709, 709.78] is not covered);
-// NaN gives NaN. Double only: float kernels keep std::exp.
+// NaN gives NaN. The float overload (below) is the same method at float's precision; where kernels
+// call it is their choice (exp_inline(float) stays the platform's).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -53,6 +54,34 @@ EIPNN_HD EIPNN_EXP_INLINE double exp_poly(double x) {
     double y = p * scale;
     y = x < -708.0 ? 0.0 : y;
     y = x > 709.0 ? HUGE_VAL : y;
+    return x != x ? x : y;
+}
+
+// exp for float, the same way: Cody–Waite with ln2 = 0.693359375 (9 bits, so k ln2_hi is exact)
+// - 2.12194440e-4, and Cephes' degree-5 polynomial for (exp(r) - 1 - r) / r^2 (Moshier's published
+// coefficients), ~1 ulp. Domain: x < -87 gives 0 (instead of a result below 1.7e-38), x > 88 gives
+// +inf ((88, 88.72] is not covered), NaN gives NaN.
+EIPNN_HD EIPNN_EXP_INLINE float exp_poly(float x) {
+    const float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);  // 2^k stays a normal number
+    const float shift = 0x1.8p23f;  // round(x / ln2) in the low mantissa bits, as in the double one
+    const float kd_shifted = xc * 0x1.715476p0f + shift;
+    std::uint32_t k_bits;
+    std::memcpy(&k_bits, &kd_shifted, sizeof k_bits);
+    const float kd = kd_shifted - shift;
+    const float r = (xc - kd * 0.693359375f) + kd * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    const float e = (r + (r * r) * p) + 1.0f;
+    const std::uint32_t scale_bits = (k_bits + 127u) << 23;  // k in [-126, 127]: a normal 2^k
+    float scale;
+    std::memcpy(&scale, &scale_bits, sizeof scale);
+    float y = e * scale;
+    y = x < -87.0f ? 0.0f : y;
+    y = x > 88.0f ? HUGE_VALF : y;
     return x != x ? x : y;
 }
 

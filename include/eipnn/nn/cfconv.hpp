@@ -17,8 +17,11 @@
 //   forward into a small (pairs, window) table the backward reuses (no exp in the tile loops).
 // - Activations run vectorised over each tile (activations_host.hpp); dot products over F keep
 //   kDotLanes partial sums so they vectorise without -ffast-math (cfconv_functors.hpp).
-// - Without parameter gradients (inference: forces only) the backward skips ssp(a1), dW2, db2,
-//   dW1 and db1: per tile one GEMM (dL/dh1) and the window dot products remain.
+// - Without parameter gradients (the force pass of force training) the backward skips ssp(a1),
+//   dW2, db2, dW1 and db1: per tile one GEMM (dL/dh1) and the window dot products remain.
+// - Energies and forces alone (energy_forces, MD): cfconv_fwd(for_forces) keeps do/dr from the
+//   forward (forward mode through the filter network, its GEMM beside o's on the same tile), and
+//   the backward is one pass over the pairs (cfconv_table.hpp's): no tile is visited twice.
 // - The conv is a segment sum over each centre's CSR edges (no atomics); its input gradient
 //   dxin_j = sum over edges j -> k of dy_k * w_pair is the same kernel with dy in place of xin,
 //   because pair(e) = pair(reverse(e)).
@@ -48,7 +51,10 @@ template <class T, class B = Host>
 struct CfconvSaved {
     Buffer<B, T> filter;            // (n_pairs, F) o_p, before the cutoff
     bool tabulated = false;         // the forward read a filter table (cfconv_table.hpp)
-    Buffer<B, T> filter_dr;         // (n_pairs, F) do_p/dr of a tabulated forward
+    bool filter_dr_kept = false;    // filter_dr holds do/dr: a table's, or the exact network's
+                                    // (cfconv_fwd for forces); a backward without filter gradients is
+                                    // then cfconv_table_bwd's one pass over the pairs
+    Buffer<B, T> filter_dr;         // (n_pairs, F) do_p/dr
     Buffer<B, T> a1, h1;            // (n_pairs, F) the layer-wise path's first layer and ssp(a1)
                                     // (cfconv_layerwise.hpp); empty after the host's fused tiles
 };
@@ -63,6 +69,17 @@ std::vector<T>& tile_scratch(int slot, std::size_t n) {
     return b;
 }
 
+// The per-group parameter-gradient partials of a backward (groups x `part` values), kept by the
+// calling thread between calls and not zeroed here: each group zeroes its own part when it starts
+// (in cache, on the thread that fills it). A fresh zeroed vector per call cost page faults and a
+// pass over every group's part before any work.
+template <class T>
+std::vector<T>& group_partials(std::size_t n) {
+    thread_local std::vector<T> kept;
+    if (kept.size() < n) kept.resize(n);
+    return kept;
+}
+
 }  // namespace detail
 
 // Checks that geom carries the basis window of the batch's pairs (computed by the model's
@@ -75,30 +92,54 @@ BasisWindowView<T> pair_window(const PairGeometry<T, B>& geom, index_t n_pairs, 
     return geom.window.view();
 }
 
-// y (n_atoms, F) from xin (n_atoms, F); saves the filter.
+// y (n_atoms, F) from xin (n_atoms, F); saves the filter o.
+// for_forces: energies and forces follow. Then o' = do/dr is kept too, by forward mode through
+// the same network on the same tile,
+//   a1' = sum over k in window(r) of rbf_k'(r) W1.row(k),  h1' = ssp'(a1) a1',  o' = h1' W2,
+// and a backward without filter gradients is cfconv_table_bwd's single pass over the pairs (dL/dr_p
+// from o, o' and the cutoff) instead of the reverse tiles: the first layer is not recomputed, the
+// activation is evaluated once for value and slope, and the tangent's GEMM replaces the
+// backward's dL/dh1 GEMM. The cost is a second (n_pairs, F) tensor, o', until the backward. A
+// backward with filter gradients can still follow (cfconv_bwd reads only o).
 template <class T>
 void cfconv_fwd(const Host& host, const GraphBatchView& batch, const PairGeometry<T>& geom, const FilterParams<T>& fp,
-                MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y) {
+                MatrixView<const T> xin, CfconvSaved<T>& saved, MatrixView<T> y, bool for_forces = false) {
     const index_t F = fp.W2.cols, n_pairs = batch.n_pairs();
     const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_fwd");
     saved.filter.resize(std::size_t(n_pairs) * F);
+    saved.filter_dr.resize(for_forces ? std::size_t(n_pairs) * F : 0);
     saved.tabulated = false;
+    saved.filter_dr_kept = for_forces;
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
-    T* filter = saved.filter.data();
+    T *filter = saved.filter.data(), *filter_dr = saved.filter_dr.data();
     {
-        // (counted: layer 2's GEMM; the window products are left out)
-        const PhaseScope phase("filter network (pair tiles)", 2.0 * double(n_pairs) * F * F, true);
+        // (counted: layer 2's GEMMs, o and for forces o'; the window products are left out)
+        const PhaseScope phase("filter network (pair tiles)", (for_forces ? 4.0 : 2.0) * double(n_pairs) * F * F, true);
         for_each_block(host, n_tiles, [&](index_t t) {
             const index_t p0 = t * kPairTile, rows = std::min(kPairTile, n_pairs - p0);
-            std::vector<T>& A1 = detail::tile_scratch<T>(0, std::size_t(kPairTile) * F);
+            std::vector<T>& A1 = detail::tile_scratch<T>(0, std::size_t(kPairTile) * F);   // a1, then h1
+            std::vector<T>& A1d = detail::tile_scratch<T>(1, std::size_t(kPairTile) * F);  // a1', then h1'
             const FilterFirstLayer<T> layer1{window, fp.W1, fp.b1, {A1.data(), rows, F}, p0};
-            for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
-            const Span<T> a1{A1.data(), rows * F};
-            activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>(a1), a1);  // in place: h1
-            ConstRowMap<T> h1(A1.data(), rows, F);
+            for (index_t p = p0; p < p0 + rows; ++p) {
+                layer1(p);
+                if (for_forces)
+                    window_rows_combine(static_cast<const T*>(nullptr), fp.W1, window.first[p], window.count[p],
+                                        [&](index_t q) { return window.d_dr(p, q); }, A1d.data() + std::size_t(p - p0) * F);
+            }
+            // h1 = ssp(a1) in place; for forces h1' = ssp'(a1) a1' in place, from the same evaluation
+            detail::for_each_chunk(Host{1}, rows * F, [&](index_t k0, index_t m) {
+                T* const tangent = for_forces ? A1d.data() + k0 : nullptr;
+                detail::activation_chunk<T>(Activation::ShiftedSoftplus, A1.data() + k0, m, A1.data() + k0, nullptr,
+                                            tangent, tangent);
+            });
+            // the bias first, then the GEMM accumulates onto it: Eigen's `o = h1 W2` would zero o
+            // and accumulate anyway, so this saves a pass over the tile
             RowMap<T> o(filter + std::size_t(p0) * F, rows, F);
-            multiply_into(o, h1, eigen_map(fp.W2), false);
-            o.rowwise() += eigen_map(fp.b2).row(0);
+            o.rowwise() = eigen_map(fp.b2).row(0);
+            multiply_into(o, ConstRowMap<T>(A1.data(), rows, F), eigen_map(fp.W2), true);
+            if (for_forces)
+                multiply_into(RowMap<T>(filter_dr + std::size_t(p0) * F, rows, F),
+                              ConstRowMap<T>(A1d.data(), rows, F), eigen_map(fp.W2), false);
         });
     }
     const PhaseScope gather("conv gather");
@@ -129,13 +170,14 @@ void cfconv_bwd(const Host& host, const GraphBatchView& batch, const PairGeometr
     const index_t n_groups = (n_tiles + kTilesPerGroup - 1) / kTilesPerGroup;
     // per group: dW1 (K, F), db1 (F), dW2 (F, F), db2 (F)
     const std::size_t part = std::size_t(K) * F + std::size_t(F) * F + 2 * std::size_t(F);
-    std::vector<T> partial(want_grads ? part * std::size_t(n_groups) : 0, T(0));
+    std::vector<T>& partial = detail::group_partials<T>(want_grads ? part * std::size_t(n_groups) : 0);
 
     {
         // (counted: the GEMMs dL/dh1 and, with parameter gradients, dW2)
         const PhaseScope phase("filter network (pair tiles)", (want_grads ? 4.0 : 2.0) * double(n_pairs) * F * F, true);
         for_each_block(host, n_groups, [&](index_t g) {
             T* const base = want_grads ? partial.data() + part * std::size_t(g) : nullptr;
+            if (base) std::fill(base, base + part, T(0));
             T* const gW1 = base;
             T* const gb1 = base ? base + std::size_t(K) * F : nullptr;
             T* const gW2 = base ? gb1 + F : nullptr;

@@ -42,7 +42,7 @@ void cfconv_layerwise_fwd(const B& b, const GraphBatchView& batch, const PairGeo
     const index_t F = fp.W2.cols, P = batch.n_pairs();
     const BasisWindowView<T> window = pair_window(geom, P, "cfconv_layerwise_fwd");
     for (auto* buf : {&sv.a1, &sv.h1, &sv.filter}) buf->resize(std::size_t(P) * F);
-    sv.tabulated = false;
+    sv.tabulated = sv.filter_dr_kept = false;
     for_each(b, P, FilterFirstLayer<T>{window, fp.W1, fp.b1, matrix_of(sv.a1, F), 0});
     activation_fwd(b, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a1)), span_of(sv.h1));
     dense_fwd(b, matrix_of(std::as_const(sv.h1), F), fp.W2, fp.b2, matrix_of(sv.filter, F));
@@ -89,10 +89,12 @@ void cfconv_layerwise_bwd(const B& b, const GraphBatchView& batch, const PairGeo
     if (grads.b1.data) bias_grad_add(b, MatrixView<const T>(dL_da1), grads.b1);
 }
 
-// The layer for every backend without a fused overload (the host's are in cfconv.hpp).
+// The layer for every backend without a fused overload (the host's are in cfconv.hpp). for_forces
+// (the host's cue to keep do/dr) changes nothing here: the layer-wise backward reads the a1 and h1
+// it keeps anyway.
 template <class B, class T>
 void cfconv_fwd(const B& b, const GraphBatchView& batch, const PairGeometry<T, B>& geom, const FilterParams<T>& fp,
-                MatrixView<const T> xin, CfconvSaved<T, B>& sv, MatrixView<T> y) {
+                MatrixView<const T> xin, CfconvSaved<T, B>& sv, MatrixView<T> y, bool /*for_forces*/ = false) {
     cfconv_layerwise_fwd(b, batch, geom, fp, xin, sv, y);
 }
 template <class B, class T>

@@ -124,12 +124,13 @@ void cfconv_bwd_second(const Host& host, const GraphBatchView& batch, const Pair
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
     const index_t n_groups = (n_tiles + kTilesPerGroup - 1) / kTilesPerGroup;
     const std::size_t part = std::size_t(K) * F + std::size_t(F) * F + 2 * std::size_t(F);
-    std::vector<T> partial(part * std::size_t(n_groups), T(0));
+    std::vector<T>& partial = detail::group_partials<T>(part * std::size_t(n_groups));
     {
         // (counted: the GEMMs dH, DH and the two dW2 products)
         const PhaseScope phase("filter network (pair tiles)", 8.0 * double(n_pairs) * F * F, true);
         for_each_block(host, n_groups, [&](index_t g) {
             T* const gW1 = partial.data() + part * std::size_t(g);
+            std::fill(gW1, gW1 + part, T(0));
             T* const gb1 = gW1 + std::size_t(K) * F;
             T* const gW2 = gb1 + F;
             T* const gb2 = gW2 + std::size_t(F) * F;

@@ -8,6 +8,8 @@
 //             dL/dr_p += sum_c dL/dw_p,c (o'_p,c fc_p + o_p,c fc'_p),  dL/dw_p = dy_i xin_j + dy_j xin_i
 //             in one pass: no filter layers, no tiles, no parameter gradients.
 // Since o' is p's exact derivative, dL/dr is the exact gradient of the compressed model.
+// cfconv_table_bwd is also the backward of the exact network's energies-and-forces forward
+// (cfconv_fwd with for_forces, cfconv.hpp), which keeps the network's own o' the same way.
 // Every functor writes only its own pair's or atom's outputs: deterministic for any thread count.
 #pragma once
 #include <vector>
@@ -70,7 +72,7 @@ void cfconv_table_fwd(const Host& host, const GraphBatchView& batch, const PairG
                     "build the table from this model (SchNet::compress_filters)");
     saved.filter.resize(std::size_t(P) * F);
     saved.filter_dr.resize(std::size_t(P) * F);
-    saved.tabulated = true;
+    saved.tabulated = saved.filter_dr_kept = true;
     for_each(host, P,
              FilterTableLookup<T>{table.view(), span_of(geom.r), matrix_of(saved.filter, F), matrix_of(saved.filter_dr, F)});
     for_each_dynamic(host, batch.n_atoms(),

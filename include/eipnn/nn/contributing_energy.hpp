@@ -44,7 +44,7 @@ void contributing_energy_forces(const Host& host, const Model& model, const Grap
     if (G < 1 || G > 2)
         throw Error(str("the batch has ", G, " graphs"), "contributing_energy_forces",
                     "build it with make_explicit_graph (graph 0 contributing, graph 1 ghosts)");
-    model.forward(host, batch, fw);
+    model.forward_for_forces(host, batch, fw);  // no parameter gradients follow
     out.energy = fw.energies[0];
     // per-atom energies as the head sums them (readout_functors.hpp, HeadEnergySum; head 0's
     // references are head_ref's first n_species values)

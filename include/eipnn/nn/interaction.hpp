@@ -46,11 +46,14 @@ struct InteractionTangent {
 };
 
 // `table` (if given; host only): the block's filter tabulated over r (filter_table.hpp, inference
-// only); the backward then follows the table too (sv.conv.tabulated).
+// only); the backward then follows the table too (sv.conv.tabulated). `for_forces` (host; ignored
+// elsewhere): energies and forces follow, so the filter keeps its derivative from the forward
+// (cfconv_fwd) and a backward without filter gradients is one pass over the pairs; one with them
+// still works (the reverse tiles need only o).
 template <class B, class T>
 void interaction_fwd(const B& b, const GraphBatchView& batch, const PairGeometry<T, B>& geom,
                      const InteractionParams<T>& ip, bool residual, MatrixView<const T> x, InteractionSaved<T, B>& sv,
-                     MatrixView<T> x_out, const FilterTable<T>* table = nullptr) {
+                     MatrixView<T> x_out, const FilterTable<T>* table = nullptr, bool for_forces = false) {
     const index_t n = x.rows, F = x.cols;
     for (auto* v : {&sv.xin, &sv.y, &sv.a, &sv.h}) v->resize(std::size_t(n) * F);
     const MatrixView<const T> none{};
@@ -62,7 +65,8 @@ void interaction_fwd(const B& b, const GraphBatchView& batch, const PairGeometry
             throw Error("compressed filters run on the Host backend only", "interaction_fwd",
                         "evaluate the exact model on this backend, or the compressed one on the host");
     } else {
-        cfconv_fwd(b, batch, geom, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F));
+        cfconv_fwd(b, batch, geom, ip.filter, matrix_of(std::as_const(sv.xin), F), sv.conv, matrix_of(sv.y, F),
+                   for_forces);
     }
     dense_fwd(b, matrix_of(std::as_const(sv.y), F), ip.W_o1, ip.b_o1, matrix_of(sv.a, F));
     activation_fwd(b, Activation::ShiftedSoftplus, span_of(std::as_const(sv.a)), span_of(sv.h));
@@ -98,10 +102,13 @@ void interaction_bwd(const B& b, const GraphBatchView& batch, const PairGeometry
     dense_bwd(b, matrix_of(sv.y, F), ip.W_o1, c(d_a), d_y, g.W_o1, g.b_o1);
     save(&InteractionAdjoints<T, B>::dy, d_y.data);
     // the conv's input gradient lands in d_a (free again), then through W_in into dL_dx
-    if (sv.conv.tabulated) {
-        if (g.filter.any())
-            throw Error("a tabulated filter has no parameter gradients", "interaction_bwd",
-                        "compressed filters are for inference; train the exact model (SchNet::drop_compressed_filters)");
+    // The one pass over the pairs from o and o' where the forward kept o' (a filter table; the
+    // host's forward for forces) and no filter gradient is asked for; else the reverse tiles,
+    // which need only o (every exact forward keeps it).
+    if (sv.conv.tabulated && g.filter.any())
+        throw Error("a tabulated filter has no parameter gradients", "interaction_bwd",
+                    "compressed filters are for inference; train the exact model (SchNet::drop_compressed_filters)");
+    if (sv.conv.filter_dr_kept && !g.filter.any()) {
         if constexpr (std::is_same_v<B, Host>)
             cfconv_table_bwd(b, batch, geom, matrix_of(sv.xin, F), sv.conv, c(d_y), d_a, dL_dr);
         else

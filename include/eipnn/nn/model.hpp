@@ -162,10 +162,17 @@ public:
         return m;
     }
 
+    // The forward energy_forces runs: the plain forward, unless the model hides this with one that
+    // keeps only what an energies-and-forces backward needs (SchNet: its filters' derivatives).
+    template <class Forward>
+    void forward_for_forces(const Host& host, const GraphBatch& batch, Forward& fw) const {
+        self().forward(host, batch, fw);
+    }
+
     // Energies (head 0), forces and per-graph virials.
     template <class Forward>
     void energy_forces(const Host& host, const GraphBatch& batch, Forward& fw, EnergyForces<T>& out) const {
-        self().forward(host, batch, fw);
+        self().forward_for_forces(host, batch, fw);
         const index_t G = batch.n_graphs(), K = config.n_heads;
         const std::vector<double> seed = head0_seed(G, K);
         out.energies.resize(std::size_t(G));

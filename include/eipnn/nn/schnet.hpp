@@ -96,8 +96,12 @@ struct SchNetBackwardWork {
 // ---- the passes, written once for every backend (core/backend.hpp) --------------------------
 // Forward: energies of every head (fw.energies). fw.species (n_atoms) must be set by the caller
 // (species_indices), in b's memory; the batch's cutoff must be the model's.
+// for_forces: energies and forces follow, and the host's filters keep their derivative from the
+// forward (interaction_fwd), which a backward without parameter gradients reads; everything the
+// plain forward keeps is kept too, so any other pass can follow as well.
 template <class B, class T>
-void schnet_forward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw) {
+void schnet_forward(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw,
+                    bool for_forces = false) {
     const SchNetConfig& config = w.config;
     const index_t n = batch.n_atoms(), F = config.n_features, P = batch.n_pairs();
     if constexpr (!std::is_same_v<B, Host>)
@@ -132,7 +136,7 @@ void schnet_forward(const B& b, const SchNetWeights<T>& w, const GraphBatchView&
     for (index_t t = 0; t < config.n_interactions; ++t)
         interaction_fwd(b, batch, fw.geom, w.block(t), config.residual, matrix_of(std::as_const(fw.x[std::size_t(t)]), F),
                         fw.blocks[std::size_t(t)], matrix_of(fw.x[std::size_t(t) + 1], F),
-                        w.compressed ? &w.compressed->blocks[std::size_t(t)] : nullptr);
+                        w.compressed ? &w.compressed->blocks[std::size_t(t)] : nullptr, for_forces);
     energy_heads_fwd(b, batch, w.params, span_of(std::as_const(fw.species)), w.head_scale, w.head_ref,
                      matrix_of(std::as_const(fw.x.back()), F), fw.heads, fw.energies);
 }
@@ -296,7 +300,7 @@ void parameter_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchV
 template <class B, class T>
 void schnet_energy_forces(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw,
                           SchNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dr, ForceBuffers<T, B>& out) {
-    schnet_forward(b, w, batch, fw);
+    schnet_forward(b, w, batch, fw, true);
     const std::vector<double> seed = head0_seed(batch.n_graphs(), w.config.n_heads);
     schnet_backward_pairs(b, w, batch, fw, span_of(seed), ParameterViews<T>{}, &dE_dr, Span<const T>{}, work);
     pair_to_edge_gradients(b, batch, fw.geom, span_of(std::as_const(dE_dr)), out.dE_dvec);
@@ -393,6 +397,12 @@ public:
     void forward(const Host& host, const GraphBatch& batch, SchNetForward<T>& fw) const {
         prepare_forward(batch, fw);
         schnet_forward(host, weights(), batch, fw);
+    }
+    // The forward of energy_forces (model.hpp): schnet_forward's for_forces, whose backward without
+    // parameter gradients is one pass over the pairs.
+    void forward_for_forces(const Host& host, const GraphBatch& batch, SchNetForward<T>& fw) const {
+        prepare_forward(batch, fw);
+        schnet_forward(host, weights(), batch, fw, true);
     }
 
     MatrixView<const T> features(const SchNetForward<T>& fw) const { return matrix_of(fw.x.back(), config.n_features); }
