@@ -35,24 +35,24 @@ inline constexpr index_t kActivationParallelMin = 1 << 16;
 namespace detail {
 
 // float where math::exp_poly is SIMD code (host targets with FMA vector units: the tool, the
-// benches): a plain loop over the chunk that the compiler vectorises, about 1.6x faster than the
-// Eigen packets below, whose float log and exp handle every input class. Per element:
+// benches): a plain loop over the chunk that the compiler vectorises, faster than the Eigen
+// packets below, whose float log and exp handle every input class. Per element:
 //   t = exp_poly(-|x|), u = 1 + t, 1/u once;  sigmoid as below;
 //   log1p(t) with Cephes' logf polynomial, log(1 + f) = f - f^2/2 + f^3 P(f) on
 //   f in [sqrt(1/2) - 1, sqrt(2) - 1]: f = t itself while u <= sqrt 2 (no rounding of 1 + t at
 //   all), else log1p(t) = ln 2 + log(u/2) - ((u - 1) - t)/u with f = u/2 - 1 (exact) and the
 //   correction for the rounding of u, as the Eigen path. There ln 2 cancels against ssp's - ln 2
 //   before any rounding, near ssp's zero at x = 0.
-// The results go through local arrays: value may alias x, and a loop storing through a pointer
-// that may alias its input is left scalar (the compiler's overlap check fails when they are equal).
+// The vectorised loop reads x and writes local arrays only, copied out after it: value may alias
+// x and dL_dpre may alias dL_dout (in-place calls).
 #if EIPNN_EXP_IS_POLYNOMIAL
 inline constexpr bool kFloatActivationsInline = true;
 #else
 inline constexpr bool kFloatActivationsInline = false;
 #endif
 
-// GCC on AVX-512 targets prefers 256-bit vectors by default; this loop gains from 512-bit ones
-// (0.68 against 1.0 ns per element, measured on a Xeon with AVX-512).
+// GCC on AVX-512 targets prefers 256-bit vectors by default; this loop measured faster with 512-bit
+// ones (its divisions and polynomials keep both vector ports busy).
 #if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define EIPNN_WIDE_VECTORS __attribute__((target("prefer-vector-width=512")))
 #else

@@ -16,6 +16,7 @@
 
 #include "eipnn/core/error.hpp"
 #include "eipnn/core/host_backend.hpp"
+#include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/cfconv.hpp"
@@ -86,10 +87,14 @@ void cfconv_table_bwd(const Host& host, const GraphBatchView& batch, const PairG
                       const CfconvSaved<T>& saved, MatrixView<const T> dL_dy, MatrixView<T> dL_dxin, Span<T> dL_dr) {
     const index_t F = xin.cols;
     const MatrixView<const T> filter = matrix_of(saved.filter, F), filter_dr = matrix_of(saved.filter_dr, F);
-    for_each_dynamic(host, batch.n_atoms(),
-                     ConvGather<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair), dL_dy,
-                                   filter, span_of(geom.fc), dL_dxin});
+    {
+        const PhaseScope phase("conv gather");
+        for_each_dynamic(host, batch.n_atoms(),
+                         ConvGather<T>{span_of(batch.offsets), span_of(batch.neighbors), span_of(batch.edge_pair),
+                                       dL_dy, filter, span_of(geom.fc), dL_dxin});
+    }
     if (!dL_dr.data) return;
+    const PhaseScope phase("filter derivative (pairs)");
     for_each(host, batch.n_pairs(),
              FilterTablePairGrad<T>{span_of(batch.pair_edge), span_of(batch.centers), span_of(batch.neighbors), xin, dL_dy,
                                     filter, filter_dr, span_of(geom.fc), span_of(geom.dfc_dr), dL_dr});

@@ -7,6 +7,7 @@
 //   layout, params                      one flat parameter buffer with named views (parameters.hpp)
 //   head_scale, head_ref, bn            K energy heads' scale and references, the classifier's BatchNorm
 //   forward(host, batch, fw)            energies (n_graphs, K) and the saved state `Forward`
+//   forward_for_forces(host, batch, fw) the forward energy_forces runs (default: forward)
 //   backward(host, batch, fw, dL_dE, grads*, dL_dvec*, dL_dfeatures*)  parameter and edge-vector gradients
 //   energy_forces(host, batch, fw, out) energies, forces (-dE/dx), virials
 //   classifier_forward / _backward      the K+1-way classifier head of strategy 1
@@ -163,7 +164,8 @@ public:
     }
 
     // The forward energy_forces runs: the plain forward, unless the model hides this with one that
-    // keeps only what an energies-and-forces backward needs (SchNet: its filters' derivatives).
+    // also keeps what makes a backward without parameter gradients cheaper (SchNet: its filters'
+    // derivatives, nn/cfconv.hpp).
     template <class Forward>
     void forward_for_forces(const Host& host, const GraphBatch& batch, Forward& fw) const {
         self().forward(host, batch, fw);

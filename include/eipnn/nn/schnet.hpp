@@ -300,7 +300,7 @@ void parameter_backward(const B& b, const SchNetWeights<T>& w, const GraphBatchV
 template <class B, class T>
 void schnet_energy_forces(const B& b, const SchNetWeights<T>& w, const GraphBatchView& batch, SchNetForward<T, B>& fw,
                           SchNetBackwardWork<T, B>& work, Buffer<B, T>& dE_dr, ForceBuffers<T, B>& out) {
-    schnet_forward(b, w, batch, fw, true);
+    schnet_forward(b, w, batch, fw, /*for_forces=*/true);
     const std::vector<double> seed = head0_seed(batch.n_graphs(), w.config.n_heads);
     schnet_backward_pairs(b, w, batch, fw, span_of(seed), ParameterViews<T>{}, &dE_dr, Span<const T>{}, work);
     pair_to_edge_gradients(b, batch, fw.geom, span_of(std::as_const(dE_dr)), out.dE_dvec);
@@ -402,7 +402,7 @@ public:
     // parameter gradients is one pass over the pairs.
     void forward_for_forces(const Host& host, const GraphBatch& batch, SchNetForward<T>& fw) const {
         prepare_forward(batch, fw);
-        schnet_forward(host, weights(), batch, fw, true);
+        schnet_forward(host, weights(), batch, fw, /*for_forces=*/true);
     }
 
     MatrixView<const T> features(const SchNetForward<T>& fw) const { return matrix_of(fw.x.back(), config.n_features); }
