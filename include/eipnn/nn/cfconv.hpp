@@ -107,7 +107,9 @@ void cfconv_fwd(const Host& host, const GraphBatchView& batch, const PairGeometr
     const index_t F = fp.W2.cols, n_pairs = batch.n_pairs();
     const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_fwd");
     saved.filter.resize(std::size_t(n_pairs) * F);
-    saved.filter_dr.resize(for_forces ? std::size_t(n_pairs) * F : 0);
+    // (a plain forward leaves filter_dr as it is: shrinking it frees nothing and would cost a
+    // zero fill when the next forward for forces grows it again)
+    if (for_forces) saved.filter_dr.resize(std::size_t(n_pairs) * F);
     saved.tabulated = false;
     saved.filter_dr_kept = for_forces;
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
