@@ -12,7 +12,7 @@
 //   train_forces_ms=<median> rss_mb=<peak before the
 //   force step> rss_forces_mb=<peak> step_gflop=<executed> step_gflops=<rate>
 //   forces_gflop=<executed> forces_gflops=<rate> infer_gflop=<executed> infer_gflops=<rate>
-//   sgemm_gflops=<rate>
+//   sgemm_gflops=<the better of> eigen_sgemm_gflops=<Eigen GEMM> eipnn_sgemm_gflops=<eipnn gemm>
 // and the phases of each step (bench/support/train_bench.hpp, print_phase_profile).
 #include <Eigen/Core>
 #include <algorithm>
@@ -190,14 +190,15 @@ int main(int argc, char** argv) {
                                   4 * n * F * cfg.head_hidden;
         const double train_ms = median(t_train), infer_ms = median(t_infer);
         std::printf("# mean Gaussian window %.1f of %d\n", window / P, int(cfg.n_rbf));
-        const double gemm = bench::sgemm_gflops(threads);
+        const bench::SgemmRates gemm = bench::sgemm_gflops(threads);
         std::printf("eipnn train_ms=%.2f infer_ms=%.2f infer_compressed_ms=%.2f train_forces_ms=%.2f rss_mb=%.1f "
                     "rss_forces_mb=%.1f step_gflop=%.3f step_gflops=%.1f forces_gflop=%.3f forces_gflops=%.1f "
-                    "infer_gflop=%.3f infer_gflops=%.1f sgemm_gflops=%.1f\n",
+                    "infer_gflop=%.3f infer_gflops=%.1f sgemm_gflops=%.1f eigen_sgemm_gflops=%.1f "
+                    "eipnn_sgemm_gflops=%.1f\n",
                     train_ms, infer_ms, median(t_infer_compressed), train_forces_ms, rss_mb, bench::peak_rss_mb(),
                     step_flop * 1e-9,
                     step_flop / (train_ms * 1e6), forces_flop * 1e-9, forces_flop / (train_forces_ms * 1e6),
-                    infer_flop * 1e-9, infer_flop / (infer_ms * 1e6), gemm);
+                    infer_flop * 1e-9, infer_flop / (infer_ms * 1e6), gemm.best(), gemm.eigen, gemm.eipnn);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_schnet: %s\n", e.what());
         return 1;

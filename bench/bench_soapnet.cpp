@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
         const double n = batch.n_atoms(), D = double(m.n_descriptors()), H = double(cfg.hidden);
         const double dense_flop = 2 * n * (5 * D * H + 6 * double(cfg.n_backbone_layers - 1) * H * H +
                                            6 * H * double(cfg.head_hidden));
-        const double gemm = bench::sgemm_gflops(threads);
+        const double gemm = bench::sgemm_gflops(threads).best();
         std::printf("eipnn train_ms=%.3f infer_ms=%.2f soap_ms=%.2f train_forces_ms=%.2f rss_mb=%.1f rss_forces_mb=%.1f "
                     "forces_dense_gflop=%.3f forces_dense_gflops=%.1f sgemm_gflops=%.1f\n",
                     train_ms, infer_ms, soap_ms, train_forces_ms, rss_mb, bench::peak_rss_mb(), dense_flop * 1e-9,

@@ -10,7 +10,8 @@
 //   per directed edge: half the filter GEMMs of a full-list implementation, forward and backward.
 // - Pairs are processed in tiles of kPairTile: the first layer is evaluated on each distance's
 //   Gaussian window (math/gaussian_basis.hpp) straight into a tile buffer, the activation in
-//   place, and the second layer is one GEMM from the tile into the stored filter. The only
+//   place, and the second layer is one GEMM from the tile into the stored filter (tile_gemm, with
+//   W2 packed once per call and the bias as the accumulators' start). The only
 //   (pairs, F) tensor written to memory is o (pre-cutoff, needed by the conv and by the backward
 //   for dL/dr); the hidden layer is recomputed per tile in the backward, which costs a window
 //   sum instead of a stored (pairs, F) tensor. The window's Gaussians are evaluated once per
@@ -25,6 +26,8 @@
 // - The conv is a segment sum over each centre's CSR edges (no atomics); its input gradient
 //   dxin_j = sum over edges j -> k of dy_k * w_pair is the same kernel with dy in place of xin,
 //   because pair(e) = pair(reverse(e)).
+// - dW1 is summed per tile row by row of dW1 where window_grad_host.hpp's kernel exists (float,
+//   AVX-512), else per pair (FilterFirstLayerBwd).
 // - Parameter gradients are accumulated per group of tiles (a fixed partition of the pairs, not
 //   of the threads), then summed over groups in order: deterministic for any thread count.
 #pragma once
@@ -40,6 +43,8 @@
 #include "eipnn/nn/dense.hpp"
 #include "eipnn/geometry/graph_batch.hpp"
 #include "eipnn/nn/radial_basis.hpp"
+#include "eipnn/nn/tile_gemm.hpp"
+#include "eipnn/nn/window_grad_host.hpp"
 
 namespace eipnn {
 
@@ -114,6 +119,8 @@ void cfconv_fwd(const Host& host, const GraphBatchView& batch, const PairGeometr
     saved.filter_dr_kept = for_forces;
     const index_t n_tiles = (n_pairs + kPairTile - 1) / kPairTile;
     T *filter = saved.filter.data(), *filter_dr = saved.filter_dr.data();
+    PackedRhs<T> W2;  // packed once, read by every tile
+    W2.pack(fp.W2, false);
     {
         // (counted: layer 2's GEMMs, o and for forces o'; the window products are left out)
         const PhaseScope phase("filter network (pair tiles)", (for_forces ? 4.0 : 2.0) * double(n_pairs) * F * F, true);
@@ -134,14 +141,12 @@ void cfconv_fwd(const Host& host, const GraphBatchView& batch, const PairGeometr
                 detail::activation_chunk<T>(Activation::ShiftedSoftplus, A1.data() + k0, m, A1.data() + k0, nullptr,
                                             tangent, tangent);
             });
-            // the bias first, then the GEMM accumulates onto it: Eigen's `o = h1 W2` would zero o
-            // and accumulate anyway, so this saves a pass over the tile
-            RowMap<T> o(filter + std::size_t(p0) * F, rows, F);
-            o.rowwise() = eigen_map(fp.b2).row(0);
-            multiply_into(o, ConstRowMap<T>(A1.data(), rows, F), eigen_map(fp.W2), true);
+            // o = b2 + h1 W2 (the accumulators start from the bias), o' = h1' W2
+            tile_gemm(rows, GemmLhs<T>{A1.data(), F}, W2.view(), filter + std::size_t(p0) * F, F, GemmInit::BiasRows,
+                      fp.b2.data);
             if (for_forces)
-                multiply_into(RowMap<T>(filter_dr + std::size_t(p0) * F, rows, F),
-                              ConstRowMap<T>(A1d.data(), rows, F), eigen_map(fp.W2), false);
+                tile_gemm(rows, GemmLhs<T>{A1d.data(), F}, W2.view(), filter_dr + std::size_t(p0) * F, F,
+                          GemmInit::Zero);
         });
     }
     const PhaseScope gather("conv gather");
@@ -173,6 +178,8 @@ void cfconv_bwd(const Host& host, const GraphBatchView& batch, const PairGeometr
     // per group: dW1 (K, F), db1 (F), dW2 (F, F), db2 (F)
     const std::size_t part = std::size_t(K) * F + std::size_t(F) * F + 2 * std::size_t(F);
     std::vector<T>& partial = detail::group_partials<T>(want_grads ? part * std::size_t(n_groups) : 0);
+    PackedRhs<T> W2t;  // W2^T packed once, read by every tile
+    W2t.pack(fp.W2, true);
 
     {
         // (counted: the GEMMs dL/dh1 and, with parameter gradients, dW2)
@@ -200,21 +207,25 @@ void cfconv_bwd(const Host& host, const GraphBatchView& batch, const PairGeometr
                 // h1 = ssp(a1) only when dW2 needs it
                 const FilterFirstLayer<T> layer1{window, fp.W1, fp.b1, {S.data(), rows, F}, p0};
                 for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
-                ConstRowMap<T> dO(G.data(), rows, F);
-                multiply_into(RowMap<T>(dH.data(), rows, F), dO, eigen_map(fp.W2).transpose(), false);
+                tile_gemm(rows, GemmLhs<T>{G.data(), F}, W2t.view(), dH.data(), F, GemmInit::Zero);
                 detail::for_each_chunk(Host{1}, rows * F, [&](index_t k0, index_t m) {
                     detail::activation_chunk<T>(Activation::ShiftedSoftplus, S.data() + k0, m,
                                                 want_grads ? H.data() + k0 : nullptr, nullptr, dH.data() + k0,
                                                 dH.data() + k0);
                 });
                 if (want_grads) {
-                    ConstRowMap<T> h1(H.data(), rows, F);
-                    multiply_into(RowMap<T>(gW2, F, F), h1.transpose(), dO, true);
+                    // dW2 += h1^T dL/do
+                    tile_gemm(F, GemmLhs<T>{H.data(), F, true}, rhs_rows(MatrixView<const T>{G.data(), rows, F}),
+                              gW2, F, GemmInit::Accumulate);
                     add_column_sums(MatrixView<const T>{G.data(), rows, F}, gb2);
                 }
+                // dW1 row by row where the kernel exists (window_grad_host.hpp), else per pair here
+                constexpr bool dW1_by_rows = std::is_same_v<T, float> && kWindowGradKernel;
                 const FilterFirstLayerBwd<T> layer1_bwd{window, fp.W1, {dH.data(), rows, F}, dL_dr,
-                                                        gW1, gb1, p0};
+                                                        dW1_by_rows ? nullptr : gW1, gb1, p0};
                 for (index_t p = p0; p < p0 + rows; ++p) layer1_bwd(p);
+                if constexpr (dW1_by_rows)
+                    if (gW1) window_weight_grad_tile(window, p0, rows, dH.data(), F, gW1, K);
             }
         });
     }

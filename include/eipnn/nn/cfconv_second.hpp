@@ -80,6 +80,8 @@ void cfconv_tangent_fwd(const Host& host, const GraphBatchView& batch, const Pai
     const BasisWindowView<T> window = pair_window(geom, n_pairs, "cfconv_tangent_fwd");
     const MatrixView<const T> filter = matrix_of(saved.filter, F);
     const MatrixView<T> w_dot = matrix_of(tan.w_dot, F);
+    PackedRhs<T> W2;  // packed once, read by every tile
+    W2.pack(fp.W2, false);
     {
         // (counted: the GEMM o_dot = h1_dot W2)
         const PhaseScope phase("filter network (pair tiles)", 2.0 * double(n_pairs) * F * F, true);
@@ -90,7 +92,7 @@ void cfconv_tangent_fwd(const Host& host, const GraphBatchView& batch, const Pai
             T* o_dot = detail::second_tile<T>(4, F);
             detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
             for (index_t k = 0; k < rows * F; ++k) a1_dot[k] *= slope[k];  // h1_dot
-            multiply_into(RowMap<T>(o_dot, rows, F), ConstRowMap<T>(a1_dot, rows, F), eigen_map(fp.W2), false);
+            tile_gemm(rows, GemmLhs<T>{a1_dot, F}, W2.view(), o_dot, F, GemmInit::Zero);
             const FilterTangentOut<T> out{{o_dot, rows, F}, filter, span_of(geom.fc), span_of(geom.dfc_dr),
                                           r_dot, w_dot, p0};
             for (index_t p = p0; p < p0 + rows; ++p) out(p);
@@ -125,6 +127,8 @@ void cfconv_bwd_second(const Host& host, const GraphBatchView& batch, const Pair
     const index_t n_groups = (n_tiles + kTilesPerGroup - 1) / kTilesPerGroup;
     const std::size_t part = std::size_t(K) * F + std::size_t(F) * F + 2 * std::size_t(F);
     std::vector<T>& partial = detail::group_partials<T>(part * std::size_t(n_groups));
+    PackedRhs<T> W2t;  // W2^T packed once, read by every tile
+    W2t.pack(fp.W2, true);
     {
         // (counted: the GEMMs dH, DH and the two dW2 products)
         const PhaseScope phase("filter network (pair tiles)", 8.0 * double(n_pairs) * F * F, true);
@@ -147,9 +151,8 @@ void cfconv_bwd_second(const Host& host, const GraphBatchView& batch, const Pair
                                                          {dO, rows, F}, {dOd, rows, F}, p0};
                 for (index_t p = p0; p < p0 + rows; ++p) out_grad(p);
                 detail::filter_hidden_tangent_tile(window, fp, r_dot, p0, rows, a1, a1_dot, slope, curvature);
-                ConstRowMap<T> mO(dO, rows, F), mOd(dOd, rows, F);
-                multiply_into(RowMap<T>(dH, rows, F), mO, eigen_map(fp.W2).transpose(), false);
-                multiply_into(RowMap<T>(DH, rows, F), mOd, eigen_map(fp.W2).transpose(), false);
+                tile_gemm(rows, GemmLhs<T>{dO, F}, W2t.view(), dH, F, GemmInit::Zero);
+                tile_gemm(rows, GemmLhs<T>{dOd, F}, W2t.view(), DH, F, GemmInit::Zero);
                 // h1 = ssp(a1) over a1 (a1 is not needed after), h1_dot = ssp'(a1) a1_dot in `curvature`'s
                 // place once the curvature has been used: first form dL/da1 and dL/da1_dot.
                 for (index_t k = 0; k < m; ++k) {
@@ -159,11 +162,19 @@ void cfconv_bwd_second(const Host& host, const GraphBatchView& batch, const Pair
                     curvature[k] = s * a_dot;                           // h1_dot
                 }
                 activation_fwd(Host{1}, Activation::ShiftedSoftplus, Span<const T>{a1, m}, Span<T>{a1, m});  // h1
-                multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(a1, rows, F).transpose(), mO, true);
-                multiply_into(RowMap<T>(gW2, F, F), ConstRowMap<T>(curvature, rows, F).transpose(), mOd, true);
+                tile_gemm(F, GemmLhs<T>{a1, F, true}, rhs_rows(MatrixView<const T>{dO, rows, F}), gW2, F,
+                          GemmInit::Accumulate);
+                tile_gemm(F, GemmLhs<T>{curvature, F, true}, rhs_rows(MatrixView<const T>{dOd, rows, F}), gW2, F,
+                          GemmInit::Accumulate);
                 add_column_sums(MatrixView<const T>{dO, rows, F}, gb2);
-                const FilterFirstLayerBwdSecond<T> layer1{window, {dH, rows, F}, {DH, rows, F}, r_dot, gW1, gb1, p0};
-                for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
+                // dW1 row by row where the kernel exists (window_grad_host.hpp), else per pair
+                if constexpr (std::is_same_v<T, float> && kWindowGradKernel) {
+                    window_weight_grad_tile(window, p0, rows, dH, F, gW1, K, DH, r_dot.data);
+                    add_column_sums(MatrixView<const T>{dH, rows, F}, gb1);
+                } else {
+                    const FilterFirstLayerBwdSecond<T> layer1{window, {dH, rows, F}, {DH, rows, F}, r_dot, gW1, gb1, p0};
+                    for (index_t p = p0; p < p0 + rows; ++p) layer1(p);
+                }
             }
         });
     }

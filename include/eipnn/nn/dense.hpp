@@ -1,11 +1,13 @@
 // Dense layer y = x W + b, written once for every backend (core/backend.hpp): the GEMMs are the
 // backend's gemm, the bias bodies dense_functors.hpp's. This file also holds the Host backend's
-// gemm, through Eigen maps of the flat parameter buffer (the device's is cuBLAS,
-// kernels/eipnn/cuda/backend.cuh). W is stored (in, out) row-major, so a layer reads x rows and
+// gemm (the device's is cuBLAS, kernels/eipnn/cuda/backend.cuh): tile_gemm, which is
+// tile_gemm.hpp's kernel for float on AVX-512 hosts and Eigen's GEMM on maps of the flat
+// parameter buffer otherwise. W is stored (in, out) row-major, so a layer reads x rows and
 // writes y rows without transposes (PyTorch's nn.Linear keeps weight = W^T). float and double.
 //
 // Host threads: the output rows are cut into blocks of a fixed size (never a function of the
-// thread count), each block one Eigen GEMM, so the result is bit-identical for 1 and N threads.
+// thread count), each block one GEMM (tile_gemm, or Eigen's for A^T B), so the result is
+// bit-identical for 1 and N threads.
 #pragma once
 #include <algorithm>
 #include <type_traits>
@@ -24,6 +26,7 @@
 #include "eipnn/core/phase_profile.hpp"
 #include "eipnn/core/view.hpp"
 #include "eipnn/nn/dense_functors.hpp"
+#include "eipnn/nn/tile_gemm.hpp"
 
 namespace eipnn {
 
@@ -63,6 +66,29 @@ void multiply_into(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
     else dst.noalias() = lhs * rhs;
 }
 
+// C (m, B.n) = init + op(A) B; op(A) (m, B.k), C with row stride ldc. bias (B.n) is read with
+// GemmInit::BiasRows only. C must not overlap A or B. The kernel of tile_gemm.hpp where it
+// exists, Eigen's GEMM otherwise.
+template <class T>
+void tile_gemm(index_t m, GemmLhs<T> A, GemmRhs<T> B, T* C, index_t ldc, GemmInit init, const T* bias = nullptr) {
+    if constexpr (PackedRhs<T>::kPanels) {
+#if defined(__AVX512F__)
+        detail::tile_gemm_f32(m, A, B, C, ldc, init, bias);
+#endif
+    } else {
+        using StridedMap = Eigen::Map<EigenRowMajor<T>, 0, Eigen::OuterStride<>>;
+        using ConstStridedMap = Eigen::Map<const EigenRowMajor<T>, 0, Eigen::OuterStride<>>;
+        StridedMap c(C, m, B.n, Eigen::OuterStride<>(ldc));
+        if (init == GemmInit::BiasRows) c.rowwise() = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, B.n);
+        const ConstStridedMap b(B.data, B.k, B.n, Eigen::OuterStride<>(B.ldb));
+        const bool acc = init != GemmInit::Zero;
+        if (A.transposed)
+            multiply_into(c, ConstStridedMap(A.data, B.k, m, Eigen::OuterStride<>(A.lda)).transpose(), b, acc);
+        else
+            multiply_into(c, ConstStridedMap(A.data, m, B.k, Eigen::OuterStride<>(A.lda)), b, acc);
+    }
+}
+
 inline constexpr index_t kGemmRowBlock = 64;
 
 namespace detail {
@@ -74,18 +100,21 @@ void host_gemm_nn_tn(const Host& host, MatrixView<const T> A, bool transpose_a, 
     const index_t m = C.rows;
     const PhaseScope phase("atom-layer GEMMs", 2.0 * double(m) * double(C.cols) * double(B.rows));
     const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
+    if (!transpose_a) {
+        PackedRhs<T> packed;  // once, read by every block
+        packed.pack(B, false);
+        for_each_block(host, n_blocks, [&](index_t blk) {
+            const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
+            tile_gemm(rows, GemmLhs<T>{A.row(r0), A.cols}, packed.view(), C.row(r0), C.cols,
+                      accumulate ? GemmInit::Accumulate : GemmInit::Zero);
+        });
+        return;
+    }
     for_each_block(host, n_blocks, [&](index_t blk) {
+        // rows r0.. of A^T are columns r0.. of A; B as it lies (it is read once per block)
         const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
-        const auto b = eigen_map(B);
-        RowMap<T> c(C.row(r0), rows, C.cols);
-        if (!transpose_a) {
-            ConstRowMap<T> a(A.row(r0), rows, A.cols);
-            multiply_into(c, a, b, accumulate);
-        } else {
-            // rows r0.. of A^T are columns r0.. of A: a strided block of the (k, m) map
-            const auto a = eigen_map(A).middleCols(r0, rows).transpose();
-            multiply_into(c, a, b, accumulate);
-        }
+        tile_gemm(rows, GemmLhs<T>{A.data + r0, A.cols, true}, rhs_rows(B), C.row(r0), C.cols,
+                  accumulate ? GemmInit::Accumulate : GemmInit::Zero);
     });
 }
 
@@ -95,11 +124,12 @@ void host_gemm_nt(const Host& host, MatrixView<const T> A, MatrixView<const T> B
     const index_t m = C.rows;
     const PhaseScope phase("atom-layer GEMMs", 2.0 * double(m) * double(C.cols) * double(A.cols));
     const index_t n_blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
+    PackedRhs<T> packed;  // B^T, once, read by every block
+    packed.pack(B, true);
     for_each_block(host, n_blocks, [&](index_t blk) {
         const index_t r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
-        ConstRowMap<T> a(A.row(r0), rows, A.cols);
-        RowMap<T> c(C.row(r0), rows, C.cols);
-        multiply_into(c, a, eigen_map(B).transpose(), accumulate);
+        tile_gemm(rows, GemmLhs<T>{A.row(r0), A.cols}, packed.view(), C.row(r0), C.cols,
+                  accumulate ? GemmInit::Accumulate : GemmInit::Zero);
     });
 }
 
