@@ -105,6 +105,7 @@ TEST_CASE("window_weight_grad_tile equals the per-pair dW1 updates (first and se
                     std::uniform_real_distribution<double> dist(0.0, 5.2);
                     std::vector<double> r(std::size_t(rows) + 11);  // the tile starts at pair 11
                     for (double& x : r) x = dist(rng);
+                    r[20] = 7.5;  // beyond the basis: an empty window starting past its end
                     BasisWindowTable<float> table;
                     table.compute(Host{1}, basis, span_of(std::as_const(r)));
                     const BasisWindowView<float> win = table.view();
@@ -126,6 +127,8 @@ TEST_CASE("window_weight_grad_tile equals the per-pair dW1 updates (first and se
                                     std::abs(double(win.value(p, q)) * dA[std::size_t(p - 11) * F + c]);
                     }
                     REQUIRE(most > 1);
+                    REQUIRE(win.count[20] == 0);
+                    REQUIRE(win.first[20] > K);
                     for (std::size_t e = 0; e < by_pair.size(); ++e) {
                         INFO("K " << K << " F " << F << " rows " << rows << " dW1 element " << e);
                         REQUIRE(std::abs(double(by_rows[e]) - double(by_pair[e])) <=

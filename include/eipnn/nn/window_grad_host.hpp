@@ -7,12 +7,13 @@
 // L1) travelling to L2 and back. Here the tile's pairs are sorted by window start (a counting
 // sort), so the pairs whose windows hold Gaussian k are one contiguous run; their dL/da1 rows
 // are summed in registers and dW1.row(k) is loaded and stored once per tile. The run moves along
-// with k, so the rows it reads stay in L1. On a (256, 128) tile with 16-Gaussian windows this
-// measured 2x the per-pair form (one thread). The sum of each dW1 element runs over the pairs in
-// the sorted order: fixed by the tile, not by the thread count.
+// with k, so the rows it reads stay in L1 (build/bench/bench_tile_kernels times both forms). The
+// sum of each dW1 element runs over the pairs in the sorted order: fixed by the tile, not by the
+// thread count.
 //
-// A hand-written AVX-512 kernel for float (GCC kept a chunk of sums in memory when the loop was
-// written in plain C++, 5x slower); elsewhere callers keep the per-pair form.
+// A hand-written AVX-512 kernel for float: written in plain C++, the loop's chunk of sums was kept
+// in memory by GCC, not in registers, and ran slower than the per-pair form. Elsewhere callers
+// keep the per-pair form.
 #pragma once
 #include <algorithm>
 #include <vector>
@@ -36,17 +37,19 @@ inline void window_weight_grad_tile(const BasisWindowView<float>& win, index_t p
                                     index_t F, float* dW, index_t K, const float* dD = nullptr,
                                     const float* r_dot = nullptr) {
     if (rows <= 0) return;
-    // counting sort of the tile's pairs by window start (stable: equal starts in pair order)
+    // counting sort of the tile's pairs by window start (stable: equal starts in pair order); an
+    // empty window may start past the basis (a distance beyond it), sorted last as K
     thread_local std::vector<index_t> order, start;
+    auto key = [&](index_t r) { return std::size_t(std::min(win.first[p0 + r], K)); };
     order.resize(std::size_t(rows));
-    start.assign(std::size_t(K) + 1, 0);
+    start.assign(std::size_t(K) + 2, 0);
     index_t widest = 0;
     for (index_t r = 0; r < rows; ++r) {
-        ++start[std::size_t(win.first[p0 + r]) + 1];
+        ++start[key(r) + 1];
         widest = std::max(widest, win.count[p0 + r]);
     }
-    for (index_t k = 0; k < K; ++k) start[std::size_t(k) + 1] += start[std::size_t(k)];
-    for (index_t r = 0; r < rows; ++r) order[std::size_t(start[std::size_t(win.first[p0 + r])]++)] = r;
+    for (std::size_t k = 0; k <= std::size_t(K); ++k) start[k + 1] += start[k];
+    for (index_t r = 0; r < rows; ++r) order[std::size_t(start[key(r)]++)] = r;
 
     constexpr int kVectors = 8;  // columns per pass: 8 zmm of sums (masked past F: loads of 0, no stores)
     for (index_t c0 = 0; c0 < F; c0 += 16 * kVectors) {
