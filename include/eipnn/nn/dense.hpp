@@ -6,8 +6,7 @@
 // writes y rows without transposes (PyTorch's nn.Linear keeps weight = W^T). float and double.
 //
 // Host threads: the output rows are cut into blocks of a fixed size (never a function of the
-// thread count), each block one GEMM (tile_gemm, or Eigen's for A^T B), so the result is
-// bit-identical for 1 and N threads.
+// thread count), each block one tile_gemm, so the result is bit-identical for 1 and N threads.
 #pragma once
 #include <algorithm>
 #include <type_traits>
